@@ -1,0 +1,142 @@
+"""Read, check and load uploaded files: the only way data gets into the store.
+
+``check_file`` reads and validates without writing; ``load_checked`` writes a file that
+passed, in one transaction. ``ingest_file`` does both, for the command line and the demo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .readers import read_upload
+from .report import CheckReport, FileRejected, Problem
+from .schema import DATA_DIR, SUBMISSIONS
+from .store import LoadResult, Store
+from .validate import check_raw
+
+DEMO_DIR = DATA_DIR / "demo"
+JUMP_WARNING = 0.5  # warn when jobs or turnover move by more than 50 % in a year
+
+
+def check_file(data: bytes, file_name: str, store: Store | None = None,
+               today: dt.date | None = None) -> CheckReport:
+    """Validate a whole file; nothing is written. Warnings compare with stored data."""
+    report = CheckReport(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
+    con = duckdb.connect(":memory:")
+    try:
+        raw = read_upload(data, file_name, con)
+        report.rows = raw.rows
+        spec, frame, problems = check_raw(raw, today=today)
+        report.kind, report.problems, report.table = spec.name, problems, frame
+    except FileRejected as rejected:
+        report.problems = rejected.problems
+        return report
+    finally:
+        con.close()
+    if report.table is not None and store is not None and spec is SUBMISSIONS:
+        report.problems += _compare_with_store(report.table, store)
+        report.replaces = _count_replaced(report.table, store)
+    return report
+
+
+def load_checked(report: CheckReport, store: Store, user: str | None = None,
+                 is_demo: bool = False) -> LoadResult:
+    if not report.ok:
+        raise ValueError("This file has errors and cannot be loaded.")
+    from .schema import SPECS
+
+    spec = next(s for s in SPECS if s.name == report.kind)
+    return store.load(spec, report.table, file_name=report.file_name,  # type: ignore[arg-type]
+                      sha256=report.sha256, user=user, is_demo=is_demo)
+
+
+def ingest_file(path: str | Path, store: Store, user: str | None = None, dry_run: bool = False,
+                is_demo: bool = False) -> tuple[CheckReport, LoadResult | None]:
+    path = Path(path)
+    report = check_file(path.read_bytes(), path.name, store)
+    if not report.ok or dry_run:
+        return report, None
+    return report, load_checked(report, store, user=user, is_demo=is_demo)
+
+
+def demo_files() -> list[Path]:
+    """The demo member list first, then the yearly submission files."""
+    files = sorted(DEMO_DIR.glob("*.csv"))
+    return sorted(files, key=lambda p: (not p.name.startswith("members"), p.name))
+
+
+def load_demo(store: Store, user: str | None = "demo") -> list[LoadResult]:
+    results = []
+    for path in demo_files():
+        report, result = ingest_file(path, store, user=user, is_demo=True)
+        if result is None:
+            raise RuntimeError(f"Demo file {path.name} failed its checks: {report.errors[:3]}")
+        results.append(result)
+    return results
+
+
+def _count_replaced(frame: pd.DataFrame, store: Store) -> int:
+    with store.connect() as con:
+        con.register("incoming", frame[["member_id", "year"]])
+        try:
+            return con.execute("SELECT count(*) FROM submissions s JOIN incoming i "
+                               "USING (member_id, year)").fetchall()[0][0]
+        finally:
+            con.unregister("incoming")
+
+
+def _compare_with_store(frame: pd.DataFrame, store: Store) -> list[Problem]:
+    """Warnings that need stored data: big jumps from last year, changed classification."""
+    problems: list[Problem] = []
+    with store.connect() as con:
+        con.register("incoming", frame)
+        try:
+            jumps = con.execute(f"""
+                WITH combined AS (
+                    SELECT member_id, year, jobs, turnover_eur, _row FROM incoming
+                    UNION ALL
+                    SELECT member_id, year, jobs, turnover_eur, NULL FROM submissions s
+                    WHERE NOT EXISTS (SELECT 1 FROM incoming i
+                                      WHERE i.member_id = s.member_id AND i.year = s.year)),
+                lagged AS (
+                    SELECT *, lag(year) OVER w AS prev_year, lag(jobs) OVER w AS prev_jobs,
+                           lag(turnover_eur) OVER w AS prev_turnover
+                    FROM combined WINDOW w AS (PARTITION BY member_id ORDER BY year))
+                SELECT _row, member_id, year, prev_year, jobs, prev_jobs, turnover_eur, prev_turnover
+                FROM lagged
+                WHERE _row IS NOT NULL AND prev_year = year - 1 AND (
+                    (prev_jobs > 0 AND abs(jobs - prev_jobs) / prev_jobs > {JUMP_WARNING}) OR
+                    (prev_turnover > 0 AND abs(turnover_eur - prev_turnover) / prev_turnover
+                        > {JUMP_WARNING}))
+                ORDER BY _row LIMIT 200""").fetchall()
+            changed = con.execute("""
+                SELECT min(i._row), i.member_id, c.attr, c.old, c.new FROM incoming i
+                JOIN (SELECT member_id, arg_max(member_type, year) AS member_type,
+                             arg_max(sector, year) AS sector, arg_max(area, year) AS area
+                      FROM submissions GROUP BY member_id) s USING (member_id),
+                LATERAL (VALUES ('member_type', s.member_type, i.member_type),
+                                ('sector', s.sector, i.sector),
+                                ('area', s.area, i.area)) c(attr, old, new)
+                WHERE c.old IS DISTINCT FROM c.new
+                GROUP BY ALL ORDER BY 1 LIMIT 200""").fetchall()
+        finally:
+            con.unregister("incoming")
+    for row, member, year, prev_year, jobs, prev_jobs, turnover, prev_turnover in jumps:
+        for what, now, before in (("jobs", jobs, prev_jobs), ("turnover", turnover, prev_turnover)):
+            if before and now is not None and abs(now - before) / before > JUMP_WARNING:
+                problems.append(Problem(
+                    f"Member {member}'s {what} changed by {float((now - before) / before):+.0%} "
+                    f"from {prev_year} ({before:,.2f}) to {year} ({now:,.2f}). Please check.",
+                    row=row, column=what if what == "jobs" else "turnover_eur",
+                    value=f"{now}", severity="warning"))
+    for row, member, attr, old, new in changed:
+        problems.append(Problem(
+            f"Member {member}'s {attr.replace('_', ' ')} was '{old}' and is now '{new}'. "
+            "The latest year's value is used for all years.", row=row, column=attr,
+            severity="warning"))
+    return problems

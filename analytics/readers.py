@@ -1,0 +1,246 @@
+"""Bytes of an uploaded file -> a table of text cells in a scratch DuckDB connection.
+
+Every cell is kept as text here; types are checked later, in SQL (see ``validate.py``),
+so that a bad value becomes a clear error instead of a failed cast. Each row keeps the
+row number the user sees in their spreadsheet (header = row 1) in the ``_row`` column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from io import BytesIO
+
+import charset_normalizer
+import duckdb
+import pandas as pd
+
+from .report import FileRejected, Problem
+
+#: Encodings tried in this order when a file is not UTF-8. Spreadsheets saved on a
+#: Western-European Windows machine are cp1252; charset detection alone often mistakes
+#: short French text for cp1250, so cp1252 wins whenever it decodes the file plausibly.
+PREFERRED_LEGACY_ENCODING = os.environ.get("CLUSTER_LEGACY_ENCODING", "cp1252")
+DELIMITERS = (";", ",", "\t", "|")
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
+
+
+@dataclass
+class RawTable:
+    """The file's cells as text, in table ``raw`` of ``con``."""
+
+    con: duckdb.DuckDBPyConnection
+    headers: list[str]  # as written in the file, in order
+    delimiter: str | None  # None for Excel files
+    rows: int
+
+
+def read_upload(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection) -> RawTable:
+    """Read CSV or XLSX bytes into table ``raw``; raise FileRejected if it is not a table."""
+    if not data or not data.strip():
+        raise FileRejected([Problem("The file is empty.")])
+    lower = file_name.lower()
+    if data.startswith(OLE_MAGIC) or lower.endswith(".xls"):
+        raise FileRejected([Problem(
+            "This is an old Excel .xls file. Open it in your spreadsheet and save it as "
+            ".xlsx or as CSV, then upload it again.")])
+    if data.startswith(ZIP_MAGIC) or lower.endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(data, con)
+    return _read_csv(decode_text(data), con)
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes -> text: UTF-8 (with or without BOM), UTF-16 with BOM, else detected."""
+    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileRejected([Problem(
+            "This file is not a text table (it contains binary data). Upload a CSV or an "
+            ".xlsx file.")])
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(enc)
+            except UnicodeDecodeError as exc:
+                raise FileRejected([Problem(
+                    f"The file says it is {enc.upper()} but byte {exc.start} is not valid "
+                    f"{enc.upper()}. Save it again as 'CSV UTF-8'.")]) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    legacy = _western_european(data)
+    if legacy is not None:
+        return legacy
+    best = charset_normalizer.from_bytes(data).best()
+    return str(best) if best is not None else data.decode(PREFERRED_LEGACY_ENCODING, "replace")
+
+
+#: Characters a Western-European spreadsheet writes outside ASCII.
+_WESTERN = set("àâäáãåæçéèêëíìîïñóòôöõøœùúûüýÿßÀÂÄÁÃÅÆÇÉÈÊËÍÌÎÏÑÓÒÔÖÕØŒÙÚÛÜÝŸ"
+               "€£°«»’‘“”–—…\u00a0·²³µ§ºª")
+
+
+def _western_european(data: bytes) -> str | None:
+    """Decode as cp1252 when nearly all non-ASCII characters are Western-European ones.
+
+    Charset detection often reads short French text as cp1250 or a Cyrillic code page;
+    a file whose every accented character is a plausible French/German/Spanish letter
+    in cp1252 is taken as cp1252.
+    """
+    try:
+        text = data.decode(PREFERRED_LEGACY_ENCODING)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    high = [ch for ch in text if ord(ch) > 127]
+    if high and sum(ch in _WESTERN for ch in high) >= 0.9 * len(high):
+        return text
+    return None
+
+
+def _detect_delimiter(text: str) -> str | None:
+    """The separator is the character the header line uses most; None if it uses none."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else None
+
+
+def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
+    if text.lower().startswith("sep="):  # Excel's "sep=;" hint line
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    delimiter = _detect_delimiter(text)
+    if delimiter is None:
+        raise FileRejected([Problem(
+            "This does not look like a table: the first line has no column separator "
+            "(; , tab or |). Check that the first line holds the column names.")])
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", newline="",
+                                     delete=False) as fh:
+        fh.write(text)
+        path = fh.name
+    try:
+        con.execute(
+            "CREATE OR REPLACE TABLE raw_csv AS SELECT * FROM read_csv(?, delim = ?, "
+            "quote = '\"', escape = '\"', header = true, all_varchar = true, "
+            "auto_detect = false, columns = ?, store_rejects = true, ignore_errors = true, "
+            "null_padding = false, max_line_size = 10000000)",
+            [path, delimiter, _header_columns(text, delimiter)],
+        )
+        rejects = con.execute(
+            "SELECT line, error_type, error_message FROM reject_errors ORDER BY line"
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise FileRejected([Problem(f"The file could not be read as a table: {_short(exc)}")]) from exc
+    finally:
+        os.unlink(path)
+    if rejects:
+        raise FileRejected([_reject_problem(line, etype, msg) for line, etype, msg in rejects[:200]])
+    headers = [d[0] for d in con.execute("SELECT * FROM raw_csv LIMIT 0").description]
+    # rowid is the position in the file: the header is spreadsheet row 1, data starts at row 2.
+    con.execute("CREATE OR REPLACE TABLE raw AS SELECT rowid + 2 AS _row, * FROM raw_csv")
+    # Rows with no value at all (";;;;" lines) are blank rows, not submissions.
+    cells = ", ".join(f'"{h.replace(chr(34), chr(34) * 2)}"' for h in headers)
+    con.execute(f"DELETE FROM raw WHERE trim(concat_ws('', {cells})) = ''")
+    rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    return RawTable(con, headers, delimiter, rows)
+
+
+def _header_columns(text: str, delimiter: str) -> dict[str, str]:
+    """Name every column from the header line (quotes honoured; blanks and repeats named)."""
+    header_line = next((line for line in text.splitlines() if line.strip()), "")
+    names = next(csv.reader([header_line], delimiter=delimiter, quotechar='"'))
+    columns: dict[str, str] = {}
+    for i, name in enumerate(names):
+        label = name.strip() or f"column {i + 1}"
+        while label in columns:
+            label += " (again)"
+        columns[label] = "VARCHAR"
+    return columns
+
+
+def _reject_problem(line: int, error_type: str, message: str) -> Problem:
+    plain = {
+        "MISSING COLUMNS": "this row has fewer cells than there are columns",
+        "TOO MANY COLUMNS": "this row has more cells than there are columns",
+        "UNQUOTED VALUE": "a quote is not closed or is followed by other text",
+        "LINE SIZE OVER MAXIMUM": "this line is too long",
+        "INVALID UNICODE": "this row has characters that are not valid text",
+    }.get(error_type, message)
+    return Problem(f"The row cannot be read: {plain}.", row=int(line))
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:300]
+
+
+def _cell_text(value: object) -> str | None:
+    """An Excel cell as the text a user would type. Numbers use '.' for decimals.
+
+    A number with exactly three decimals (12.375) would read like a thousands
+    separator to the number parser, so it gets a fourth digit (12.3750): same value,
+    no ambiguity.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        text = format(Decimal(repr(value)), "f")
+        whole, _, decimals = text.partition(".")
+        return text + "0" if len(decimals) == 3 else text
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    try:
+        book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise FileRejected([Problem(
+            f"This Excel file cannot be opened ({type(exc).__name__}). Open it in your "
+            "spreadsheet, save it as .xlsx again, or export it as CSV.")]) from exc
+    try:
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            header, header_row = None, 0
+            for number, values in enumerate(rows, start=1):
+                if any(v not in (None, "") for v in values):
+                    header, header_row = values, number
+                    break
+            if header is None:
+                continue
+            names: list[str] = []
+            for i, v in enumerate(header):
+                label = str(v).strip() if v not in (None, "") else f"column {get_column_letter(i + 1)}"
+                while label in names:
+                    label += " (again)"
+                names.append(label)
+            records = []
+            for number, values in enumerate(rows, start=header_row + 1):
+                cells = [_cell_text(v) for v in values[: len(names)]]
+                if any(c not in (None, "") for c in cells):
+                    cells += [None] * (len(names) - len(cells))
+                    records.append([number, *cells])
+            frame = pd.DataFrame(records, columns=["_row", *names], dtype=object)
+            frame["_row"] = frame["_row"].astype("int64")
+            con.register("xlsx_frame", frame)
+            casts = ", ".join(f'CAST("{n.replace(chr(34), chr(34) * 2)}" AS VARCHAR) AS '
+                              f'"{n.replace(chr(34), chr(34) * 2)}"' for n in names)
+            con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT _row, {casts} FROM xlsx_frame")
+            con.unregister("xlsx_frame")
+            return RawTable(con, names, None, len(records))
+    finally:
+        book.close()
+    raise FileRejected([Problem("This Excel file has no data in any sheet.")])

@@ -1,0 +1,202 @@
+"""The one definition of what a submission file holds.
+
+Columns, their SQL types, the header aliases accepted in English and French, and the
+reference lists (member types, sectors, areas) read from the CSV files in ``data/``.
+Everything else (ingest, store DDL, templates, the README table) is derived from here.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+Kind = Literal["text", "code", "year", "money", "quantity", "count"]
+
+#: SQL type of each kind of column. Money is exact to the cent; quantities (FTE, hours)
+#: keep two decimals; counts are whole numbers.
+SQL_TYPES: dict[str, str] = {
+    "text": "VARCHAR",
+    "code": "VARCHAR",
+    "year": "INTEGER",
+    "money": "DECIMAL(18,2)",
+    "quantity": "DECIMAL(14,2)",
+    "count": "INTEGER",
+}
+NUMERIC_KINDS = ("year", "money", "quantity", "count")
+MAX_DECIMALS = {"money": 2, "quantity": 2, "count": 0, "year": 0}
+FIRST_YEAR = 1990
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column of an upload."""
+
+    name: str
+    kind: Kind
+    label: str
+    description: str
+    aliases: tuple[str, ...] = ()
+    required: bool = True  # the column must be in the file
+    value_required: bool = True  # every row must have a value
+    vocabulary: str | None = None  # for kind == "code": name of the reference list
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.kind]
+
+    def accepted_headers(self) -> set[str]:
+        return {normalise_header(h) for h in (self.name, *self.aliases)}
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A kind of upload: the columns it holds and the key a resubmission replaces."""
+
+    name: str
+    label: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    marker: str  # a column only this kind of file has, used to tell files apart
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+SUBMISSIONS = TableSpec(
+    name="submissions",
+    label="member submissions",
+    key=("member_id", "year"),
+    marker="year",
+    columns=(
+        Column("member_id", "text", "Member ID", "The member's identifier, stable across years.",
+               ("id", "member", "member_code", "id_membre", "membre_id", "identifiant",
+                "code_membre", "numero_adherent", "adherent")),
+        Column("member_name", "text", "Member name", "The member's name.",
+               ("name", "nom", "nom_membre", "raison_sociale", "organisation", "organization",
+                "entreprise", "societe")),
+        Column("member_type", "code", "Member type", "SME, university, research lab, ...",
+               ("type", "type_de_membre", "type_membre", "categorie", "category",
+                "categorie_de_membre"), vocabulary="member_types"),
+        Column("sector", "code", "Sector", "The member's main environmental activity.",
+               ("secteur", "filiere", "activite", "domaine", "activity"),
+               vocabulary="sectors"),
+        Column("area", "code", "Area", "Where the member is based (département).",
+               ("departement", "dept", "territoire", "zone", "region", "department",
+                "territory"), vocabulary="areas"),
+        Column("year", "year", "Year", "The year the figures are for.",
+               ("annee", "exercice", "fiscal_year", "annee_fiscale")),
+        Column("turnover_eur", "money", "Turnover (EUR)",
+               "Annual turnover in euros; empty when the member has none (e.g. a lab).",
+               ("turnover", "revenue", "sales", "chiffre_affaires", "chiffre_d_affaires",
+                "ca", "ca_eur", "ca_ht"), value_required=False),
+        Column("jobs", "quantity", "Jobs (FTE)", "Jobs in full-time equivalents.",
+               ("fte", "employees", "staff", "headcount", "effectif", "effectifs", "etp",
+                "emplois", "effectif_etp", "salaries"), value_required=False),
+        Column("export_turnover_eur", "money", "Export turnover (EUR)",
+               "Part of the turnover made outside France.",
+               ("export_turnover", "exports", "ca_export", "chiffre_affaires_export",
+                "chiffre_d_affaires_export", "ca_a_l_export"),
+               required=False, value_required=False),
+        Column("rd_spend_eur", "money", "R&D spend (EUR)", "Research and development spending.",
+               ("rd_spend", "r_d_spend", "rd", "depenses_rd", "depenses_r_d", "depenses_de_r_d",
+                "budget_rd"), required=False, value_required=False),
+        Column("rd_jobs", "quantity", "R&D jobs (FTE)", "Jobs in R&D, full-time equivalents.",
+               ("r_d_jobs", "effectif_rd", "effectif_r_d", "etp_rd", "etp_r_d", "emplois_rd"),
+               required=False, value_required=False),
+        Column("training_hours", "quantity", "Training hours", "Hours of staff training.",
+               ("training", "heures_formation", "heures_de_formation", "formation_heures"),
+               required=False, value_required=False),
+        Column("collaborative_projects", "count", "Collaborative projects",
+               "Collaborative projects the member took part in.",
+               ("projects", "projets_collaboratifs", "projets", "nb_projets_collaboratifs"),
+               required=False, value_required=False),
+    ),
+)
+
+MEMBERS = TableSpec(
+    name="members",
+    label="member list",
+    key=("member_id",),
+    marker="joined_year",
+    columns=(
+        SUBMISSIONS.column("member_id"),
+        Column("member_name", "text", "Member name", "The member's name.",
+               SUBMISSIONS.column("member_name").aliases, required=False, value_required=False),
+        Column("joined_year", "year", "Joined in", "First year as a member.",
+               ("joined", "join_year", "annee_adhesion", "adhesion", "annee_d_adhesion",
+                "entree", "annee_entree")),
+        Column("left_year", "year", "Left in",
+               "Year the member left (no figures expected from that year on); empty if still a member.",
+               ("left", "exit_year", "annee_sortie", "sortie", "annee_de_sortie", "depart"),
+               required=False, value_required=False),
+    ),
+)
+
+SPECS = (SUBMISSIONS, MEMBERS)
+MEASURES = [c.name for c in SUBMISSIONS.columns if c.kind in ("money", "quantity", "count")]
+DIMENSIONS = ("member_type", "sector", "area")
+
+
+def normalise_header(text: str) -> str:
+    """'Chiffre d'affaires (€)' -> 'chiffre_d_affaires': case, accents, units and spacing ignored."""
+    text = re.sub(r"\(.*?\)|\[.*?\]", " ", str(text))
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def normalise_value(text: str) -> str:
+    """How code-list values are compared: case, accents, spacing and punctuation ignored."""
+    return normalise_header(text)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A reference list from ``data/NAME.csv``: code, English and French labels, extras."""
+
+    name: str
+    rows: tuple[dict[str, str], ...] = field(default=())
+
+    @property
+    def codes(self) -> list[str]:
+        return [r["code"] for r in self.rows]
+
+    def label(self, code: str | None, lang: str = "en") -> str:
+        for r in self.rows:
+            if r["code"] == code:
+                return r.get(f"label_{lang}") or r["label_en"]
+        return "" if code is None else str(code)
+
+    def lookup(self) -> dict[str, str]:
+        """Every accepted spelling (code, English or French label), normalised, -> code."""
+        out: dict[str, str] = {}
+        for r in self.rows:
+            for spelling in (r["code"], r["label_en"], r["label_fr"]):
+                out.setdefault(normalise_value(spelling), r["code"])
+        return out
+
+    def allowed_text(self) -> str:
+        return ", ".join(f"{r['code']} ({r['label_en']})" for r in self.rows)
+
+
+@lru_cache(maxsize=8)
+def vocabulary(name: str, data_dir: Path = DATA_DIR) -> Vocabulary:
+    with open(data_dir / f"{name}.csv", encoding="utf-8", newline="") as fh:
+        return Vocabulary(name, tuple(csv.DictReader(fh)))
+
+
+def vocabularies(data_dir: Path = DATA_DIR) -> dict[str, Vocabulary]:
+    return {n: vocabulary(n, data_dir) for n in ("member_types", "sectors", "areas")}
+
+
+VOCABULARY_OF_DIMENSION = {"member_type": "member_types", "sector": "sectors", "area": "areas"}

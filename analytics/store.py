@@ -1,0 +1,254 @@
+"""The DuckDB file: connections, schema migrations, and the single write path.
+
+Design note: DuckDB lets one process hold a database file, so the store never keeps a
+connection open between pieces of work. ``Store.connect()`` opens one for the work at
+hand (inside a process DuckDB shares the open database, so this costs ~2 ms while another
+thread has it open) and closes it afterwards, which lets the command line write while the
+dashboard runs. Opening waits, with a bounded retry, while another process holds the file.
+Every write goes through ``Store.transaction()``: one process-wide lock, one transaction.
+Loads never delete data: replaced rows move to ``<table>_history`` with the load that
+replaced them, which is what makes every load traceable and undoable.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .schema import DATA_DIR, MEMBERS, SPECS, SUBMISSIONS, TableSpec
+
+DEFAULT_DB = DATA_DIR / "cluster.duckdb"
+LOCK_WAIT_SECONDS = float(os.environ.get("CLUSTER_DB_WAIT", "60"))
+
+
+def default_db_path() -> str:
+    return os.environ.get("CLUSTER_DB") or str(DEFAULT_DB)
+
+
+class StoreBusy(RuntimeError):
+    """Another program kept the database file locked for longer than we wait."""
+
+
+def _table_ddl(spec: TableSpec, history: bool = False) -> str:
+    cols = [f"{c.name} {c.sql_type}" for c in spec.columns]
+    cols.append("load_id INTEGER NOT NULL")
+    if history:
+        cols.append("replaced_by INTEGER NOT NULL")
+    else:
+        cols.append(f"PRIMARY KEY ({', '.join(spec.key)})")
+    name = f"{spec.name}_history" if history else spec.name
+    return f"CREATE TABLE {name} ({', '.join(cols)})"
+
+
+#: Ordered schema migrations. Never edit a shipped one: append a new one.
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (1, [
+        "CREATE SEQUENCE load_id_seq START 1",
+        """CREATE TABLE loads (
+            load_id INTEGER PRIMARY KEY,
+            loaded_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
+            loaded_by VARCHAR,
+            action VARCHAR NOT NULL,      -- 'load' or 'undo'
+            kind VARCHAR NOT NULL,        -- which table: 'submissions' or 'members'
+            file_name VARCHAR,
+            sha256 VARCHAR,
+            rows_added INTEGER NOT NULL DEFAULT 0,
+            rows_replaced INTEGER NOT NULL DEFAULT 0,
+            undoes INTEGER,               -- for an undo: the load it undid
+            undone_by INTEGER,            -- for a load: the undo that reverted it
+            is_demo BOOLEAN NOT NULL DEFAULT false
+        )""",
+        _table_ddl(SUBMISSIONS), _table_ddl(SUBMISSIONS, history=True),
+        _table_ddl(MEMBERS), _table_ddl(MEMBERS, history=True),
+    ]),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    load_id: int
+    rows_added: int
+    rows_replaced: int
+
+
+class Store:
+    """One DuckDB database file (or ':memory:' for tests)."""
+
+    _write_lock = threading.RLock()
+
+    def __init__(self, path: str | Path | None = None, wait_seconds: float = LOCK_WAIT_SECONDS):
+        self.path = str(path or default_db_path())
+        self.wait_seconds = wait_seconds
+        self._memory = self.path == ":memory:"
+        self._memory_con = duckdb.connect(":memory:") if self._memory else None
+        if not self._memory:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+
+    # -- connections -------------------------------------------------------------------
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one piece of work; closed (file released) afterwards."""
+        if self._memory_con is not None:
+            cur = self._memory_con.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+            return
+        con = self._open()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.wait_seconds
+        delay = 0.02
+        while True:
+            try:
+                return duckdb.connect(self.path)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"The database {self.path} is in use by another program and stayed "
+                        f"locked for {self.wait_seconds:.0f} s. Try again in a moment."
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    def query(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
+        """Run a read query and return all its rows (fetched fully before returning)."""
+        with self.connect() as con:
+            return con.execute(sql, params or []).df()
+
+    def rows(self, sql: str, params: list | dict | None = None) -> list[tuple]:
+        with self.connect() as con:
+            return con.execute(sql, params or []).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The single write path: process-wide lock, one transaction, rollback on error."""
+        with self._write_lock, self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    # -- schema ------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self.connect() as con:
+            exists = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+            ).fetchall()[0][0]
+            if not exists:
+                return 0
+            return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+
+    def migrate(self) -> None:
+        """Bring the file to SCHEMA_VERSION, each step in its own transaction."""
+        if self.schema_version() >= SCHEMA_VERSION:
+            return
+        with self.transaction() as con:
+            con.execute("CREATE TABLE IF NOT EXISTS schema_version ("
+                        "version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ DEFAULT current_timestamp)")
+            current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+            for version, statements in MIGRATIONS:
+                if version > current:
+                    for statement in statements:
+                        con.execute(statement)
+                    con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+
+    # -- writes ------------------------------------------------------------------------
+    def load(self, spec: TableSpec, frame: pd.DataFrame, *, file_name: str, sha256: str,
+             user: str | None, is_demo: bool = False) -> LoadResult:
+        """Insert or replace rows by key; replaced rows go to history. All or nothing."""
+        cols = ", ".join(spec.names)
+        key_match = " AND ".join(f"t.{k} = i.{k}" for k in spec.key)
+        with self.transaction() as con:
+            con.register("incoming", frame[spec.names])
+            try:
+                load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+                replaced = con.execute(
+                    f"INSERT INTO {spec.name}_history SELECT t.*, ? FROM {spec.name} t "
+                    f"WHERE EXISTS (SELECT 1 FROM incoming i WHERE {key_match})", [load_id]
+                ).fetchall()[0][0]
+                con.execute(f"DELETE FROM {spec.name} t WHERE EXISTS "
+                            f"(SELECT 1 FROM incoming i WHERE {key_match})")
+                added = con.execute(f"INSERT INTO {spec.name} SELECT {cols}, ? FROM incoming",
+                                    [load_id]).fetchall()[0][0]
+                con.execute(
+                    "INSERT INTO loads (load_id, loaded_by, action, kind, file_name, sha256, "
+                    "rows_added, rows_replaced, is_demo) VALUES (?, ?, 'load', ?, ?, ?, ?, ?, ?)",
+                    [load_id, user, spec.name, file_name, sha256, added - replaced, replaced, is_demo],
+                )
+            finally:
+                con.unregister("incoming")
+        return LoadResult(load_id, added - replaced, replaced)
+
+    def undo(self, load_id: int, user: str | None) -> int:
+        """Revert one load: its rows go, the rows it replaced come back. Returns the undo's id."""
+        with self.transaction() as con:
+            found = con.execute("SELECT kind, action, undone_by FROM loads WHERE load_id = ?",
+                                [load_id]).fetchall()[0]
+            if not found:
+                raise ValueError(f"There is no load {load_id}.")
+            kind, action, undone_by = found
+            if action != "load":
+                raise ValueError(f"{load_id} is an undo, not a load.")
+            if undone_by is not None:
+                raise ValueError(f"Load {load_id} was already undone (by {undone_by}).")
+            spec = next(s for s in SPECS if s.name == kind)
+            later = con.execute(
+                f"SELECT min(replaced_by) FROM {kind}_history WHERE load_id = ?", [load_id]
+            ).fetchall()[0][0]
+            if later is not None:
+                raise ValueError(f"Rows of load {load_id} were replaced by load {later} since; "
+                                 f"undo load {later} first.")
+            undo_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+            removed = con.execute(f"DELETE FROM {kind} WHERE load_id = ?", [load_id]).fetchall()[0][0]
+            cols = ", ".join([*spec.names, "load_id"])
+            restored = con.execute(
+                f"INSERT INTO {kind} SELECT {cols} FROM {kind}_history WHERE replaced_by = ?",
+                [load_id]).fetchall()[0][0]
+            con.execute(f"DELETE FROM {kind}_history WHERE replaced_by = ?", [load_id])
+            con.execute(
+                "INSERT INTO loads (load_id, loaded_by, action, kind, rows_added, rows_replaced, "
+                "undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?)",
+                [undo_id, user, kind, restored, removed, load_id])
+            con.execute("UPDATE loads SET undone_by = ? WHERE load_id = ?", [undo_id, load_id])
+        return undo_id
+
+    # -- reads about loads -------------------------------------------------------------
+    def history(self) -> pd.DataFrame:
+        return self.query(
+            "SELECT load_id, loaded_at, loaded_by, action, kind, file_name, sha256, rows_added, "
+            "rows_replaced, undoes, undone_by, is_demo FROM loads ORDER BY load_id DESC")
+
+    def data_version(self) -> tuple[int, int]:
+        """Changes whenever data changes: (number of loads and undos, last id). For caches."""
+        count, last = self.rows("SELECT count(*), coalesce(max(load_id), 0) FROM loads")[0]
+        return int(count), int(last)
+
+    def is_empty(self) -> bool:
+        return self.rows("SELECT count(*) FROM submissions")[0][0] == 0
+
+    def shows_only_demo(self) -> bool:
+        """True when every row on show came from the demo data."""
+        return bool(self.rows(
+            "SELECT count(*) > 0 AND bool_and(l.is_demo) FROM submissions s "
+            "JOIN loads l USING (load_id)")[0][0])

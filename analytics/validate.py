@@ -1,0 +1,276 @@
+"""Check a raw table of text cells against a TableSpec, in SQL, before anything is written.
+
+Design note: each rule is one vectorised query that yields (row, column, value, message)
+for the offending cells, so all errors of a file are gathered in one pass and a million
+rows cost seconds. Numbers are parsed by the ``num_text`` macro below, which accepts what
+French and English spreadsheets write (``1 234 567,89``, ``1,234,567.89``, ``12,5``, ``€``).
+A lone ``1.234`` or ``1,234`` is ambiguous; it is read the French way (thousands ``.``,
+decimal ``,``) when the file is ``;``-separated or elsewhere uses a decimal comma.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from .readers import RawTable
+from .report import Problem
+from .schema import (
+    FIRST_YEAR,
+    MAX_DECIMALS,
+    NUMERIC_KINDS,
+    SPECS,
+    SUBMISSIONS,
+    Column,
+    TableSpec,
+    normalise_header,
+    vocabulary,
+)
+
+MAX_ERRORS_PER_RULE = 200
+
+_MACROS = r"""
+CREATE OR REPLACE TEMP MACRO num_clean(s) AS
+    regexp_replace(regexp_replace(trim(s), 'eur|€', '', 'gi'),
+                   '[\s\x{00A0}\x{202F}\x{2009}''’]', '', 'g');
+CREATE OR REPLACE TEMP MACRO num_text(s, comma_decimal) AS (
+    WITH t AS (SELECT num_clean(s) AS c)
+    SELECT CASE
+        WHEN c = '' THEN NULL
+        WHEN regexp_full_match(c, '-?[0-9]+') THEN c
+        WHEN regexp_full_match(c, '-?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+')
+            THEN replace(replace(c, '.', ''), ',', '.')
+        WHEN regexp_full_match(c, '-?[0-9]{1,3}(,[0-9]{3})+\.[0-9]+') THEN replace(c, ',', '')
+        WHEN regexp_full_match(c, '-?[0-9]{1,3}(\.[0-9]{3}){2,}') THEN replace(c, '.', '')
+        WHEN regexp_full_match(c, '-?[0-9]{1,3}(,[0-9]{3}){2,}') THEN replace(c, ',', '')
+        WHEN regexp_full_match(c, '-?[0-9]{1,3}[.,][0-9]{3}') THEN
+            CASE WHEN comma_decimal THEN replace(replace(c, '.', ''), ',', '.')
+                 ELSE replace(c, ',', '') END
+        WHEN regexp_full_match(c, '-?[0-9]*,[0-9]+') THEN replace(c, ',', '.')
+        WHEN regexp_full_match(c, '-?[0-9]*\.[0-9]+') THEN c
+        ELSE '#' END
+    FROM t);
+CREATE OR REPLACE TEMP MACRO comma_evidence(s) AS regexp_full_match(num_clean(s),
+    '-?[0-9]*,([0-9]{1,2}|[0-9]{4,})|-?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+');
+"""
+
+
+def q(identifier: str) -> str:
+    """Quote a column name taken from a user's file for use in SQL."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def detect_spec(headers: list[str]) -> TableSpec:
+    """Submissions unless the file has the member-list marker column (joined year)."""
+    normalised = {normalise_header(h) for h in headers}
+    for spec in SPECS:
+        if spec.column(spec.marker).accepted_headers() & normalised:
+            return spec
+    return SUBMISSIONS
+
+
+def map_headers(headers: list[str], spec: TableSpec) -> tuple[dict[str, str], list[Problem]]:
+    """Canonical column name -> the header as written; problems for unknown/missing/twice."""
+    mapping: dict[str, str] = {}
+    problems: list[Problem] = []
+    for header in headers:
+        norm = normalise_header(header)
+        col = next((c for c in spec.columns if norm in c.accepted_headers()), None)
+        if col is None:
+            problems.append(Problem(
+                f"Unknown column '{header}'. Allowed columns: {', '.join(spec.names)} "
+                "(or their French names, see the template).", column=header))
+        elif col.name in mapping:
+            problems.append(Problem(
+                f"Two columns mean '{col.name}': '{mapping[col.name]}' and '{header}'. "
+                "Keep only one.", column=header))
+        else:
+            mapping[col.name] = header
+    missing = [c.name for c in spec.columns if c.required and c.name not in mapping]
+    if missing:
+        problems.append(Problem(
+            f"Missing required column(s): {', '.join(missing)}. The first row must hold the "
+            "column names; download the template to see them."))
+    return mapping, problems
+
+
+def check_raw(raw: RawTable, spec: TableSpec | None = None,
+              today: dt.date | None = None) -> tuple[TableSpec, pd.DataFrame | None, list[Problem]]:
+    """Validate table ``raw``; return the spec, typed canonical rows (None on error), problems."""
+    spec = spec or detect_spec(raw.headers)
+    mapping, problems = map_headers(raw.headers, spec)
+    if problems:
+        return spec, None, problems
+    if raw.rows == 0:
+        return spec, None, [Problem("The file has column names but no data rows.")]
+    con = raw.con
+    con.execute(_MACROS)
+    this_year = (today or dt.date.today()).year
+    comma = raw.delimiter == ";" or _has_comma_evidence(con, spec, mapping)
+    _register_vocabularies(con, spec)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT _row, "
+                f"{', '.join(_typed_expr(c, mapping, comma) for c in spec.columns)} FROM raw")
+    for col in spec.columns:
+        if col.name in mapping:
+            problems += _column_problems(con, col, mapping[col.name], this_year)
+    problems += _duplicate_keys(con, spec)
+    if spec is not SUBMISSIONS:
+        problems += _left_before_joined(con, mapping)
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    if any(p.severity == "error" for p in problems):
+        return spec, None, problems
+    problems += _inconsistent_members(con, spec, mapping)
+    problems += _missing_measures(con, spec, mapping)
+    frame = con.execute(
+        f"SELECT {', '.join(_final_expr(c) for c in spec.columns)}, _row FROM typed ORDER BY _row"
+    ).df()
+    return spec, frame, problems
+
+
+def _has_comma_evidence(con: duckdb.DuckDBPyConnection, spec: TableSpec,
+                        mapping: dict[str, str]) -> bool:
+    cols = [mapping[c.name] for c in spec.columns if c.kind in NUMERIC_KINDS and c.name in mapping]
+    if not cols:
+        return False
+    test = " OR ".join(f"comma_evidence({q(h)})" for h in cols)
+    return bool(con.execute(f"SELECT coalesce(bool_or({test}), false) FROM raw").fetchall()[0][0])
+
+
+def _register_vocabularies(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    for col in spec.columns:
+        if col.vocabulary:
+            pairs = list(vocabulary(col.vocabulary).lookup().items())
+            con.execute(f"CREATE OR REPLACE TEMP TABLE vocab_{col.name} (spelling VARCHAR, code VARCHAR)")
+            con.executemany(f"INSERT INTO vocab_{col.name} VALUES (?, ?)", pairs)
+
+
+def _typed_expr(col: Column, mapping: dict[str, str], comma: bool) -> str:
+    """For each canonical column: its trimmed text (name__raw) and its parsed value."""
+    if col.name not in mapping:
+        return f"NULL::VARCHAR AS {col.name}__raw, NULL::{col.sql_type} AS {col.name}__num"
+    src = f"nullif(trim({q(mapping[col.name])}), '')"
+    parts = [f"{src} AS {col.name}__raw"]
+    if col.kind in NUMERIC_KINDS:
+        parts.append(f"TRY_CAST(num_text({src}, {str(comma).lower()}) AS DECIMAL(38,10)) "
+                     f"AS {col.name}__num")
+    if col.vocabulary:
+        parts.append(
+            f"(SELECT code FROM vocab_{col.name} v WHERE v.spelling = "
+            f"regexp_replace(lower(strip_accents({src})), '[^a-z0-9]+', '_', 'g')"
+            f".trim('_')) AS {col.name}__code"
+        )
+    return ", ".join(parts)
+
+
+def _final_expr(col: Column) -> str:
+    if col.kind in NUMERIC_KINDS:
+        return f"CAST({col.name}__num AS {col.sql_type}) AS {col.name}"
+    if col.vocabulary:
+        return f"{col.name}__code AS {col.name}"
+    return f"{col.name}__raw AS {col.name}"
+
+
+def _rule(con: duckdb.DuckDBPyConnection, header: str, value_sql: str, where: str,
+          message: str, severity: str = "error") -> list[Problem]:
+    rows = con.execute(
+        f"SELECT _row, {value_sql} FROM typed WHERE {where} ORDER BY _row LIMIT {MAX_ERRORS_PER_RULE + 1}"
+    ).fetchall()
+    problems = [Problem(message, row=r, column=header, value=v, severity=severity)  # type: ignore[arg-type]
+                for r, v in rows[:MAX_ERRORS_PER_RULE]]
+    if len(rows) > MAX_ERRORS_PER_RULE:
+        total = con.execute(f"SELECT count(*) FROM typed WHERE {where}").fetchall()[0][0]
+        problems.append(Problem(f"... and {total - MAX_ERRORS_PER_RULE} more rows with the same "
+                                "problem.", column=header, severity=severity))  # type: ignore[arg-type]
+    return problems
+
+
+def _column_problems(con: duckdb.DuckDBPyConnection, col: Column, header: str,
+                     this_year: int) -> list[Problem]:
+    raw, num = f"{col.name}__raw", f"{col.name}__num"
+    out: list[Problem] = []
+    if col.value_required:
+        out += _rule(con, header, raw, f"{raw} IS NULL",
+                     f"This cell is empty; every row needs a value here ({col.label}).")
+    if col.kind in NUMERIC_KINDS:
+        out += _rule(con, header, raw, f"{raw} IS NOT NULL AND {num} IS NULL",
+                     "This is not a number. Write digits only, e.g. 1234567,89 or 1 234 567.")
+        if col.kind == "year":
+            out += _rule(con, header, raw, f"{num} IS NOT NULL AND ({num} < {FIRST_YEAR} OR "
+                         f"{num} > {this_year} OR {num} <> round({num}))",
+                         f"The year must be a whole year from {FIRST_YEAR} to {this_year}.")
+        else:
+            out += _rule(con, header, raw, f"{num} < 0", "A negative number is not allowed here.")
+            decimals = MAX_DECIMALS[col.kind]
+            what = "a whole number" if decimals == 0 else f"at most {decimals} decimals"
+            out += _rule(con, header, raw, f"{num} >= 0 AND {num} <> round({num}, {decimals})",
+                         f"Use {what} here.")
+    if col.vocabulary:
+        voc = vocabulary(col.vocabulary)
+        out += _rule(con, header, raw, f"{raw} IS NOT NULL AND {col.name}__code IS NULL",
+                     f"Unknown {col.label.lower()}. Use one of: {voc.allowed_text()} "
+                     "(code, English or French name).")
+    return out
+
+
+def _duplicate_keys(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> list[Problem]:
+    keys = [f"{k}__num" if spec.column(k).kind in NUMERIC_KINDS else f"{k}__raw" for k in spec.key]
+    rows = con.execute(
+        f"SELECT list(_row ORDER BY _row), {', '.join(f'any_value({k}__raw)' for k in spec.key)} "
+        f"FROM typed WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)} "
+        f"GROUP BY {', '.join(keys)} HAVING count(*) > 1 ORDER BY 1 LIMIT {MAX_ERRORS_PER_RULE}"
+    ).fetchall()
+    out = []
+    for row_list, *key_values in rows:
+        what = " and ".join(f"{k.replace('_', ' ')} {v}" for k, v in zip(spec.key, key_values))
+        for r in row_list[1:]:
+            out.append(Problem(f"The same {what} appears more than once (rows "
+                               f"{', '.join(map(str, row_list))}). Keep one row.", row=r))
+    return out
+
+
+def _left_before_joined(con: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> list[Problem]:
+    if "left_year" not in mapping:
+        return []
+    return _rule(con, mapping["left_year"], "left_year__raw",
+                 "left_year__num IS NOT NULL AND joined_year__num IS NOT NULL "
+                 "AND left_year__num <= joined_year__num",
+                 "The year a member left must come after the year it joined.")
+
+
+def _inconsistent_members(con: duckdb.DuckDBPyConnection, spec: TableSpec,
+                          mapping: dict[str, str]) -> list[Problem]:
+    """A member whose name, type, sector or area differs between rows of one file."""
+    out: list[Problem] = []
+    if spec is not SUBMISSIONS:
+        return out
+    for attr in ("member_name", "member_type", "sector", "area"):
+        value = f"{attr}__code" if spec.column(attr).vocabulary else f"{attr}__raw"
+        rows = con.execute(
+            f"SELECT member_id__raw, list(DISTINCT {value} ORDER BY {value}), min(_row) FROM typed "
+            f"GROUP BY member_id__raw HAVING count(DISTINCT {value}) > 1 ORDER BY 3 "
+            f"LIMIT {MAX_ERRORS_PER_RULE}").fetchall()
+        for member, values, first_row in rows:
+            out.append(Problem(
+                f"Member {member} has different values in different rows "
+                f"({', '.join(map(str, values))}); the value of its latest year is used for all "
+                "years.", row=first_row, column=mapping[attr], severity="warning"))
+    return out
+
+
+def _missing_measures(con: duckdb.DuckDBPyConnection, spec: TableSpec,
+                      mapping: dict[str, str]) -> list[Problem]:
+    """One note per main measure left empty: it counts as missing, never as zero."""
+    out: list[Problem] = []
+    for name in ("turnover_eur", "jobs"):
+        if spec is not SUBMISSIONS or name not in mapping:
+            continue
+        rows = [r for (r,) in con.execute(
+            f"SELECT _row FROM typed WHERE {name}__raw IS NULL ORDER BY _row").fetchall()]
+        if rows:
+            shown = ", ".join(map(str, rows[:20])) + (" ..." if len(rows) > 20 else "")
+            out.append(Problem(
+                f"{len(rows)} row(s) have no {spec.column(name).label.lower()} (rows {shown}). "
+                "They count as missing, not as zero.", column=mapping[name], severity="warning"))
+    return out

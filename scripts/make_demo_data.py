@@ -1,0 +1,183 @@
+"""Write the demo cluster's files into data/demo/ (seeded: the same files every time).
+
+A fictional 30-member environmental cluster, 2009-2015: SMEs of many sizes, two large
+companies, a university, engineering schools, research labs with no turnover, a
+technology transfer centre, a training body and a competitiveness cluster; members join
+in later years, two leave, two skip a year (non-response). All members' totals are
+exactly EUR 50,000,000 and 500 jobs in 2009, EUR 70,000,000 and 700 jobs in 2015.
+
+Years 2009-2011 are written as a French spreadsheet saves them (cp1252, ';', decimal
+comma, spaces as thousands separators), later years as UTF-8 CSV, so the demo exercises
+the same reader that members' files go through.
+
+Run: python scripts/make_demo_data.py
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "data" / "demo"
+YEARS = list(range(2009, 2016))
+TARGETS = {2009: (Decimal(50_000_000), Decimal(500)), 2015: (Decimal(70_000_000), Decimal(700))}
+FRENCH_YEARS = {2009, 2010, 2011}
+
+# id, name, type, sector, area, joined, left (no figures from that year on), base jobs
+MEMBERS = [
+    ("M01", "Ondivert Recyclage", "sme", "waste", "87", 2006, None, 42),
+    ("M02", "Sylvatek Bois Energie", "sme", "forest", "19", 2006, None, 28),
+    ("M03", "Hydrolis Services", "sme", "water", "87", 2006, None, 35),
+    ("M04", "Brisaval Ingenierie", "sme", "consulting", "87", 2006, None, 12),
+    ("M05", "Calorique Habitat", "sme", "energy_efficiency", "23", 2007, None, 22),
+    ("M06", "Aerovia Mesures", "sme", "air_climate", "87", 2007, None, 9),
+    ("M07", "Terrassol Depollution", "sme", "soil_water", "19", 2007, None, 18),
+    ("M08", "Phonema Acoustique", "sme", "noise", "87", 2008, None, 6),
+    ("M09", "Solaris Creuse", "sme", "renewables", "23", 2008, None, 15),
+    ("M10", "Epurex Stations", "sme", "wastewater", "87", 2006, None, 31),
+    ("M11", "Verdaline Paysages", "sme", "biodiversity", "19", 2008, None, 11),
+    ("M12", "Recytal Plastiques", "sme", "waste", "87", 2006, 2012, 14),
+    ("M13", "Thermivert Reseaux", "sme", "energy_efficiency", "87", 2008, None, 24),
+    ("M14", "Granulis Biomasse", "sme", "forest", "19", 2009, None, 8),
+    ("M15", "Aquanova Controle", "sme", "water", "86", 2009, None, 7),
+    ("M16", "Groupe Valmetal Environnement", "large_company", "waste", "87", 2006, None, 120),
+    ("M17", "Hydrauval Industries", "large_company", "wastewater", "24", 2006, None, 95),
+    ("M18", "Universite du Plateau", "university", "env_rd", "87", 2006, None, 25),
+    ("M19", "Ecole d'ingenieurs Vienne-Briance", "engineering_school", "env_rd", "87", 2006, None, 12),
+    ("M20", "Laboratoire Eaux et Sols", "research_lab", "soil_water", "87", 2006, None, 14),
+    ("M21", "Laboratoire Bois et Climat", "research_lab", "forest", "19", 2007, 2014, 9),
+    ("M22", "Centre de transfert Ecotech", "tech_transfer", "consulting", "87", 2006, None, 8),
+    ("M23", "Pole Eco-Industries Centre-Ouest", "competitiveness_cluster", "consulting", "86", 2006, None, 4),
+    ("M24", "Formavert Limousin", "training_body", "consulting", "87", 2010, None, 6),
+    ("M25", "Methavia", "sme", "renewables", "23", 2010, None, 5),
+    ("M26", "Ecole superieure Genie Vert", "engineering_school", "energy_efficiency", "19", 2011, None, 10),
+    ("M27", "Lumivent", "sme", "renewables", "87", 2011, None, 4),
+    ("M28", "Compostia", "sme", "waste", "23", 2012, None, 6),
+    ("M29", "Isolterre", "sme", "energy_efficiency", "87", 2013, None, 5),
+    ("M30", "Captair Solutions", "sme", "air_climate", "19", 2014, None, 3),
+]
+SKIPPED = {("M11", 2012), ("M07", 2013)}  # members that did not send figures that year
+NO_TURNOVER = {"university", "research_lab"}
+TURNOVER_PER_JOB = {"sme": (70_000, 140_000), "large_company": (110_000, 160_000),
+                    "engineering_school": (40_000, 60_000), "tech_transfer": (50_000, 80_000),
+                    "competitiveness_cluster": (60_000, 90_000), "training_body": (50_000, 70_000)}
+
+
+def raw_panel(rng: random.Random) -> list[dict]:
+    rows = []
+    for mid, name, mtype, sector, area, joined, left, jobs0 in MEMBERS:
+        growth = rng.uniform(0.0, 0.09) if mtype != "large_company" else rng.uniform(0.01, 0.04)
+        per_job = rng.uniform(*TURNOVER_PER_JOB.get(mtype, (0, 0)))
+        first = max(joined, YEARS[0])
+        for year in YEARS:
+            if year < first or (left and year >= left) or (mid, year) in SKIPPED:
+                continue
+            jobs = jobs0 * (1 + growth) ** (year - first) * rng.uniform(0.97, 1.03)
+            turnover = None if mtype in NO_TURNOVER else jobs * per_job * rng.uniform(0.95, 1.05)
+            rows.append(dict(member_id=mid, member_name=name, member_type=mtype, sector=sector,
+                             area=area, year=year, turnover_eur=turnover, jobs=jobs))
+    return rows
+
+
+def scale_to_targets(rows: list[dict]) -> None:
+    """Scale each year so the end years hit the targets exactly, years between smoothly."""
+    def totals(year: int, key: str) -> Decimal:
+        return sum((Decimal(str(r[key])) for r in rows if r["year"] == year and r[key] is not None),
+                   Decimal(0))
+
+    factors = {}
+    for i, key in enumerate(("turnover_eur", "jobs")):
+        f0 = TARGETS[2009][i] / totals(2009, key)
+        f1 = TARGETS[2015][i] / totals(2015, key)
+        for year in YEARS:
+            t = (year - 2009) / (2015 - 2009)
+            factors[(year, key)] = float(f0) ** (1 - t) * float(f1) ** t
+    for r in rows:
+        for key, step in (("turnover_eur", Decimal(1)), ("jobs", Decimal("0.5"))):
+            if r[key] is not None:
+                value = Decimal(str(r[key] * factors[(r["year"], key)]))
+                r[key] = (value / step).quantize(Decimal(1), ROUND_HALF_UP) * step
+    for year in (2009, 2015):  # rounding residue goes to the largest member of the year
+        for i, key in enumerate(("turnover_eur", "jobs")):
+            largest = max((r for r in rows if r["year"] == year and r[key] is not None),
+                          key=lambda r: r[key])
+            largest[key] += TARGETS[year][i] - totals(year, key)
+
+
+def add_optional(rows: list[dict], rng: random.Random) -> None:
+    shares = {r[0]: rng.uniform(0.0, 0.35) for r in MEMBERS}
+    for r in rows:
+        company = r["member_type"] in ("sme", "large_company")
+        t = r["turnover_eur"]
+        r["export_turnover_eur"] = (t * Decimal(str(round(shares[r["member_id"]], 3)))).quantize(
+            Decimal(1)) if company and t is not None else None
+        if t is not None and company:
+            r["rd_spend_eur"] = (t * Decimal(str(round(rng.uniform(0.01, 0.08), 3)))).quantize(Decimal(1))
+        elif r["member_type"] in NO_TURNOVER:
+            r["rd_spend_eur"] = Decimal(int(r["jobs"] * 70_000))
+        else:
+            r["rd_spend_eur"] = None
+        r["rd_jobs"] = (r["jobs"] * Decimal("0.9") if r["member_type"] in NO_TURNOVER
+                        else (r["jobs"] * Decimal(str(round(rng.uniform(0, 0.15), 2))))).quantize(Decimal("0.5"))
+        r["training_hours"] = (r["jobs"] * rng.randint(6, 20)).quantize(Decimal(1))
+        r["collaborative_projects"] = rng.randint(0, 4)
+
+
+def french_number(value: Decimal | int | None) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.2f}" if Decimal(value) % 1 else f"{int(value):,}"
+    text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def write_files(rows: list[dict]) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*.csv"):
+        old.unlink()
+    with open(OUT / "members.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["member_id", "member_name", "joined_year", "left_year"])
+        for mid, name, *_rest in MEMBERS:
+            joined, left = _rest[3], _rest[4]
+            w.writerow([mid, name, joined, left or ""])
+    english = ["member_id", "member_name", "member_type", "sector", "area", "year", "turnover_eur",
+               "jobs", "export_turnover_eur", "rd_spend_eur", "rd_jobs", "training_hours",
+               "collaborative_projects"]
+    french = ["Identifiant", "Nom", "Type de membre", "Secteur", "Département", "Année",
+              "Chiffre d'affaires (€)", "Effectif (ETP)", "CA export (€)", "Dépenses R&D (€)",
+              "Effectif R&D (ETP)", "Heures de formation", "Projets collaboratifs"]
+    for year in YEARS:
+        year_rows = [r for r in rows if r["year"] == year]
+        if year in FRENCH_YEARS:
+            with open(OUT / f"submissions_{year}.csv", "w", encoding="cp1252", newline="") as fh:
+                w = csv.writer(fh, delimiter=";")
+                w.writerow(french)
+                for r in year_rows:
+                    w.writerow([r["member_id"], r["member_name"], r["member_type"].upper()
+                                if r["member_type"] == "sme" else r["member_type"], r["sector"],
+                                r["area"], year, *(french_number(r[k]) for k in english[6:])])
+        else:
+            with open(OUT / f"submissions_{year}.csv", "w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(english)
+                for r in year_rows:
+                    w.writerow([("" if r[k] is None else r[k]) for k in english])
+
+
+def main() -> None:
+    rng = random.Random(2009)
+    rows = raw_panel(rng)
+    scale_to_targets(rows)
+    add_optional(rows, rng)
+    write_files(rows)
+    for year in (2009, 2015):
+        t = sum(r["turnover_eur"] for r in rows if r["year"] == year and r["turnover_eur"] is not None)
+        j = sum(r["jobs"] for r in rows if r["year"] == year)
+        print(year, t, j)
+
+
+if __name__ == "__main__":
+    main()
