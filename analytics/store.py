@@ -204,10 +204,10 @@ class Store:
         """Revert one load: its rows go, the rows it replaced come back. Returns the undo's id."""
         with self.transaction() as con:
             found = con.execute("SELECT kind, action, undone_by FROM loads WHERE load_id = ?",
-                                [load_id]).fetchall()[0]
+                                [load_id]).fetchall()
             if not found:
                 raise ValueError(f"There is no load {load_id}.")
-            kind, action, undone_by = found
+            kind, action, undone_by = found[0]
             if action != "load":
                 raise ValueError(f"{load_id} is an undo, not a load.")
             if undone_by is not None:

@@ -271,6 +271,6 @@ def _missing_measures(con: duckdb.DuckDBPyConnection, spec: TableSpec,
         if rows:
             shown = ", ".join(map(str, rows[:20])) + (" ..." if len(rows) > 20 else "")
             out.append(Problem(
-                f"{len(rows)} row(s) have no {spec.column(name).label.lower()} (rows {shown}). "
+                f"{len(rows)} row(s) have no {name.removesuffix('_eur')} (rows {shown}). "
                 "They count as missing, not as zero.", column=mapping[name], severity="warning"))
     return out

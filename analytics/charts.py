@@ -1,0 +1,164 @@
+"""Figure builders: pure functions DataFrame -> plotly Figure, all on one template.
+
+The ``cluster`` template holds every style decision (palette, font, grid, margins), so a
+figure looks the same in the page (``st.plotly_chart(fig, theme=None)``) and in exports.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from .kpis import INDICATORS
+from .schema import VOCABULARY_OF_DIMENSION, vocabulary
+
+PALETTE = ["#1b7f5f", "#f2a541", "#2e86ab", "#a23b72", "#4cae4f", "#e4572e", "#6c757d",
+           "#c9d45c", "#17becf", "#8c564b", "#76b7b2", "#b07aa1"]
+FONT = "Source Sans Pro, Segoe UI, Helvetica Neue, Arial, sans-serif"
+DIMENSION_TITLES = {"member_type": "Member type", "sector": "Sector", "area": "Area"}
+
+pio.templates["cluster"] = go.layout.Template(
+    layout=dict(
+        colorway=PALETTE,
+        font=dict(family=FONT, size=13, color="#262730"),
+        title=dict(font=dict(size=17), x=0, xanchor="left"),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        separators=".,",
+        margin=dict(l=60, r=20, t=60, b=50),
+        legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0, title_text=""),
+        xaxis=dict(showgrid=False, linecolor="#9aa0a6", ticks="outside", tickcolor="#9aa0a6",
+                   dtick=1),
+        yaxis=dict(gridcolor="#e6e6e6", zeroline=True, zerolinecolor="#9aa0a6", rangemode="tozero"),
+        hoverlabel=dict(font=dict(family=FONT)),
+        bargap=0.25,
+    )
+)
+TEMPLATE = "cluster"
+
+
+def _axis_format(unit: str) -> dict:
+    """Tick and hover formats for an indicator's unit."""
+    if unit == "EUR":
+        return {"tickformat": "~s", "ticksuffix": " €", "hover": "%{y:,.0f} €"}
+    if unit == "share":
+        return {"tickformat": ".0%", "ticksuffix": "", "hover": "%{y:.1%}"}
+    if unit == "FTE":
+        return {"tickformat": ",~r", "ticksuffix": "", "hover": "%{y:,.1f} FTE"}
+    if unit == "EUR per FTE":
+        return {"tickformat": "~s", "ticksuffix": " €", "hover": "%{y:,.0f} € per FTE"}
+    return {"tickformat": ",~r", "ticksuffix": "", "hover": "%{y:,.0f}"}
+
+
+def _base(title: str, unit: str) -> go.Figure:
+    fmt = _axis_format(unit)
+    fig = go.Figure(layout=dict(template=TEMPLATE, title_text=title))
+    fig.update_yaxes(tickformat=fmt["tickformat"], ticksuffix=fmt["ticksuffix"],
+                     title_text=_unit_title(unit))
+    return fig
+
+
+def _unit_title(unit: str) -> str:
+    return {"EUR": "EUR", "FTE": "Jobs (FTE)", "share": "", "members": "Members",
+            "EUR per FTE": "EUR per FTE"}.get(unit, unit.capitalize())
+
+
+def dimension_label(dimension: str, code: str | None, lang: str = "en") -> str:
+    if code is None or (isinstance(code, float) and pd.isna(code)):
+        return "Unclassified"
+    return vocabulary(VOCABULARY_OF_DIMENSION[dimension]).label(code, lang)
+
+
+def trend(yearly: pd.DataFrame, measure: str, title: str | None = None) -> go.Figure:
+    """One measure over the years, as bars."""
+    ind = INDICATORS[measure]
+    fig = _base(title or f"{ind.label} by year", ind.unit)
+    fig.add_bar(x=yearly["year"], y=yearly[measure], name=ind.label,
+                hovertemplate="%{x}<br>" + _axis_format(ind.unit)["hover"] + "<extra></extra>")
+    return fig
+
+
+def baseline_vs_latest(growth: dict, measure: str, title: str | None = None) -> go.Figure:
+    """Baseline and latest value of a measure side by side, with the change written above."""
+    ind = INDICATORS[measure]
+    g = growth[measure]
+    fig = _base(title or f"{ind.label}: {g['baseline_year']} vs {g['latest_year']}", ind.unit)
+    labels = [f"Baseline {g['baseline_year']}", f"Latest {g['latest_year']}"]
+    text = ["", f"{g['pct']:+.1%}" if g["pct"] is not None else ""]
+    fig.add_bar(x=labels, y=[g["baseline"], g["latest"]], text=text, textposition="outside",
+                marker_color=[PALETTE[6], PALETTE[0]], cliponaxis=False,
+                hovertemplate="%{x}<br>" + _axis_format(ind.unit)["hover"] + "<extra></extra>")
+    fig.update_xaxes(dtick=None, type="category")
+    return fig
+
+
+def stacked(breakdown: pd.DataFrame, dimension: str, measure: str,
+            title: str | None = None) -> go.Figure:
+    """A measure by year, stacked by member type, sector or area."""
+    ind = INDICATORS[measure]
+    fig = _base(title or f"{ind.label} by {DIMENSION_TITLES[dimension].lower()} and year", ind.unit)
+    order = (breakdown.groupby(dimension, dropna=False)[measure].sum()
+             .sort_values(ascending=False).index)
+    hover = _axis_format(ind.unit)["hover"]
+    for code in order:
+        part = breakdown[breakdown[dimension].isna()] if pd.isna(code) else \
+            breakdown[breakdown[dimension] == code]
+        if part[measure].notna().any():
+            name = dimension_label(dimension, code)
+            fig.add_bar(x=part["year"], y=part[measure], name=name,
+                        hovertemplate=f"{name}<br>%{{x}}<br>{hover}<extra></extra>")
+    fig.update_layout(barmode="stack")
+    return fig
+
+
+def shares(breakdown: pd.DataFrame, dimension: str, measure: str, year: int,
+           title: str | None = None) -> go.Figure:
+    """Each group's share of a measure in one year, largest first."""
+    ind = INDICATORS[measure]
+    rows = breakdown[(breakdown["year"] == year) & breakdown[measure].notna()].copy()
+    total = rows[measure].sum()
+    rows["share"] = rows[measure] / total if total else float("nan")
+    rows = rows.sort_values("share")
+    rows["label"] = [dimension_label(dimension, c) for c in rows[dimension]]
+    fig = _base(title or f"Share of {ind.label.lower()} by {DIMENSION_TITLES[dimension].lower()}, "
+                f"{year}", "share")
+    fig.add_bar(y=rows["label"], x=rows["share"], orientation="h", text=rows["share"],
+                texttemplate="%{text:.1%}", textposition="outside", cliponaxis=False,
+                marker_color=PALETTE[0], hovertemplate="%{y}<br>%{x:.1%}<extra></extra>")
+    fig.update_xaxes(tickformat=".0%", dtick=None, rangemode="tozero")
+    fig.update_yaxes(tickformat=None, ticksuffix="", title_text="", type="category")
+    fig.update_layout(height=max(320, 40 * len(rows) + 120), margin=dict(l=220))
+    return fig
+
+
+def response_rate(yearly: pd.DataFrame, title: str = "Response rate by year") -> go.Figure:
+    """Members who submitted over active members, per year."""
+    fig = _base(title, "share")
+    fig.add_scatter(x=yearly["year"], y=yearly["response_rate"], mode="lines+markers",
+                    name="Response rate", customdata=yearly[["responded", "active_members"]],
+                    hovertemplate="%{x}<br>%{y:.1%} (%{customdata[0]} of %{customdata[1]})"
+                                  "<extra></extra>")
+    fig.update_yaxes(range=[0, 1.05], rangemode=None)
+    return fig
+
+
+STATUS_COLOURS = {"submitted": PALETTE[0], "missing": PALETTE[5],
+                  "submitted (not a member)": PALETTE[1]}
+
+
+def submission_grid(status: pd.DataFrame, title: str = "Who submitted for which year") -> go.Figure:
+    """Member x year grid coloured by submission status."""
+    fig = go.Figure(layout=dict(template=TEMPLATE, title_text=title))
+    labels = status.assign(label=status["member_id"] + " " + status["member_name"].fillna(""))
+    for name, colour in STATUS_COLOURS.items():
+        part = labels[labels["status"] == name]
+        if not part.empty:
+            fig.add_scatter(x=part["year"], y=part["label"], mode="markers", name=name,
+                            marker=dict(symbol="square", size=14, color=colour),
+                            hovertemplate="%{y}<br>%{x}: " + name + "<extra></extra>")
+    members = labels["label"].drop_duplicates().tolist()
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=members[::-1],
+                     gridcolor="#f2f2f2", rangemode=None)
+    fig.update_layout(height=max(300, 22 * len(members) + 140), margin=dict(l=260))
+    return fig

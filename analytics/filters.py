@@ -1,0 +1,85 @@
+"""The filter state as one value object, free of any UI framework.
+
+The dashboard reads it from the URL, the command line from its options; the engine only
+ever sees a ``Filters``. Values reach SQL as bound parameters (see ``kpis.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .schema import VOCABULARY_OF_DIMENSION, normalise_value, vocabulary
+
+DIMENSION_FIELDS = {"member_type": "member_types", "sector": "sectors", "area": "areas"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    year_from: int | None = None
+    year_to: int | None = None
+    member_types: tuple[str, ...] = field(default=())
+    sectors: tuple[str, ...] = field(default=())
+    areas: tuple[str, ...] = field(default=())
+
+    def selected(self, dimension: str) -> tuple[str, ...]:
+        return getattr(self, DIMENSION_FIELDS[dimension])
+
+    def is_default(self) -> bool:
+        return self == Filters()
+
+    def describe(self, lang: str = "en") -> str:
+        """'Member types: SME, Research lab · 2009–2015', for captions and exported files."""
+        parts = []
+        names = {"member_type": "Member types", "sector": "Sectors", "area": "Areas"}
+        for dim in DIMENSION_FIELDS:
+            chosen = self.selected(dim)
+            if chosen:
+                voc = vocabulary(VOCABULARY_OF_DIMENSION[dim])
+                parts.append(f"{names[dim]}: {', '.join(voc.label(c, lang) for c in chosen)}")
+        if self.year_from or self.year_to:
+            parts.append(f"{self.year_from or '…'}–{self.year_to or '…'}")
+        return " · ".join(parts) if parts else "All members, all years"
+
+    @classmethod
+    def build(cls, year_from: int | None = None, year_to: int | None = None,
+              member_types: Iterable[str] = (), sectors: Iterable[str] = (),
+              areas: Iterable[str] = ()) -> tuple[Filters, list[str]]:
+        """Filters from user input; unknown values are dropped with a notice, never an error."""
+        notices: list[str] = []
+        chosen: dict[str, tuple[str, ...]] = {}
+        for dim, values in (("member_type", member_types), ("sector", sectors), ("area", areas)):
+            lookup = vocabulary(VOCABULARY_OF_DIMENSION[dim]).lookup()
+            kept: list[str] = []
+            for value in values:
+                code = lookup.get(normalise_value(value))
+                if code is None:
+                    notices.append(f"Ignored unknown {dim.replace('_', ' ')} '{value}'.")
+                elif code not in kept:
+                    kept.append(code)
+            chosen[DIMENSION_FIELDS[dim]] = tuple(kept)
+        if year_from is not None and year_to is not None and year_from > year_to:
+            notices.append(f"Years {year_from}–{year_to} are reversed; swapped them.")
+            year_from, year_to = year_to, year_from
+        return cls(year_from, year_to, **chosen), notices
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str | list[str]]) -> tuple[Filters, list[str]]:
+        """From URL-style parameters: from, to, member_type, sector, area (repeatable)."""
+        def many(key: str) -> list[str]:
+            value = params.get(key, [])
+            return [value] if isinstance(value, str) else list(value)
+
+        notices: list[str] = []
+        years: dict[str, int | None] = {}
+        for key in ("from", "to"):
+            raw = many(key)
+            years[key] = None
+            if raw:
+                try:
+                    years[key] = int(raw[-1])
+                except ValueError:
+                    notices.append(f"Ignored '{key}={raw[-1]}': not a year.")
+        filters, more = cls.build(years["from"], years["to"], many("member_type"),
+                                  many("sector"), many("area"))
+        return filters, notices + more

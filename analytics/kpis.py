@@ -1,0 +1,240 @@
+"""Indicator definitions and the filtered queries that compute them, all in DuckDB SQL.
+
+Each indicator is defined once (key, label, unit, description, SQL aggregate); pages,
+the command line and exports all read these definitions.
+
+Design note on membership: a member's type, sector and area are those of its latest
+submission and apply to all its years, so a member that changes sector does not look
+like an exit from one sector and an entry into another. A member is active in a year
+from its joined year until (not including) its left year, from the member list when one
+was loaded, else from its first submission and, if it stopped submitting before the
+latest year, the year after its last one. An active member that sent nothing for a year
+is a non-response, not a zero.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .filters import Filters
+from .store import Store
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    unit: str  # "EUR", "FTE", "members", "share", "EUR per FTE", "hours", "projects"
+    description: str
+    sql: str  # an aggregate over the facts ``f`` of one group
+
+
+def _ratio(num: str, den: str) -> str:
+    """Sum of num over sum of den, both over the rows that have both and den > 0."""
+    both = f"f.{num} IS NOT NULL AND f.{den} > 0"
+    return (f"CAST(sum(f.{num}) FILTER (WHERE {both}) AS DOUBLE) / "
+            f"nullif(CAST(sum(f.{den}) FILTER (WHERE {both}) AS DOUBLE), 0)")
+
+
+INDICATORS: dict[str, Indicator] = {i.key: i for i in (
+    Indicator("turnover_eur", "Turnover", "EUR",
+              "Combined turnover of the members that reported one; missing values are left out, "
+              "never counted as zero.", "CAST(sum(f.turnover_eur) AS DOUBLE)"),
+    Indicator("jobs", "Jobs", "FTE",
+              "Combined jobs, in full-time equivalents, of the members that reported them.",
+              "CAST(sum(f.jobs) AS DOUBLE)"),
+    Indicator("members", "Members reporting", "members",
+              "Members that sent figures for the year.", "count(f.member_id)"),
+    Indicator("turnover_reported", "Members reporting a turnover", "members",
+              "Members whose submission has a turnover (research labs often have none).",
+              "count(f.turnover_eur)"),
+    Indicator("median_turnover_eur", "Median turnover", "EUR",
+              "Turnover of the middle member among those that reported one.",
+              "CAST(median(f.turnover_eur) AS DOUBLE)"),
+    Indicator("turnover_per_job", "Turnover per job", "EUR per FTE",
+              "Combined turnover divided by combined jobs, over members that reported both "
+              "and have jobs.", _ratio("turnover_eur", "jobs")),
+    Indicator("export_share", "Export share", "share",
+              "Export turnover divided by turnover, over members that reported both.",
+              _ratio("export_turnover_eur", "turnover_eur")),
+    Indicator("rd_intensity", "R&D intensity", "share",
+              "R&D spend divided by turnover, over members that reported both.",
+              _ratio("rd_spend_eur", "turnover_eur")),
+    Indicator("rd_jobs", "R&D jobs", "FTE", "Combined R&D jobs, full-time equivalents.",
+              "CAST(sum(f.rd_jobs) AS DOUBLE)"),
+    Indicator("training_hours", "Training hours", "hours", "Combined hours of staff training.",
+              "CAST(sum(f.training_hours) AS DOUBLE)"),
+    Indicator("collaborative_projects", "Collaborative projects", "projects",
+              "Sum of the collaborative projects members took part in (a project with two "
+              "members counts twice).", "sum(f.collaborative_projects)"),
+)}
+GROWTH_MEASURES = ("turnover_eur", "jobs")
+
+_MEMBER_DIM = """
+bounds AS (SELECT min(year) AS min_year, max(year) AS max_year FROM submissions),
+latest AS (
+    SELECT member_id, arg_max(member_name, year) AS member_name,
+           arg_max(member_type, year) AS member_type, arg_max(sector, year) AS sector,
+           arg_max(area, year) AS area, min(year) AS first_year, max(year) AS last_year
+    FROM submissions GROUP BY member_id),
+member_dim AS (
+    SELECT coalesce(l.member_id, m.member_id) AS member_id,
+           coalesce(l.member_name, m.member_name) AS member_name,
+           l.member_type, l.sector, l.area,
+           coalesce(m.joined_year, l.first_year) AS joined_year,
+           CASE WHEN m.member_id IS NOT NULL THEN m.left_year
+                WHEN l.last_year < b.max_year THEN l.last_year + 1 END AS left_year
+    FROM latest l FULL JOIN members m ON l.member_id = m.member_id CROSS JOIN bounds b
+    WHERE b.min_year IS NOT NULL),
+"""
+
+
+def _dimension_where(filters: Filters, alias: str) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for column, values in (("member_type", filters.member_types), ("sector", filters.sectors),
+                           ("area", filters.areas)):
+        if values:
+            clauses.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    return (" AND ".join(clauses) or "true"), params
+
+
+def _base_ctes(filters: Filters) -> tuple[str, list[Any]]:
+    """CTEs ``facts`` (filtered submissions) and ``active`` (member x year while a member)."""
+    dim_where, dim_params = _dimension_where(filters, "d")
+    year_lo = filters.year_from if filters.year_from is not None else -1
+    year_hi = filters.year_to if filters.year_to is not None else 10_000
+    sql = f"""WITH {_MEMBER_DIM}
+facts AS (
+    SELECT s.* EXCLUDE (member_type, sector, area, member_name), d.member_name,
+           d.member_type, d.sector, d.area
+    FROM submissions s JOIN member_dim d USING (member_id)
+    WHERE s.year BETWEEN ? AND ? AND {dim_where}),
+active AS (
+    SELECT y.year, d.member_id, d.member_type, d.sector, d.area
+    FROM member_dim d CROSS JOIN bounds b
+    JOIN range(b.min_year, b.max_year + 1) y(year)
+      ON d.joined_year <= y.year AND (d.left_year IS NULL OR y.year < d.left_year)
+    WHERE y.year BETWEEN ? AND ? AND {dim_where})
+"""
+    return sql, [year_lo, year_hi, *dim_params, year_lo, year_hi, *dim_params]
+
+
+def _grouped(con: duckdb.DuckDBPyConnection, filters: Filters,
+             dimension: str | None) -> pd.DataFrame:
+    ctes, params = _base_ctes(filters)
+    dim_select = f"coalesce(f.{dimension}, a.{dimension}) AS {dimension}, " if dimension else ""
+    aggregates = ",\n    ".join(f"{i.sql} AS {i.key}" for i in INDICATORS.values())
+    sql = f"""{ctes}
+SELECT coalesce(f.year, a.year) AS year, {dim_select}
+    count(a.member_id) AS active_members,
+    count(*) FILTER (WHERE a.member_id IS NOT NULL AND f.member_id IS NOT NULL) AS responded,
+    {aggregates}
+FROM active a FULL JOIN facts f ON a.member_id = f.member_id AND a.year = f.year
+GROUP BY ALL ORDER BY ALL"""
+    frame = con.execute(sql, params).df()
+    frame["response_rate"] = frame["responded"] / frame["active_members"].where(
+        frame["active_members"] > 0)
+    return frame
+
+
+def by_year(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
+    """One row per year: every indicator plus active members and response rate."""
+    with store.connect() as con:
+        return _grouped(con, filters, None)
+
+
+def by_dimension(store: Store, dimension: str, filters: Filters = Filters()) -> pd.DataFrame:
+    """One row per year and member type, sector or area."""
+    if dimension not in ("member_type", "sector", "area"):
+        raise ValueError(f"Unknown breakdown {dimension!r}.")
+    with store.connect() as con:
+        return _grouped(con, filters, dimension)
+
+
+def growth(yearly: pd.DataFrame, baseline_year: int | None = None,
+           latest_year: int | None = None) -> dict[str, dict[str, Any]]:
+    """Change, percentage and CAGR from a baseline to a latest year, for turnover and jobs."""
+    out: dict[str, dict[str, Any]] = {}
+    years = sorted(int(y) for y in yearly["year"]) if len(yearly) else []
+    base_y = baseline_year if baseline_year is not None else (years[0] if years else None)
+    last_y = latest_year if latest_year is not None else (years[-1] if years else None)
+    for key in GROWTH_MEASURES:
+        def value(year: int | None) -> float | None:
+            if year is None:
+                return None
+            hit = yearly.loc[yearly["year"] == year, key]
+            return None if hit.empty or pd.isna(hit.iloc[0]) else float(hit.iloc[0])
+
+        base, last = value(base_y), value(last_y)
+        change = last - base if base is not None and last is not None else None
+        pct = change / base if change is not None and base else None
+        span = (last_y - base_y) if base_y is not None and last_y is not None else 0
+        cagr = ((last / base) ** (1 / span) - 1
+                if base and last is not None and base > 0 and last >= 0 and span > 0 else None)
+        out[key] = {"baseline_year": base_y, "latest_year": last_y, "baseline": base,
+                    "latest": last, "change": change, "pct": pct, "cagr": cagr}
+    return out
+
+
+def overview(store: Store, filters: Filters = Filters()) -> dict[str, Any]:
+    """Everything the Overview page, the CLI and exports need, in one connection."""
+    with store.connect() as con:
+        yearly = _grouped(con, filters, None)
+        breakdowns = {dim: _grouped(con, filters, dim) for dim in ("sector", "member_type", "area")}
+    return {"by_year": yearly, **{f"by_{d}": f for d, f in breakdowns.items()},
+            "growth": growth(yearly, filters.year_from, filters.year_to)}
+
+
+def data_years(store: Store) -> tuple[int, int] | None:
+    lo, hi = store.rows("SELECT min(year), max(year) FROM submissions")[0]
+    return None if lo is None else (int(lo), int(hi))
+
+
+def member_status(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
+    """Member x year: 'submitted', 'missing' (active, nothing sent) or 'submitted (not a member)'."""
+    ctes, params = _base_ctes(filters)
+    with store.connect() as con:
+        return con.execute(f"""{ctes}
+SELECT coalesce(a.member_id, f.member_id) AS member_id, d.member_name, d.member_type, d.sector,
+       d.area, coalesce(a.year, f.year) AS year,
+       CASE WHEN f.member_id IS NULL THEN 'missing'
+            WHEN a.member_id IS NULL THEN 'submitted (not a member)'
+            ELSE 'submitted' END AS status
+FROM active a FULL JOIN facts f ON a.member_id = f.member_id AND a.year = f.year
+JOIN member_dim d ON d.member_id = coalesce(a.member_id, f.member_id)
+ORDER BY member_id, year""", params).df()
+
+
+def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame -> JSON-ready dicts: NaN -> None, whole floats -> int."""
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        return round(value, 6)
+    return value
+
+
+def summary(store: Store, filters: Filters = Filters()) -> dict[str, Any]:
+    """The ``kpis --format json`` document."""
+    result = overview(store, filters)
+    out: dict[str, Any] = {"filters": filters.describe()}
+    for key in ("by_year", "by_sector", "by_member_type", "by_area"):
+        out[key] = to_records(result[key])
+    out["growth"] = {k: {kk: _plain(vv) for kk, vv in v.items()} for k, v in result["growth"].items()}
+    return out

@@ -1,0 +1,56 @@
+"""Empty submission templates (CSV and XLSX) that list the allowed values."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .schema import SUBMISSIONS, TableSpec, vocabularies
+
+
+def template_csv(spec: TableSpec = SUBMISSIONS) -> bytes:
+    """The header row, UTF-8 with BOM and ';' so French Excel opens it right."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerow(spec.names)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def template_xlsx(spec: TableSpec = SUBMISSIONS) -> bytes:
+    """A workbook: the header to fill in, drop-down lists, and a sheet of allowed values."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = spec.name
+    sheet.append(spec.names)
+    for i, col in enumerate(spec.columns, start=1):
+        cell = sheet.cell(row=1, column=i)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEFE7" if col.required else "F2F2F2")
+        sheet.column_dimensions[get_column_letter(i)].width = max(14, len(col.name) + 4)
+    lists = book.create_sheet("allowed values")
+    lists.append(["column", "code", "English", "French"])
+    help_sheet = book.create_sheet("columns")
+    help_sheet.append(["column", "required", "description"])
+    for col in spec.columns:
+        help_sheet.append([col.name, "yes" if col.required else "no", col.description])
+    vocabs = vocabularies()
+    row = 2
+    for i, col in enumerate(spec.columns, start=1):
+        if not col.vocabulary:
+            continue
+        first = row
+        for entry in vocabs[col.vocabulary].rows:
+            lists.append([col.name, entry["code"], entry["label_en"], entry["label_fr"]])
+            row += 1
+        rule = DataValidation(type="list", formula1=f"='allowed values'!$B${first}:$B${row - 1}",
+                              allow_blank=True, showErrorMessage=False)
+        sheet.add_data_validation(rule)
+        letter = get_column_letter(i)
+        rule.add(f"{letter}2:{letter}2000")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
