@@ -60,7 +60,7 @@ def _base(title: str, unit: str) -> go.Figure:
 
 
 def _unit_title(unit: str) -> str:
-    return {"EUR": "EUR", "FTE": "Jobs (FTE)", "share": "", "members": "Members",
+    return {"EUR": "", "FTE": "Jobs (FTE)", "share": "", "members": "Members",
             "EUR per FTE": "EUR per FTE"}.get(unit, unit.capitalize())
 
 
@@ -104,7 +104,8 @@ def stacked(breakdown: pd.DataFrame, dimension: str, measure: str,
     for code in order:
         part = breakdown[breakdown[dimension].isna()] if pd.isna(code) else \
             breakdown[breakdown[dimension] == code]
-        if part[measure].notna().any():
+        part = part[part[measure].notna()]  # a gap is left out, not drawn as zero
+        if not part.empty:
             name = dimension_label(dimension, code)
             fig.add_bar(x=part["year"], y=part[measure], name=name,
                         hovertemplate=f"{name}<br>%{{x}}<br>{hover}<extra></extra>")

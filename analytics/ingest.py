@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .quality import jumps_sql
 from .readers import read_upload
 from .report import CheckReport, FileRejected, Problem
 from .schema import DATA_DIR, SUBMISSIONS
@@ -20,7 +21,6 @@ from .store import LoadResult, Store
 from .validate import check_raw
 
 DEMO_DIR = DATA_DIR / "demo"
-JUMP_WARNING = 0.5  # warn when jobs or turnover move by more than 50 % in a year
 
 
 def check_file(data: bytes, file_name: str, store: Store | None = None,
@@ -96,24 +96,13 @@ def _compare_with_store(frame: pd.DataFrame, store: Store) -> list[Problem]:
     with store.connect() as con:
         con.register("incoming", frame)
         try:
-            jumps = con.execute(f"""
-                WITH combined AS (
-                    SELECT member_id, year, jobs, turnover_eur, _row FROM incoming
-                    UNION ALL
-                    SELECT member_id, year, jobs, turnover_eur, NULL FROM submissions s
-                    WHERE NOT EXISTS (SELECT 1 FROM incoming i
-                                      WHERE i.member_id = s.member_id AND i.year = s.year)),
-                lagged AS (
-                    SELECT *, lag(year) OVER w AS prev_year, lag(jobs) OVER w AS prev_jobs,
-                           lag(turnover_eur) OVER w AS prev_turnover
-                    FROM combined WINDOW w AS (PARTITION BY member_id ORDER BY year))
-                SELECT _row, member_id, year, prev_year, jobs, prev_jobs, turnover_eur, prev_turnover
-                FROM lagged
-                WHERE _row IS NOT NULL AND prev_year = year - 1 AND (
-                    (prev_jobs > 0 AND abs(jobs - prev_jobs) / prev_jobs > {JUMP_WARNING}) OR
-                    (prev_turnover > 0 AND abs(turnover_eur - prev_turnover) / prev_turnover
-                        > {JUMP_WARNING}))
-                ORDER BY _row LIMIT 200""").fetchall()
+            jumps = con.execute(jumps_sql("""
+                SELECT member_id, year, jobs, turnover_eur, _row FROM incoming
+                UNION ALL
+                SELECT member_id, year, jobs, turnover_eur, NULL FROM submissions s
+                WHERE NOT EXISTS (SELECT 1 FROM incoming i
+                                  WHERE i.member_id = s.member_id AND i.year = s.year)""",
+                only_rows=True)).fetchall()
             changed = con.execute("""
                 SELECT min(i._row), i.member_id, c.attr, c.old, c.new FROM incoming i
                 JOIN (SELECT member_id, arg_max(member_type, year) AS member_type,
@@ -126,14 +115,12 @@ def _compare_with_store(frame: pd.DataFrame, store: Store) -> list[Problem]:
                 GROUP BY ALL ORDER BY 1 LIMIT 200""").fetchall()
         finally:
             con.unregister("incoming")
-    for row, member, year, prev_year, jobs, prev_jobs, turnover, prev_turnover in jumps:
-        for what, now, before in (("jobs", jobs, prev_jobs), ("turnover", turnover, prev_turnover)):
-            if before and now is not None and abs(now - before) / before > JUMP_WARNING:
-                problems.append(Problem(
-                    f"Member {member}'s {what} changed by {float((now - before) / before):+.0%} "
-                    f"from {prev_year} ({before:,.2f}) to {year} ({now:,.2f}). Please check.",
-                    row=row, column=what if what == "jobs" else "turnover_eur",
-                    value=f"{now}", severity="warning"))
+    for row, member, year, prev_year, what, now, before in jumps:
+        problems.append(Problem(
+            f"Member {member}'s {what.removesuffix('_eur')} changed by "
+            f"{float((now - before) / before):+.0%} from {prev_year} ({before:,.2f}) to {year} "
+            f"({now:,.2f}). Please check.", row=row, column=what, value=f"{now}",
+            severity="warning"))
     for row, member, attr, old, new in changed:
         problems.append(Problem(
             f"Member {member}'s {attr.replace('_', ' ')} was '{old}' and is now '{new}'. "

@@ -1,0 +1,5 @@
+"""Areas: turnover and jobs per area and year, and each one's share."""
+
+import ui
+
+ui.breakdown_page("area", "Areas")

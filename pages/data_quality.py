@@ -1,0 +1,39 @@
+"""Data quality: who has not submitted for which year, response rate, unusual changes."""
+
+import streamlit as st
+
+import ui
+from analytics import charts, formatting
+from analytics.quality import JUMP_WARNING, stored_jumps
+
+st.title("Data quality")
+f = ui.filters()
+ui.filter_caption(f)
+yearly = ui.overview(f)["by_year"]
+status = ui.member_status(f)
+if status.empty:
+    st.warning("No members match these filters.")
+else:
+    missing = status[status["status"] == "missing"]
+    cols = st.columns(3)
+    cols[0].metric("Missing submissions", len(missing),
+                   help="Active members that sent nothing for a year: gaps, not zeros.")
+    cols[1].metric("Lowest response rate", formatting.pct(yearly["response_rate"].min()))
+    cols[2].metric("Members", status["member_id"].nunique())
+    ui.show_chart(charts.response_rate(yearly), key="response_rate_by_year")
+    st.subheader("Missing submissions")
+    if missing.empty:
+        st.success("Every active member submitted for every year shown.")
+    else:
+        st.dataframe(missing[["member_id", "member_name", "year"]], hide_index=True,
+                     key="missing")
+    with st.expander("Who submitted for which year", expanded=False):
+        ui.show_chart(charts.submission_grid(status), key="submission_grid")
+st.subheader("Unusual changes")
+jumps = stored_jumps(ui.store(), f)
+if jumps.empty:
+    st.write(f"No member's jobs or turnover moved by more than {JUMP_WARNING:.0%} in a year.")
+else:
+    st.write(f"Jobs or turnover that moved by more than {JUMP_WARNING:.0%} from one year to "
+             "the next; worth a check with the member.")
+    st.dataframe(jumps, hide_index=True, key="jumps")

@@ -1,0 +1,5 @@
+"""Member types: turnover and jobs per member type and year, and each one's share."""
+
+import ui
+
+ui.breakdown_page("member_type", "Member types")

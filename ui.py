@@ -1,0 +1,156 @@
+"""Streamlit glue shared by the pages: the store, the sidebar filters, cached results.
+
+Pages call these helpers and ``analytics``; they never build SQL or open the database.
+Cached results are keyed by the data version (number of loads), so a load or an undo
+shows at once while a filter seen before is served from the cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import charts, formatting, kpis
+from analytics.filters import Filters
+from analytics.ingest import load_demo
+from analytics.schema import VOCABULARY_OF_DIMENSION, vocabulary
+from analytics.store import Store, default_db_path
+
+FILTER_KEYS = {"member_type": "Member types", "sector": "Sectors", "area": "Areas"}
+
+
+@st.cache_resource(show_spinner="Preparing the database…")
+def _store(path: str) -> Store:
+    store = Store(path)
+    if store.history().empty:  # first start: an empty database gets the demo data
+        load_demo(store)
+    return store
+
+
+def store() -> Store:
+    return _store(default_db_path())
+
+
+def data_version() -> tuple[int, int]:
+    return store().data_version()
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _overview(path: str, version: tuple[int, int], filters: Filters) -> dict[str, Any]:
+    return kpis.overview(_store(path), filters)
+
+
+def overview(filters: Filters) -> dict[str, Any]:
+    return _overview(default_db_path(), data_version(), filters)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _member_status(path: str, version: tuple[int, int], filters: Filters) -> pd.DataFrame:
+    return kpis.member_status(_store(path), filters)
+
+
+def member_status(filters: Filters) -> pd.DataFrame:
+    return _member_status(default_db_path(), data_version(), filters)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _years(path: str, version: tuple[int, int]) -> tuple[int, int] | None:
+    return kpis.data_years(_store(path))
+
+
+def sidebar_filters() -> Filters:
+    """Draw the shared filters in the sidebar, bound to the URL; return them as Filters."""
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    years = _years(default_db_path(), data_version())
+    year_from = year_to = None
+    if years and years[0] < years[1]:
+        year_from, year_to = sidebar.slider("Years", years[0], years[1], years, step=1,
+                                            key="years", bind="query-params",
+                                            help="Baseline is the first year, latest the last.")
+    chosen: dict[str, list[str]] = {}
+    for dim, label in FILTER_KEYS.items():
+        voc = vocabulary(VOCABULARY_OF_DIMENSION[dim])
+        chosen[dim] = sidebar.multiselect(label, voc.codes, format_func=voc.label, key=dim,
+                                          bind="query-params", placeholder="All")
+    filters = Filters(year_from, year_to, tuple(chosen["member_type"]), tuple(chosen["sector"]),
+                      tuple(chosen["area"]))
+    sidebar.caption("The filters are in the page address: copy it to share this view.")
+    st.session_state["_filters"] = filters
+    return filters
+
+
+def filters() -> Filters:
+    return st.session_state.get("_filters", Filters())
+
+
+def show_chart(fig: go.Figure, key: str) -> None:
+    """Our template, not Streamlit's theme, so the screen matches exported files."""
+    st.plotly_chart(fig, theme=None, key=key, config={
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "scale": 2, "filename": key},
+    })
+
+
+def filter_caption(f: Filters) -> None:
+    st.caption(f"Showing: {f.describe()}")
+
+
+def no_data() -> bool:
+    """Say so when the filters leave nothing; True if there is nothing to show."""
+    data = overview(filters())["by_year"]
+    if data.empty or data["members"].sum() == 0:
+        st.warning("No submissions match these filters. Widen the filters in the sidebar.")
+        return True
+    return False
+
+
+def formatted_table(frame: pd.DataFrame, dimension: str | None = None) -> pd.DataFrame:
+    """Indicator columns written for reading (units, separators), labels for codes."""
+    cols = ["year", *([dimension] if dimension else []), "turnover_eur", "jobs", "members",
+            "active_members", "response_rate", "turnover_per_job", "export_share", "rd_intensity"]
+    out = frame[cols].copy()
+    if dimension:
+        out[dimension] = [charts.dimension_label(dimension, c) for c in out[dimension]]
+    out["year"] = out["year"].astype(str)
+    for key in cols:
+        if key in kpis.INDICATORS:
+            out[key] = [formatting.by_unit(v, kpis.INDICATORS[key].unit) for v in out[key]]
+    out["response_rate"] = [formatting.pct(v) for v in out["response_rate"]]
+    names = {k: i.label for k, i in kpis.INDICATORS.items()}
+    names.update(year="Year", active_members="Active members", response_rate="Response rate",
+                 **{d: t for d, t in charts.DIMENSION_TITLES.items()})
+    return out.rename(columns=names)
+
+
+def breakdown_page(dimension: str, title: str) -> None:
+    """The Sectors / Member types / Areas pages: one layout, one dimension."""
+    st.title(title)
+    f = filters()
+    filter_caption(f)
+    if no_data():
+        return
+    result = overview(f)
+    frame = result[f"by_{dimension}"]
+    measure = st.segmented_control("Measure", ["turnover_eur", "jobs"], default="turnover_eur",
+                                   format_func=lambda k: kpis.INDICATORS[k].label,
+                                   key=f"{dimension}_measure") or "turnover_eur"
+    show_chart(charts.stacked(frame, dimension, measure), key=f"{measure}_by_{dimension}")
+    latest = int(result["by_year"]["year"].max())
+    show_chart(charts.shares(frame, dimension, measure, latest),
+               key=f"{measure}_share_by_{dimension}_{latest}")
+    with st.expander("Table", expanded=False):
+        st.dataframe(formatted_table(frame, dimension), hide_index=True)
+
+
+def user_name() -> str:
+    """Who is acting, for the load history: the signed-in user, else 'local manager'."""
+    try:
+        if st.user.is_logged_in:
+            return str(st.user.get("email") or st.user.get("name"))
+    except Exception:  # no auth configured
+        pass
+    return "local manager"
