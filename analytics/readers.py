@@ -180,7 +180,7 @@ def _short(exc: Exception) -> str:
 def _cell_text(value: object) -> str | None:
     """An Excel cell as the text a user would type. Numbers use '.' for decimals.
 
-    A number with exactly three decimals (12.375) would read like a thousands
+    Floats keep the 15 significant digits Excel displays. A number with exactly three decimals (12.375) would read like a thousands
     separator to the number parser, so it gets a fourth digit (12.3750): same value,
     no ambiguity.
     """
@@ -193,7 +193,8 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
-        text = format(Decimal(repr(value)), "f")
+        # 15 significant digits, as Excel shows them: hides binary noise of formulas
+        text = format(Decimal(format(value, ".15g")), "f")
         whole, _, decimals = text.partition(".")
         return text + "0" if len(decimals) == 3 else text
     if hasattr(value, "isoformat"):

@@ -1,0 +1,76 @@
+"""Shared fixtures: fresh stores, a demo-loaded database, and an independent reading of
+the demo files (Python's csv module, not our DuckDB reader) to check numbers against."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from analytics.ingest import DEMO_DIR, load_demo
+from analytics.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "files"
+
+
+@pytest.fixture
+def store() -> Store:
+    """An empty in-memory store."""
+    return Store(":memory:")
+
+
+@pytest.fixture(scope="session")
+def demo_store() -> Store:
+    """The demo data loaded through the real ingest, in memory. Read-only: tests that
+    write use ``store``."""
+    s = Store(":memory:")
+    load_demo(s)
+    return s
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> str:
+    """A database file with the demo data, shared by read-only tests (pages, CLI)."""
+    path = tmp_path_factory.mktemp("db") / "demo.duckdb"
+    load_demo(Store(path))
+    return str(path)
+
+
+def _french_or_english_number(text: str) -> Decimal | None:
+    text = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if not text:
+        return None
+    return Decimal(text.replace(",", "."))
+
+
+def read_demo_rows() -> list[dict]:
+    """Every demo submission row as {canonical name: value}, read independently."""
+    french = {"Identifiant": "member_id", "Nom": "member_name", "Type de membre": "member_type",
+              "Secteur": "sector", "Département": "area", "Année": "year",
+              "Chiffre d'affaires (€)": "turnover_eur", "Effectif (ETP)": "jobs",
+              "CA export (€)": "export_turnover_eur", "Dépenses R&D (€)": "rd_spend_eur",
+              "Effectif R&D (ETP)": "rd_jobs", "Heures de formation": "training_hours",
+              "Projets collaboratifs": "collaborative_projects"}
+    rows = []
+    for path in sorted(DEMO_DIR.glob("submissions_*.csv")):
+        raw = path.read_bytes()
+        try:
+            text, delimiter = raw.decode("utf-8"), ","
+        except UnicodeDecodeError:
+            text, delimiter = raw.decode("cp1252"), ";"
+        for rec in csv.DictReader(text.splitlines(), delimiter=delimiter):
+            row = {french.get(k, k): v for k, v in rec.items()}
+            for key in ("turnover_eur", "jobs", "export_turnover_eur", "rd_spend_eur"):
+                row[key] = _french_or_english_number(row[key])
+            row["year"] = int(row["year"])
+            row["member_type"] = row["member_type"].lower()
+            rows.append(row)
+    return rows
+
+
+@pytest.fixture(scope="session")
+def demo_rows() -> list[dict]:
+    return read_demo_rows()
