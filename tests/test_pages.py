@@ -1,0 +1,164 @@
+"""Every page, headless with AppTest: renders, follows the filters, uploads load or reject."""
+
+from __future__ import annotations
+
+import base64
+import json
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import formatting
+from analytics.store import Store
+from tests.conftest import ROOT
+
+PAGES = ["app_pages/overview.py", "app_pages/sectors.py", "app_pages/member_types.py", "app_pages/areas.py",
+         "app_pages/submissions.py", "app_pages/data_quality.py"]
+
+
+def app(db: str, monkeypatch, page: str | None = None, **params) -> AppTest:
+    monkeypatch.setenv("CLUSTER_DB", db)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def values(array) -> list:
+    """A Plotly array from the chart proto: a plain list, or numpy's base64 'bdata' form."""
+    if isinstance(array, dict) and "bdata" in array:
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+def frame_with(at: AppTest, column: str):
+    """The first st.dataframe on the page that has this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def sme_turnover_2015(demo_rows) -> str:
+    total = sum((r["turnover_eur"] for r in demo_rows
+                 if r["year"] == 2015 and r["member_type"] == "sme"), Decimal(0))
+    return formatting.eur(float(total))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(demo_db, monkeypatch, page):
+    at = app(demo_db, monkeypatch, page)
+    assert at.title, f"{page} has no title"
+
+
+def test_overview_shows_reference_cluster(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch)
+    assert any("demo data" in i.value for i in at.info)
+    assert metric(at, "Turnover 2015") == formatting.eur(70_000_000) == "70.0\u202fM€"
+    assert metric(at, "Jobs 2015") == "700.0"
+    assert "+40.0" in next(m for m in at.metric if m.label.startswith("Turnover 2015")).delta
+    titles = [f["layout"]["title"]["text"] for f in figures(at)]
+    assert "Turnover by year" in titles and "Jobs by year" in titles
+    turnover = next(f for f in figures(at) if f["layout"]["title"]["text"] == "Turnover by year")
+    assert values(turnover["data"][0]["y"])[0] == 50_000_000
+    assert values(turnover["data"][0]["y"])[-1] == 70_000_000
+
+
+def test_filter_widget_changes_numbers(demo_db, monkeypatch, demo_rows):
+    at = app(demo_db, monkeypatch)
+    at.multiselect(key="member_type").set_value(["sme"]).run()
+    assert not at.exception
+    assert metric(at, "Turnover 2015") == sme_turnover_2015(demo_rows) != "70.0\u202fM€"
+    assert "Member types: SME" in " ".join(c.value for c in at.caption)
+
+
+def test_filters_come_from_the_url(demo_db, monkeypatch, demo_rows):
+    at = app(demo_db, monkeypatch, member_type="SME")
+    assert at.multiselect(key="member_type").value == ["sme"]
+    assert metric(at, "Turnover 2015") == sme_turnover_2015(demo_rows)
+    at.switch_page("app_pages/sectors.py").run()  # the filters hold across pages
+    assert "Member types: SME" in " ".join(c.value for c in at.caption)
+
+
+def test_year_range_sets_baseline_and_latest(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch)
+    at.slider(key="years").set_value((2011, 2013)).run()
+    assert metric(at, "Turnover 2013").startswith("60.7")
+
+
+def test_invalid_url_parameter_is_ignored(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, member_type="no such type", years="abc")
+    assert metric(at, "Turnover 2015") == "70.0\u202fM€"
+
+
+def test_filters_matching_nothing_say_so(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, member_type="University", sector="Noise and vibration")
+    assert at.multiselect(key="sector").value == ["noise"]
+    assert any("No submissions match" in w.value for w in at.warning)
+
+
+def test_breakdown_page_has_stacked_chart_per_sector(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, "app_pages/sectors.py")
+    stacked = figures(at)[0]
+    assert stacked["layout"]["barmode"] == "stack"
+    names = {t["name"] for t in stacked["data"]}
+    assert "Waste management and recycling" in names and "Renewable energy" in names
+
+
+def test_data_quality_lists_missing_submissions(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, "app_pages/data_quality.py")
+    missing = frame_with(at, "member_name")
+    assert sorted(zip(missing["member_id"], missing["year"])) == [("M07", 2013), ("M11", 2012)]
+
+
+BAD = (b"member_id;member_name;member_type;sector;area;year;turnover_eur;jobs\n"
+       b"M40;New;SME;waste;87;2015;12 000;3\nM41;Other;SME;waste;87;2015;douze;3\n")
+
+
+def test_upload_bad_file_shows_errors_and_loads_nothing(tmp_path, monkeypatch):
+    db = str(tmp_path / "t.duckdb")
+    at = app(db, monkeypatch, "app_pages/submissions.py")
+    before = Store(db).history()
+    at.file_uploader[0].set_value(("bad.csv", BAD, "text/csv")).run()
+    assert not at.exception
+    assert any("1 error(s). Nothing was loaded" in e.value for e in at.error)
+    problems = frame_with(at, "severity")
+    assert problems.iloc[0][["row", "column", "value"]].tolist() == [3, "turnover_eur", "douze"]
+    assert not any(b.label.startswith("Load ") for b in at.button)
+    assert Store(db).history().equals(before)
+
+
+def test_upload_good_file_confirm_load_and_undo(tmp_path, monkeypatch):
+    db = str(tmp_path / "t.duckdb")
+    at = app(db, monkeypatch, "app_pages/submissions.py")
+    good = BAD.replace(b"douze", b"12,5")
+    at.file_uploader[0].set_value(("good.csv", good, "text/csv")).run()
+    assert any("passed the checks: 2 rows" in s.value for s in at.success)
+    assert Store(db).rows("SELECT count(*) FROM submissions WHERE member_id LIKE 'M4%'")[0][0] == 0
+    at.button(key="confirm_load").click().run()
+    assert not at.exception
+    assert Store(db).rows("SELECT count(*) FROM submissions WHERE member_id LIKE 'M4%'")[0][0] == 2
+    assert Store(db).history().iloc[0]["file_name"] == "good.csv"
+    load_id = int(Store(db).history().iloc[0]["load_id"])
+    at.selectbox(key="undo_choice").set_value(load_id)
+    at.button(key="undo").click().run()
+    assert not at.exception
+    assert Store(db).rows("SELECT count(*) FROM submissions WHERE member_id LIKE 'M4%'")[0][0] == 0
+
+
+def test_templates_offered(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, "app_pages/submissions.py")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Template (CSV)", "Template (Excel)"]
+
