@@ -164,14 +164,15 @@ def growth(yearly: pd.DataFrame, baseline_year: int | None = None,
     years = sorted(int(y) for y in yearly["year"]) if len(yearly) else []
     base_y = baseline_year if baseline_year is not None else (years[0] if years else None)
     last_y = latest_year if latest_year is not None else (years[-1] if years else None)
-    for key in GROWTH_MEASURES:
-        def value(year: int | None) -> float | None:
-            if year is None:
-                return None
-            hit = yearly.loc[yearly["year"] == year, key]
-            return None if hit.empty or pd.isna(hit.iloc[0]) else float(hit.iloc[0])
 
-        base, last = value(base_y), value(last_y)
+    def value(year: int | None, key: str) -> float | None:
+        if year is None:
+            return None
+        hit = yearly.loc[yearly["year"] == year, key]
+        return None if hit.empty or pd.isna(hit.iloc[0]) else float(hit.iloc[0])
+
+    for key in GROWTH_MEASURES:
+        base, last = value(base_y, key), value(last_y, key)
         change = last - base if base is not None and last is not None else None
         pct = change / base if change is not None and base else None
         span = (last_y - base_y) if base_y is not None and last_y is not None else 0

@@ -180,7 +180,8 @@ def _short(exc: Exception) -> str:
 def _cell_text(value: object) -> str | None:
     """An Excel cell as the text a user would type. Numbers use '.' for decimals.
 
-    Floats keep the 15 significant digits Excel displays. A number with exactly three decimals (12.375) would read like a thousands
+    Floats keep the 15 significant digits Excel displays. A number with exactly three
+    decimals (12.375) would read like a thousands
     separator to the number parser, so it gets a fourth digit (12.3750): same value,
     no ambiguity.
     """

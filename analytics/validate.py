@@ -223,7 +223,7 @@ def _duplicate_keys(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> list[Pro
     ).fetchall()
     out = []
     for row_list, *key_values in rows:
-        what = " and ".join(f"{k.replace('_', ' ')} {v}" for k, v in zip(spec.key, key_values))
+        what = " and ".join(f"{k.replace('_', ' ')} {v}" for k, v in zip(spec.key, key_values, strict=True))
         for r in row_list[1:]:
             out.append(Problem(f"The same {what} appears more than once (rows "
                                f"{', '.join(map(str, row_list))}). Keep one row.", row=r))

@@ -120,7 +120,8 @@ def add_optional(rows: list[dict], rng: random.Random) -> None:
         else:
             r["rd_spend_eur"] = None
         r["rd_jobs"] = (r["jobs"] * Decimal("0.9") if r["member_type"] in NO_TURNOVER
-                        else (r["jobs"] * Decimal(str(round(rng.uniform(0, 0.15), 2))))).quantize(Decimal("0.5"))
+                        else (r["jobs"] * Decimal(str(round(rng.uniform(0, 0.15), 2))))
+                        ).quantize(Decimal("0.5"))
         r["training_hours"] = (r["jobs"] * rng.randint(6, 20)).quantize(Decimal(1))
         r["collaborative_projects"] = rng.randint(0, 4)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+import duckdb
 import pytest
 from openpyxl import Workbook
 
@@ -153,7 +154,8 @@ def test_all_errors_are_reported_at_once(store):
 
 
 def test_duplicate_member_year_in_one_file(store):
-    text = HEADER_EN + "\nM01,A,SME,waste,87,2014,5,1\nM02,A,SME,waste,87,2014,5,1\nM01,A,SME,waste,87,2014,6,1\n"
+    text = (HEADER_EN + "\nM01,A,SME,waste,87,2014,5,1\nM02,A,SME,waste,87,2014,5,1"
+            "\nM01,A,SME,waste,87,2014,6,1\n")
     report = check_file(text.encode(), "f.csv", store)
     [error] = report.errors
     assert error.row == 4 and "rows 2, 4" in error.message
@@ -198,7 +200,7 @@ def test_failed_write_rolls_back(store, monkeypatch):
     report = check_file((HEADER_EN + "\nM01,A,SME,waste,87,2014,2,2\n").encode(), "f.csv", store)
     report.table["jobs"] = report.table["jobs"].astype(object)
     report.table.loc[0, "jobs"] = "not a number"  # the insert fails after the history move
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.Error):
         load_checked(report, store)
     assert snapshot(store) == before
 

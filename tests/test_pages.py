@@ -119,7 +119,7 @@ def test_breakdown_page_has_stacked_chart_per_sector(demo_db, monkeypatch):
 def test_data_quality_lists_missing_submissions(demo_db, monkeypatch):
     at = app(demo_db, monkeypatch, "app_pages/data_quality.py")
     missing = frame_with(at, "member_name")
-    assert sorted(zip(missing["member_id"], missing["year"])) == [("M07", 2013), ("M11", 2012)]
+    assert sorted(zip(missing["member_id"], missing["year"], strict=True)) == [("M07", 2013), ("M11", 2012)]
 
 
 BAD = (b"member_id;member_name;member_type;sector;area;year;turnover_eur;jobs\n"

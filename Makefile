@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test lint demo browser clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+browser:
+	@bash scripts/ensure_chromium.sh
+
+## Start the dashboard on the embedded database (demo data loaded on first start).
+run: $(VENV)/.runtime browser
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+
+## Install everything the tests need and run the whole suite (lint included).
+test: $(VENV)/.dev browser
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+
+demo: $(VENV)/.runtime
+	$(PY) -m analytics demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

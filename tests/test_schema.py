@@ -1,0 +1,42 @@
+"""The one schema definition and the database agree; header and value matching."""
+
+from analytics.schema import MEMBERS, SUBMISSIONS, normalise_header, vocabularies
+from analytics.store import SCHEMA_VERSION
+
+
+def test_database_columns_follow_the_schema(store):
+    for spec in (SUBMISSIONS, MEMBERS):
+        cols = [r[0] for r in store.rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position", [spec.name])]
+        assert cols == [*spec.names, "load_id"]
+    assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_migrations_are_idempotent_on_a_file(tmp_path):
+    from analytics.store import Store
+
+    path = tmp_path / "x.duckdb"
+    Store(path)
+    Store(path).migrate()
+    assert Store(path).rows("SELECT count(*) FROM schema_version")[0][0] == SCHEMA_VERSION
+
+
+def test_header_normalisation():
+    assert normalise_header("Chiffre d'affaires (€)") == "chiffre_d_affaires"
+    assert normalise_header("  Année ") == "annee"
+    assert normalise_header("TYPE DE MEMBRE") == "type_de_membre"
+    for col in SUBMISSIONS.columns:  # no alias is claimed by two columns
+        for other in SUBMISSIONS.columns:
+            if other is not col:
+                assert not (col.accepted_headers() & other.accepted_headers()), (col.name, other.name)
+
+
+def test_vocabularies_have_both_languages_and_egss_codes():
+    vocabs = vocabularies()
+    assert len(vocabs["member_types"].rows) >= 9
+    for voc in vocabs.values():
+        for row in voc.rows:
+            assert row["code"] and row["label_en"] and row["label_fr"]
+    groups = {r["egss_group"] for r in vocabs["sectors"].rows}
+    assert groups == {"CEPA", "CReMA"}
