@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import charts, formatting, kpis
+from analytics import charts, export, formatting, kpis, report
 from analytics.filters import Filters
 from analytics.ingest import load_demo
 from analytics.schema import VOCABULARY_OF_DIMENSION, vocabulary
@@ -87,12 +87,32 @@ def filters() -> Filters:
     return st.session_state.get("_filters", Filters())
 
 
-def show_chart(fig: go.Figure, key: str) -> None:
-    """Our template, not Streamlit's theme, so the screen matches exported files."""
+@st.cache_data(max_entries=32, show_spinner=False)
+def _export_context(path: str, version: tuple[int, int], filters: Filters) -> export.ExportContext:
+    return report.context(_store(path), filters)
+
+
+def export_context() -> export.ExportContext:
+    return _export_context(default_db_path(), data_version(), filters())
+
+
+def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
+    """Our template, not Streamlit's theme, so the screen matches exported files; under
+    the chart, PNG/SVG/PDF downloads rendered on the server only when clicked."""
+    ctx = export_context()
+    stem = export.file_stem(key, ctx.shown)
     st.plotly_chart(fig, theme=None, key=key, config={
         "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "scale": 2, "filename": key},
+        "toImageButtonOptions": {"format": "png", "scale": 2, "filename": stem},
     })
+    if export.find_browser() is None:
+        return
+    cols = st.columns([1, 1, 1, 5])
+    for col, fmt in zip(cols, export.MIME, strict=False):
+        col.download_button(
+            fmt.upper(), data=lambda fmt=fmt: export.render(export.annotate(fig, ctx, unit), fmt),
+            file_name=f"{stem}.{fmt}", mime=export.MIME[fmt], key=f"{key}_{fmt}",
+            on_click="ignore", icon=":material/download:", help=f"Download this chart as {fmt.upper()}")
 
 
 def filter_caption(f: Filters) -> None:
@@ -138,10 +158,11 @@ def breakdown_page(dimension: str, title: str) -> None:
     measure = st.segmented_control("Measure", ["turnover_eur", "jobs"], default="turnover_eur",
                                    format_func=lambda k: kpis.INDICATORS[k].label,
                                    key=f"{dimension}_measure") or "turnover_eur"
-    show_chart(charts.stacked(frame, dimension, measure), key=f"{measure}_by_{dimension}")
+    unit = kpis.INDICATORS[measure].unit
+    show_chart(charts.stacked(frame, dimension, measure), key=f"{measure}_by_{dimension}", unit=unit)
     latest = int(result["by_year"]["year"].max())
     show_chart(charts.shares(frame, dimension, measure, latest),
-               key=f"{measure}_share_by_{dimension}_{latest}")
+               key=f"{measure}_share_by_{dimension}_{latest}", unit=f"share of {unit}")
     with st.expander("Table", expanded=False):
         st.dataframe(formatted_table(frame, dimension), hide_index=True)
 

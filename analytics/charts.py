@@ -22,7 +22,7 @@ pio.templates["cluster"] = go.layout.Template(
     layout=dict(
         colorway=PALETTE,
         font=dict(family=FONT, size=13, color="#262730"),
-        title=dict(font=dict(size=17), x=0, xanchor="left"),
+        title=dict(font=dict(size=17), x=0, xanchor="left", xref="paper"),
         paper_bgcolor="white",
         plot_bgcolor="white",
         separators=".,",

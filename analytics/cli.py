@@ -40,11 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--user", default=None, help="who loads (default: your login name)")
     p = command("kpis", "print the KPIs for a filter selection")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.add_argument("--from", dest="year_from", type=int, metavar="YEAR")
-    p.add_argument("--to", dest="year_to", type=int, metavar="YEAR")
-    p.add_argument("--member-type", action="append", default=[], metavar="T")
-    p.add_argument("--sector", action="append", default=[], metavar="S")
-    p.add_argument("--area", action="append", default=[], metavar="A")
+    _filter_options(p)
+    p = command("report", "write the report pack (charts, tables, methodology, Word report) as a ZIP")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the ZIP into")
+    p.add_argument("--format", action="append", choices=("png", "svg", "pdf"), default=None,
+                   help="chart image format(s) (repeatable; default: png, svg and pdf)")
+    _filter_options(p)
     command("history", "list the loads and undos, newest first")
     p = command("undo", "undo one load: its rows go, the values it replaced come back")
     p.add_argument("load_id", type=int)
@@ -52,6 +53,22 @@ def _parser() -> argparse.ArgumentParser:
     p = command("template", "write an empty submission template")
     p.add_argument("out", help="file to write: .csv or .xlsx")
     return parser
+
+
+def _filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="year_from", type=int, metavar="YEAR")
+    p.add_argument("--to", dest="year_to", type=int, metavar="YEAR")
+    p.add_argument("--member-type", action="append", default=[], metavar="T")
+    p.add_argument("--sector", action="append", default=[], metavar="S")
+    p.add_argument("--area", action="append", default=[], metavar="A")
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    filters, notices = Filters.build(args.year_from, args.year_to, args.member_type,
+                                     args.sector, args.area)
+    for notice in notices:
+        print(notice, file=sys.stderr)
+    return filters
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,10 +135,7 @@ def cmd_ingest(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
-    filters, notices = Filters.build(args.year_from, args.year_to, args.member_type,
-                                     args.sector, args.area)
-    for notice in notices:
-        print(notice, file=sys.stderr)
+    filters = _filters(args)
     if args.format == "json":
         print(json.dumps(kpis.summary(store, filters), indent=2, ensure_ascii=False))
         return 0
@@ -169,5 +183,28 @@ def cmd_undo(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(store: Store, args: argparse.Namespace) -> int:
+    from .export import BrowserMissing
+    from .report import build_pack
+
+    def progress(done: int, total: int, message: str) -> None:
+        print(f"[{done:>3}/{total}] {message}", file=sys.stderr, flush=True)
+
+    formats = tuple(dict.fromkeys(args.format or ("png", "svg", "pdf")))
+    try:
+        data, name = build_pack(store, _filters(args), formats=formats, progress=progress)
+    except BrowserMissing as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / name).write_bytes(data)
+    print(f"Wrote {out / name} ({len(data) / 1e6:.1f} MB)")
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "demo": cmd_demo, "ingest": cmd_ingest, "kpis": cmd_kpis,
-            "history": cmd_history, "undo": cmd_undo}
+            "history": cmd_history, "undo": cmd_undo, "report": cmd_report}

@@ -39,7 +39,9 @@ class Filters:
                 parts.append(f"{names[dim]}: {', '.join(voc.label(c, lang) for c in chosen)}")
         if self.year_from or self.year_to:
             parts.append(f"{self.year_from or '…'}–{self.year_to or '…'}")
-        return " · ".join(parts) if parts else "All members, all years"
+        if not parts or (len(parts) == 1 and (self.year_from or self.year_to)):
+            parts.insert(0, "All members")
+        return " · ".join(parts) if len(parts) > 1 else "All members, all years"
 
     @classmethod
     def build(cls, year_from: int | None = None, year_to: int | None = None,

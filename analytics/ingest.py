@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .checks import CheckReport, FileRejected, Problem
 from .quality import jumps_sql
 from .readers import read_upload
-from .report import CheckReport, FileRejected, Problem
 from .schema import DATA_DIR, SUBMISSIONS
 from .store import LoadResult, Store
 from .validate import check_raw

@@ -19,7 +19,7 @@ import charset_normalizer
 import duckdb
 import pandas as pd
 
-from .report import FileRejected, Problem
+from .checks import FileRejected, Problem
 
 #: Encodings tried in this order when a file is not UTF-8. Spreadsheets saved on a
 #: Western-European Windows machine are cp1252; charset detection alone often mistakes

@@ -252,3 +252,8 @@ class Store:
         return bool(self.rows(
             "SELECT count(*) > 0 AND bool_and(l.is_demo) FROM submissions s "
             "JOIN loads l USING (load_id)")[0][0])
+
+    def last_loaded(self):
+        """When data last changed (a load or an undo): the 'data date' of exports."""
+        value = self.rows("SELECT max(loaded_at) FROM loads")[0][0]
+        return value

@@ -15,8 +15,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from .checks import Problem
 from .readers import RawTable
-from .report import Problem
 from .schema import (
     FIRST_YEAR,
     MAX_DECIMALS,

@@ -20,7 +20,8 @@ else:
                    help="Active members that sent nothing for a year: gaps, not zeros.")
     cols[1].metric("Lowest response rate", formatting.pct(yearly["response_rate"].min()))
     cols[2].metric("Members", status["member_id"].nunique())
-    ui.show_chart(charts.response_rate(yearly), key="response_rate_by_year")
+    ui.show_chart(charts.response_rate(yearly), key="response_rate_by_year",
+                  unit="share of active members")
     st.subheader("Missing submissions")
     if missing.empty:
         st.success("Every active member submitted for every year shown.")

@@ -37,10 +37,11 @@ if not ui.no_data():
 
     left, right = st.columns(2)
     with left:
-        ui.show_chart(charts.trend(yearly, "turnover_eur"), key="turnover_by_year")
-        ui.show_chart(charts.baseline_vs_latest(growth, "turnover_eur"), key="turnover_baseline_latest")
+        ui.show_chart(charts.trend(yearly, "turnover_eur"), key="turnover_by_year", unit="EUR")
+        ui.show_chart(charts.baseline_vs_latest(growth, "turnover_eur"), key="turnover_baseline_latest",
+                      unit="EUR")
     with right:
-        ui.show_chart(charts.trend(yearly, "jobs"), key="jobs_by_year")
-        ui.show_chart(charts.baseline_vs_latest(growth, "jobs"), key="jobs_baseline_latest")
+        ui.show_chart(charts.trend(yearly, "jobs"), key="jobs_by_year", unit="FTE")
+        ui.show_chart(charts.baseline_vs_latest(growth, "jobs"), key="jobs_baseline_latest", unit="FTE")
     with st.expander("Table by year"):
         st.dataframe(ui.formatted_table(yearly), hide_index=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import formatting
+from analytics import export, formatting
 from analytics.store import Store
 from tests.conftest import ROOT
 
@@ -162,3 +162,22 @@ def test_templates_offered(demo_db, monkeypatch):
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Template (CSV)", "Template (Excel)"]
 
+
+
+@pytest.mark.skipif(export.find_browser() is None, reason="needs Chrome/Chromium")
+def test_export_page_builds_the_pack(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, "app_pages/export.py", member_type="SME")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels[-3:] == ["KPI tables (XLSX)", "KPIs by year (CSV)", "Methodology (text)"]
+    at.pills(key="pack_formats").set_value(["png"])
+    at.button(key="build_pack").click().run(timeout=180)
+    assert not at.exception and not at.error
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any(label.startswith("Download cluster_report_2009-2015.zip") for label in labels)
+
+
+@pytest.mark.skipif(export.find_browser() is None, reason="needs Chrome/Chromium")
+def test_every_chart_has_image_downloads(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("PNG") == labels.count("SVG") == labels.count("PDF") == 4

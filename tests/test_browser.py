@@ -1,0 +1,103 @@
+"""A real browser against the real server: Playwright drives Debian's Chromium."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from analytics.export import find_browser
+from tests.conftest import ROOT
+
+BROWSER = find_browser()
+pytestmark = pytest.mark.skipif(BROWSER is None, reason="needs Chrome/Chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`streamlit run` on a local port, on a fresh database (demo loaded on first start)."""
+    port = free_port()
+    db = tmp_path_factory.mktemp("browser") / "b.duckdb"
+    env = {**os.environ, "CLUSTER_DB": str(db)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=BROWSER, args=CHROMIUM_ARGS)
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+        yield context.new_page()
+        browser.close()
+
+
+def metric_value(page, label: str) -> str:
+    metric = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_filter_changes_numbers_and_url(server, page):
+    page.goto(server)
+    page.get_by_text("Cluster overview").wait_for(timeout=60_000)
+    assert metric_value(page, "Turnover 2015") == "70.0\u202fM€"
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stMultiSelect"]').first.click()
+    page.get_by_role("option", name="SME", exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+                 .some(e => e.innerText.includes('M€') && !e.innerText.startsWith('70.0'))""",
+        timeout=30_000)
+    assert metric_value(page, "Turnover 2015") != "70.0\u202fM€"
+    assert "member_type=SME" in page.url
+
+
+def test_download_report_pack(server, page):
+    page.goto(f"{server}/export?member_type=SME")
+    page.get_by_role("button", name="Build the report pack").click(timeout=60_000)
+    button = page.get_by_role("button", name="Download cluster_report")
+    button.wait_for(timeout=180_000)
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    data = Path(info.value.path()).read_bytes()
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    assert info.value.suggested_filename == "cluster_report_2009-2015.zip"
+    assert sum(n.endswith(".png") for n in zf.namelist()) == 10
+    assert "Member types: SME" in zf.read("methodology.txt").decode()

@@ -1,0 +1,139 @@
+"""Exported files open as what they claim and carry the numbers of the KPIs."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+import zipfile
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from analytics import charts, export, kpis, report
+from analytics.filters import Filters
+
+pytestmark = pytest.mark.skipif(export.find_browser() is None, reason="needs Chrome/Chromium")
+
+
+@pytest.fixture(scope="module")
+def ctx(demo_store):
+    return report.context(demo_store, Filters(member_types=("sme", "research_lab")))
+
+
+@pytest.fixture(scope="module")
+def result(demo_store):
+    return kpis.overview(demo_store)
+
+
+def test_png_is_print_resolution(result, ctx):
+    data = export.render(export.annotate(charts.trend(result["by_year"], "jobs"), ctx, "FTE"), "png")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (export.WIDTH * 2, export.HEIGHT * 2)
+
+
+def test_svg_has_title_filters_unit_date_and_source(result, ctx):
+    fig = export.annotate(charts.trend(result["by_year"], "turnover_eur"), ctx, "EUR")
+    data = export.render(fig, "svg")
+    root = ET.fromstring(data)  # parses as XML
+    text = " ".join(t for t in root.itertext())
+    assert "Turnover by year" in text
+    assert "Member types: SME, Research lab" in text
+    assert "Unit: EUR" in text and f"Data as of {ctx.data_date}" in text and "Source:" in text
+
+
+def test_pdf_header(result, ctx):
+    data = export.render(charts.trend(result["by_year"], "jobs"), "pdf")
+    assert data.startswith(b"%PDF-")
+
+
+def test_missing_browser_gives_install_hint(monkeypatch, result):
+    monkeypatch.setattr(export, "_server_running", False)
+    monkeypatch.setattr(export, "find_browser", lambda: None)
+    with pytest.raises(export.BrowserMissing, match="apt-get install chromium"):
+        export.render(charts.trend(result["by_year"], "jobs"), "png")
+
+
+def test_renderer_page_needs_no_network():
+    from kaleido import PageGenerator
+
+    page = PageGenerator(mathjax=False).generate_index()
+    assert "http://" not in page and "https://" not in page
+
+
+def test_file_names_are_safe_and_meaningful():
+    f = Filters(year_from=2009, year_to=2015)
+    assert export.file_stem("turnover_by_sector", f) == "turnover_by_sector_2009-2015"
+    assert export.file_stem("a/b c:d", Filters()) == "a_b_c_d"
+
+
+def test_csv_round_trips(result):
+    frame = export.kpi_tables(result)["by_sector"]
+    back = pd.read_csv(io.BytesIO(export.table_csv(frame)), sep=";", decimal=",",
+                       encoding="utf-8-sig")
+    assert export.table_csv(frame)[:3] == b"\xef\xbb\xbf"
+    pd.testing.assert_frame_equal(back, frame.reset_index(drop=True), check_dtype=False)
+
+
+def test_csv_and_xlsx_neutralise_formulas():
+    frame = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "+1", "safe"], "v": [1, 2, 3]})
+    assert b"'=HYPERLINK" in export.table_csv(frame)
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(export.tables_xlsx({"t": frame})))
+    assert book["t"]["A2"].value == "'=HYPERLINK(\"x\")" and book["t"]["A2"].data_type == "s"
+
+
+def test_xlsx_numbers_are_numbers(result, demo_rows):
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(export.tables_xlsx(export.kpi_tables(result))))
+    assert set(book.sheetnames) == {"by_year", "by_sector", "by_member_type", "by_area", "growth"}
+    sheet = book["by_year"]
+    header = [c.value for c in sheet[1]]
+    col = header.index("Turnover (EUR)")
+    values = {row[0].value: row[col].value for row in sheet.iter_rows(min_row=2)}
+    for year in (2009, 2012, 2015):
+        expected = sum((r["turnover_eur"] for r in demo_rows
+                        if r["year"] == year and r["turnover_eur"] is not None), Decimal(0))
+        assert values[year] == pytest.approx(float(expected))
+    assert "€" in sheet.cell(row=2, column=col + 1).number_format
+
+
+@pytest.fixture(scope="module")
+def pack(demo_store):
+    data, name = report.build_pack(demo_store, Filters(year_from=2009, year_to=2015))
+    return data, name
+
+
+def test_report_pack_contents(pack):
+    data, name = pack
+    assert name == "cluster_report_2009-2015.zip"
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    names = zf.namelist()
+    for fmt in ("png", "svg", "pdf"):
+        assert sum(n.startswith("charts/") and n.endswith(f".{fmt}") for n in names) == 10
+    assert "charts/turnover_by_sector_2009-2015.svg" in names
+    assert "methodology.txt" in names and "tables/kpis_2009-2015.xlsx" in names
+    text = zf.read("methodology.txt").decode()
+    assert "Baseline year: 2009; latest year: 2015" in text
+    assert "28 of 28 active members reported for 2015" in text
+
+
+def test_word_report_has_charts_and_right_numbers(pack, demo_store):
+    from docx import Document
+
+    data, _ = pack
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    doc = Document(io.BytesIO(zf.read("report_2009-2015.docx")))
+    assert len(doc.inline_shapes) == 10
+    table = doc.tables[0]
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
+    growth = kpis.summary(demo_store)["growth"]
+    turnover = rows["Turnover (EUR)"]
+    assert turnover[1].startswith(f"{growth['turnover_eur']['baseline']:,.0f}")  # 50,000,000
+    assert turnover[2].startswith("70,000,000") and "(2015)" in turnover[2]
+    assert rows["Jobs (FTE)"][3] == "200.0" and rows["Jobs (FTE)"][4].startswith("+40.0")
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    assert len(captions) == 10 and captions[0].startswith("Figure 1: Turnover by year")
