@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import charts, export, formatting, kpis, report
+from analytics import charts, export, formatting, growth, kpis, report, targets
 from analytics.filters import Filters
 from analytics.ingest import load_demo
 from analytics.schema import VOCABULARY_OF_DIMENSION, vocabulary
@@ -47,6 +47,23 @@ def overview(filters: Filters) -> dict[str, Any]:
     return _overview(default_db_path(), data_version(), filters)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _growth(path: str, version: tuple[int, int], filters: Filters) -> dict[str, Any]:
+    store = _store(path)
+    return {
+        "decomposition": {m: growth.decompose(store, filters, m, filters.year_from, filters.year_to)
+                          for m in kpis.GROWTH_MEASURES},
+        "flows": growth.membership_flows(store, filters),
+        "high_growth": growth.high_growth_enterprises(store, filters),
+        "targets": targets.stored_targets(store),
+    }
+
+
+def growth_results(filters: Filters) -> dict[str, Any]:
+    """Decomposition, membership flows, high-growth enterprises and targets, cached."""
+    return _growth(default_db_path(), data_version(), filters)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def _member_status(path: str, version: tuple[int, int], filters: Filters) -> pd.DataFrame:
     return kpis.member_status(_store(path), filters)
@@ -76,8 +93,12 @@ def sidebar_filters() -> Filters:
         voc = vocabulary(VOCABULARY_OF_DIMENSION[dim])
         chosen[dim] = sidebar.multiselect(label, voc.codes, format_func=voc.label, key=dim,
                                           bind="query-params", placeholder="All")
+    estimated = sidebar.toggle(
+        "Estimate missing submissions", key="estimated", bind="query-params",
+        help=f"Fill a member's missing year with its last reported values (at most "
+             f"{kpis.CARRY_FORWARD_YEARS} years back). Estimated values are marked everywhere.")
     filters = Filters(year_from, year_to, tuple(chosen["member_type"]), tuple(chosen["sector"]),
-                      tuple(chosen["area"]))
+                      tuple(chosen["area"]), estimated=estimated)
     sidebar.caption("The filters are in the page address: copy it to share this view.")
     st.session_state["_filters"] = filters
     return filters
@@ -107,9 +128,9 @@ def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
     })
     if export.find_browser() is None:
         return
-    cols = st.columns([1, 1, 1, 5])
-    for col, fmt in zip(cols, export.MIME, strict=False):
-        col.download_button(
+    menu = st.popover("Download", icon=":material/download:", key=f"{key}_downloads")
+    for fmt in export.MIME:
+        menu.download_button(
             fmt.upper(), data=lambda fmt=fmt: export.render(export.annotate(fig, ctx, unit), fmt),
             file_name=f"{stem}.{fmt}", mime=export.MIME[fmt], key=f"{key}_{fmt}",
             on_click="ignore", icon=":material/download:", help=f"Download this chart as {fmt.upper()}")
@@ -175,3 +196,23 @@ def user_name() -> str:
     except Exception:  # no auth configured
         pass
     return "local manager"
+
+
+def decomposition_table(decomposition: dict[str, Any], measure: str) -> pd.DataFrame:
+    """The annual parts of a change, written for reading."""
+    table = growth.annual_table(decomposition)
+    unit = kpis.INDICATORS[measure].unit
+    out = pd.DataFrame({"Year": table["year"].astype(str)})
+    for col, title in (("like_for_like", "Like-for-like"), ("entries", "Entries"),
+                       ("exits", "Exits"), ("change", "Total change"), ("created", "Gross creation")):
+        out[title] = [formatting.by_unit(v, unit) for v in table[col]]
+    out["Like-for-like growth"] = [formatting.pct(v, signed=True) for v in table["like_for_like_rate"]]
+    index = {i["year"]: i["index"] for i in decomposition["index"]}
+    out["Chained index"] = [formatting.number(index.get(y), 1) for y in table["year"]]
+    return out
+
+
+def flows_table(flows: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"Year": flows["year"].astype(str), "Active": flows["active_members"],
+                         "Joined": flows["joined"], "Left": flows["left"],
+                         "Retention": [formatting.pct(v) for v in flows["retention_rate"]]})

@@ -71,11 +71,101 @@ def dimension_label(dimension: str, code: str | None, lang: str = "en") -> str:
 
 
 def trend(yearly: pd.DataFrame, measure: str, title: str | None = None) -> go.Figure:
-    """One measure over the years, as bars."""
+    """One measure over the years, as bars; estimated parts (non-responses carried
+    forward) stacked on top in a hatched, lighter bar so they are never mistaken for data."""
     ind = INDICATORS[measure]
     fig = _base(title or f"{ind.label} by year", ind.unit)
+    hover = _axis_format(ind.unit)["hover"]
+    estimated = yearly.get(f"{measure}_estimated")
+    if estimated is not None and estimated.fillna(0).gt(0).any():
+        est = estimated.fillna(0)
+        fig.add_bar(x=yearly["year"], y=yearly[measure] - est, name="Reported",
+                    marker_color=PALETTE[0], hovertemplate="%{x} reported<br>" + hover + "<extra></extra>")
+        fig.add_bar(x=yearly["year"], y=est, name=ESTIMATED_LABEL,
+                    marker=dict(color="#a8d5c2", pattern=dict(shape="/", fgcolor=PALETTE[0])),
+                    hovertemplate="%{x} estimated<br>" + hover + "<extra></extra>")
+        fig.update_layout(barmode="stack")
+        return fig
     fig.add_bar(x=yearly["year"], y=yearly[measure], name=ind.label,
-                hovertemplate="%{x}<br>" + _axis_format(ind.unit)["hover"] + "<extra></extra>")
+                hovertemplate="%{x}<br>" + hover + "<extra></extra>")
+    return fig
+
+
+ESTIMATED_LABEL = "Estimated (last reported value carried forward)"
+
+
+def waterfall(part: dict, measure: str, title: str | None = None) -> go.Figure:
+    """Baseline total -> like-for-like -> entries -> exits -> latest total."""
+    ind = INDICATORS[measure]
+    y0, y1 = part["y0"], part["y1"]
+    fig = _base(title or f"{ind.label}: what changed from {y0} to {y1}", ind.unit)
+    values = [float(part["total_before"]), float(part["like_for_like"]), float(part["entries"]),
+              -float(part["exits"]), float(part["total_after"])]
+    fmt = _axis_format(ind.unit)
+    fig.add_trace(go.Waterfall(
+        x=[f"{y0}", "Members' own growth<br>(like-for-like)", "New members", "Members who left",
+           f"{y1}"],
+        measure=["absolute", "relative", "relative", "relative", "total"], y=values,
+        text=[_short(v, ind.unit) for v in values], textposition="outside", cliponaxis=False,
+        connector=dict(line=dict(color="#9aa0a6")),
+        increasing=dict(marker_color=PALETTE[0]), decreasing=dict(marker_color=PALETTE[5]),
+        totals=dict(marker_color=PALETTE[6]),
+        hovertemplate="%{x}<br>" + fmt["hover"] + "<extra></extra>"))
+    fig.update_xaxes(dtick=None, type="category")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def _short(value: float, unit: str) -> str:
+    sign = "−" if value < 0 else ""
+    v = abs(value)
+    if unit == "EUR":
+        return f"{sign}{v / 1e6:,.1f} M€" if v >= 1e5 else f"{sign}{v:,.0f} €"
+    return f"{sign}{v:,.1f}".rstrip("0").rstrip(".")
+
+
+def membership_flows(flows: pd.DataFrame, title: str = "Members joining and leaving") -> go.Figure:
+    """Joined and left per year as bars, active members as a line on a second axis."""
+    fig = _base(title, "members")
+    fig.add_bar(x=flows["year"], y=flows["joined"], name="Joined", marker_color=PALETTE[0],
+                hovertemplate="%{x}: %{y} joined<extra></extra>")
+    fig.add_bar(x=flows["year"], y=-flows["left"], name="Left", marker_color=PALETTE[5],
+                customdata=flows["left"], hovertemplate="%{x}: %{customdata} left<extra></extra>")
+    fig.add_scatter(x=flows["year"], y=flows["active_members"], name="Active members",
+                    mode="lines+markers", yaxis="y2", line=dict(color=PALETTE[2]),
+                    customdata=flows["retention_rate"],
+                    hovertemplate="%{x}: %{y} active, retention %{customdata:.1%}<extra></extra>")
+    small = max([*flows["joined"], *flows["left"], 0]) <= 10
+    fig.update_layout(barmode="relative", margin=dict(r=80),
+                      yaxis=dict(title_text="Joined / left", rangemode=None, tickformat="d",
+                                 dtick=1 if small else None),
+                      yaxis2=dict(title_text="Active members", overlaying="y", side="right",
+                                  rangemode="tozero", showgrid=False, tickformat="d"))
+    return fig
+
+
+TARGET_SYMBOLS = {"baseline": "circle-open", "milestone": "diamond", "target": "star"}
+
+
+def against_targets(yearly: pd.DataFrame, targets: pd.DataFrame, measure: str,
+                    title: str | None = None) -> go.Figure:
+    """The measure over the years with its baseline, milestones and target marked."""
+    ind = INDICATORS[measure]
+    fig = _base(title or f"{ind.label} against targets", ind.unit)
+    fmt = _axis_format(ind.unit)
+    fig.add_scatter(x=yearly["year"], y=yearly[measure], mode="lines+markers", name="Actual",
+                    line=dict(color=PALETTE[0], width=3),
+                    hovertemplate="%{x}<br>" + fmt["hover"] + "<extra></extra>")
+    rows = targets[targets["indicator"] == measure]
+    for kind, symbol in TARGET_SYMBOLS.items():
+        part = rows[rows["kind"] == kind]
+        if not part.empty:
+            fig.add_scatter(x=part["year"], y=part["value"], mode="markers+text", name=kind.capitalize(),
+                            marker=dict(symbol=symbol, size=14, color=PALETTE[1],
+                                        line=dict(width=2, color=PALETTE[1])),
+                            text=[kind.capitalize()] * len(part), textposition="top center",
+                            hovertemplate=f"{kind.capitalize()} %{{x}}<br>" + fmt["hover"]
+                                          + "<extra></extra>")
     return fig
 
 

@@ -21,6 +21,7 @@ class Filters:
     member_types: tuple[str, ...] = field(default=())
     sectors: tuple[str, ...] = field(default=())
     areas: tuple[str, ...] = field(default=())
+    estimated: bool = False  # fill non-responses with the member's last reported values
 
     def selected(self, dimension: str) -> tuple[str, ...]:
         return getattr(self, DIMENSION_FIELDS[dimension])
@@ -41,12 +42,14 @@ class Filters:
             parts.append(f"{self.year_from or '…'}–{self.year_to or '…'}")
         if not parts or (len(parts) == 1 and (self.year_from or self.year_to)):
             parts.insert(0, "All members")
+        if self.estimated:
+            parts.append("non-responses estimated")
         return " · ".join(parts) if len(parts) > 1 else "All members, all years"
 
     @classmethod
     def build(cls, year_from: int | None = None, year_to: int | None = None,
               member_types: Iterable[str] = (), sectors: Iterable[str] = (),
-              areas: Iterable[str] = ()) -> tuple[Filters, list[str]]:
+              areas: Iterable[str] = (), estimated: bool = False) -> tuple[Filters, list[str]]:
         """Filters from user input; unknown values are dropped with a notice, never an error."""
         notices: list[str] = []
         chosen: dict[str, tuple[str, ...]] = {}
@@ -63,7 +66,7 @@ class Filters:
         if year_from is not None and year_to is not None and year_from > year_to:
             notices.append(f"Years {year_from}–{year_to} are reversed; swapped them.")
             year_from, year_to = year_to, year_from
-        return cls(year_from, year_to, **chosen), notices
+        return cls(year_from, year_to, **chosen, estimated=estimated), notices
 
     @classmethod
     def from_params(cls, params: Mapping[str, str | list[str]]) -> tuple[Filters, list[str]]:
@@ -82,6 +85,11 @@ class Filters:
                     years[key] = int(raw[-1])
                 except ValueError:
                     notices.append(f"Ignored '{key}={raw[-1]}': not a year.")
+        view = (many("view") or ["reported"])[-1]
+        if view not in ("reported", "estimated"):
+            notices.append(f"Ignored 'view={view}': use reported or estimated.")
+        if (many("estimated") or ["false"])[-1].lower() in ("true", "1", "yes"):
+            view = "estimated"
         filters, more = cls.build(years["from"], years["to"], many("member_type"),
-                                  many("sector"), many("area"))
+                                  many("sector"), many("area"), estimated=view == "estimated")
         return filters, notices + more

@@ -15,6 +15,7 @@ is a non-response, not a zero.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from .filters import Filters
+from .schema import Vocabulary, register_vocabulary, vocabulary
 from .store import Store
 
 
@@ -49,10 +51,15 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
               "Combined jobs, in full-time equivalents, of the members that reported them.",
               "CAST(sum(f.jobs) AS DOUBLE)"),
     Indicator("members", "Members reporting", "members",
-              "Members that sent figures for the year.", "count(f.member_id)"),
+              "Members that sent figures for the year.",
+              "count(f.member_id) FILTER (WHERE NOT f.estimated)"),
     Indicator("turnover_reported", "Members reporting a turnover", "members",
               "Members whose submission has a turnover (research labs often have none).",
-              "count(f.turnover_eur)"),
+              "count(f.turnover_eur) FILTER (WHERE NOT f.estimated)"),
+    Indicator("sme_share", "SME share of members", "share",
+              "SMEs among the members that reported for the year.",
+              "CAST(count(*) FILTER (WHERE NOT f.estimated AND f.is_sme) AS DOUBLE) / "
+              "nullif(count(*) FILTER (WHERE NOT f.estimated), 0)"),
     Indicator("median_turnover_eur", "Median turnover", "EUR",
               "Turnover of the middle member among those that reported one.",
               "CAST(median(f.turnover_eur) AS DOUBLE)"),
@@ -74,8 +81,24 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
               "members counts twice).", "sum(f.collaborative_projects)"),
 )}
 GROWTH_MEASURES = ("turnover_eur", "jobs")
+register_vocabulary(Vocabulary("indicators", tuple(
+    {"code": i.key, "label_en": i.label, "label_fr": i.label} for i in INDICATORS.values())))
 
-_MEMBER_DIM = """
+CARRY_FORWARD_YEARS = int(os.environ.get("CLUSTER_CARRY_FORWARD_YEARS", "2"))
+DIMENSIONS = ("member_type", "sector", "area", "sector_group")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _member_dim() -> str:
+    """Members with their (latest) classification and membership years, as CTEs."""
+    sectors = vocabulary("sectors").rows
+    group = " ".join(f"WHEN {_sql_text(r['code'])} THEN {_sql_text(r['egss_group'])}" for r in sectors)
+    smes = ", ".join(_sql_text(r["code"]) for r in vocabulary("member_types").rows
+                     if r.get("is_sme", "").lower() == "true") or "NULL"
+    return f"""
 bounds AS (SELECT min(year) AS min_year, max(year) AS max_year FROM submissions),
 latest AS (
     SELECT member_id, arg_max(member_name, year) AS member_name,
@@ -86,54 +109,73 @@ member_dim AS (
     SELECT coalesce(l.member_id, m.member_id) AS member_id,
            coalesce(l.member_name, m.member_name) AS member_name,
            l.member_type, l.sector, l.area,
+           CASE l.sector {group} END AS sector_group,
+           l.member_type IN ({smes}) AS is_sme,
            coalesce(m.joined_year, l.first_year) AS joined_year,
            CASE WHEN m.member_id IS NOT NULL THEN m.left_year
                 WHEN l.last_year < b.max_year THEN l.last_year + 1 END AS left_year
     FROM latest l FULL JOIN members m ON l.member_id = m.member_id CROSS JOIN bounds b
-    WHERE b.min_year IS NOT NULL),
-"""
+    WHERE b.min_year IS NOT NULL),"""
 
 
-def _dimension_where(filters: Filters, alias: str) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+def _dimension_where(filters: Filters, alias: str) -> tuple[str, dict[str, Any]]:
+    clauses, params = [], {}
     for column, values in (("member_type", filters.member_types), ("sector", filters.sectors),
                            ("area", filters.areas)):
         if values:
-            clauses.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
-            params.extend(values)
+            names = [f"{column}_{i}" for i in range(len(values))]
+            clauses.append(f"{alias}.{column} IN ({', '.join('$' + n for n in names)})")
+            params.update(zip(names, values, strict=True))
     return (" AND ".join(clauses) or "true"), params
 
 
-def _base_ctes(filters: Filters) -> tuple[str, list[Any]]:
-    """CTEs ``facts`` (filtered submissions) and ``active`` (member x year while a member)."""
-    dim_where, dim_params = _dimension_where(filters, "d")
-    year_lo = filters.year_from if filters.year_from is not None else -1
-    year_hi = filters.year_to if filters.year_to is not None else 10_000
-    sql = f"""WITH {_MEMBER_DIM}
-facts AS (
+def base_ctes(filters: Filters) -> tuple[str, dict[str, Any]]:
+    """CTEs over the filtered members: ``reported`` (all years), ``active_all`` (member x
+    year while a member, all years), and for the selected years ``facts`` (submissions,
+    plus carried-forward estimates in the estimated view) and ``active``."""
+    dim_where, params = _dimension_where(filters, "d")
+    params.update(lo=filters.year_from if filters.year_from is not None else -1,
+                  hi=filters.year_to if filters.year_to is not None else 10_000)
+    carried = ""
+    if filters.estimated:
+        params["carry"] = CARRY_FORWARD_YEARS
+        carried = """
+    UNION ALL BY NAME
+    SELECT c.* EXCLUDE (year, estimated), a.year, true AS estimated
+    FROM active_all a ASOF JOIN reported c ON a.member_id = c.member_id AND a.year > c.year
+    WHERE a.year BETWEEN $lo AND $hi AND a.year - c.year <= $carry
+      AND NOT EXISTS (SELECT 1 FROM reported r WHERE r.member_id = a.member_id AND r.year = a.year)"""
+    sql = f"""WITH {_member_dim()}
+reported AS (
     SELECT s.* EXCLUDE (member_type, sector, area, member_name), d.member_name,
-           d.member_type, d.sector, d.area
+           d.member_type, d.sector, d.area, d.sector_group, d.is_sme, false AS estimated
     FROM submissions s JOIN member_dim d USING (member_id)
-    WHERE s.year BETWEEN ? AND ? AND {dim_where}),
-active AS (
-    SELECT y.year, d.member_id, d.member_type, d.sector, d.area
+    WHERE {dim_where}),
+active_all AS (
+    SELECT y.year, d.member_id, d.member_type, d.sector, d.area, d.sector_group
     FROM member_dim d CROSS JOIN bounds b
     JOIN range(b.min_year, b.max_year + 1) y(year)
       ON d.joined_year <= y.year AND (d.left_year IS NULL OR y.year < d.left_year)
-    WHERE y.year BETWEEN ? AND ? AND {dim_where})
+    WHERE {dim_where}),
+facts AS (
+    SELECT * FROM reported WHERE year BETWEEN $lo AND $hi{carried}),
+active AS (SELECT * FROM active_all WHERE year BETWEEN $lo AND $hi)
 """
-    return sql, [year_lo, year_hi, *dim_params, year_lo, year_hi, *dim_params]
+    return sql, params
 
 
 def _grouped(con: duckdb.DuckDBPyConnection, filters: Filters,
              dimension: str | None) -> pd.DataFrame:
-    ctes, params = _base_ctes(filters)
+    ctes, params = base_ctes(filters)
     dim_select = f"coalesce(f.{dimension}, a.{dimension}) AS {dimension}, " if dimension else ""
     aggregates = ",\n    ".join(f"{i.sql} AS {i.key}" for i in INDICATORS.values())
     sql = f"""{ctes}
 SELECT coalesce(f.year, a.year) AS year, {dim_select}
     count(a.member_id) AS active_members,
-    count(*) FILTER (WHERE a.member_id IS NOT NULL AND f.member_id IS NOT NULL) AS responded,
+    count(*) FILTER (WHERE a.member_id IS NOT NULL AND NOT f.estimated) AS responded,
+    count(*) FILTER (WHERE f.estimated) AS estimated_members,
+    CAST(sum(f.turnover_eur) FILTER (WHERE f.estimated) AS DOUBLE) AS turnover_eur_estimated,
+    CAST(sum(f.jobs) FILTER (WHERE f.estimated) AS DOUBLE) AS jobs_estimated,
     {aggregates}
 FROM active a FULL JOIN facts f ON a.member_id = f.member_id AND a.year = f.year
 GROUP BY ALL ORDER BY ALL"""
@@ -151,7 +193,7 @@ def by_year(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
 
 def by_dimension(store: Store, dimension: str, filters: Filters = Filters()) -> pd.DataFrame:
     """One row per year and member type, sector or area."""
-    if dimension not in ("member_type", "sector", "area"):
+    if dimension not in DIMENSIONS:
         raise ValueError(f"Unknown breakdown {dimension!r}.")
     with store.connect() as con:
         return _grouped(con, filters, dimension)
@@ -187,7 +229,7 @@ def overview(store: Store, filters: Filters = Filters()) -> dict[str, Any]:
     """Everything the Overview page, the CLI and exports need, in one connection."""
     with store.connect() as con:
         yearly = _grouped(con, filters, None)
-        breakdowns = {dim: _grouped(con, filters, dim) for dim in ("sector", "member_type", "area")}
+        breakdowns = {dim: _grouped(con, filters, dim) for dim in DIMENSIONS}
     return {"by_year": yearly, **{f"by_{d}": f for d, f in breakdowns.items()},
             "growth": growth(yearly, filters.year_from, filters.year_to)}
 
@@ -199,12 +241,13 @@ def data_years(store: Store) -> tuple[int, int] | None:
 
 def member_status(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     """Member x year: 'submitted', 'missing' (active, nothing sent) or 'submitted (not a member)'."""
-    ctes, params = _base_ctes(filters)
+    ctes, params = base_ctes(filters)
     with store.connect() as con:
         return con.execute(f"""{ctes}
 SELECT coalesce(a.member_id, f.member_id) AS member_id, d.member_name, d.member_type, d.sector,
        d.area, coalesce(a.year, f.year) AS year,
        CASE WHEN f.member_id IS NULL THEN 'missing'
+            WHEN f.estimated THEN 'missing (estimated)'
             WHEN a.member_id IS NULL THEN 'submitted (not a member)'
             ELSE 'submitted' END AS status
 FROM active a FULL JOIN facts f ON a.member_id = f.member_id AND a.year = f.year
@@ -235,7 +278,13 @@ def summary(store: Store, filters: Filters = Filters()) -> dict[str, Any]:
     """The ``kpis --format json`` document."""
     result = overview(store, filters)
     out: dict[str, Any] = {"filters": filters.describe()}
-    for key in ("by_year", "by_sector", "by_member_type", "by_area"):
+    for key in ("by_year", "by_sector", "by_member_type", "by_area", "by_sector_group"):
         out[key] = to_records(result[key])
     out["growth"] = {k: {kk: _plain(vv) for kk, vv in v.items()} for k, v in result["growth"].items()}
+    from .growth import decomposition_summary  # growth builds on this module
+    from .targets import progress, stored_targets
+
+    out["decomposition"] = decomposition_summary(store, filters)
+    out["targets"] = [{k: _plain(v) for k, v in p.items()}
+                      for p in progress(result["by_year"], stored_targets(store))]
     return out

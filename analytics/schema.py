@@ -17,7 +17,7 @@ from typing import Literal
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
-Kind = Literal["text", "code", "year", "money", "quantity", "count"]
+Kind = Literal["text", "code", "year", "money", "quantity", "count", "decimal"]
 
 #: SQL type of each kind of column. Money is exact to the cent; quantities (FTE, hours)
 #: keep two decimals; counts are whole numbers.
@@ -28,9 +28,10 @@ SQL_TYPES: dict[str, str] = {
     "money": "DECIMAL(18,2)",
     "quantity": "DECIMAL(14,2)",
     "count": "INTEGER",
+    "decimal": "DECIMAL(18,4)",
 }
-NUMERIC_KINDS = ("year", "money", "quantity", "count")
-MAX_DECIMALS = {"money": 2, "quantity": 2, "count": 0, "year": 0}
+NUMERIC_KINDS = ("year", "money", "quantity", "count", "decimal")
+MAX_DECIMALS = {"money": 2, "quantity": 2, "count": 0, "year": 0, "decimal": 4}
 FIRST_YEAR = 1990
 
 
@@ -46,6 +47,7 @@ class Column:
     required: bool = True  # the column must be in the file
     value_required: bool = True  # every row must have a value
     vocabulary: str | None = None  # for kind == "code": name of the reference list
+    years_ahead: int = 0  # for kind == "year": how far after the current year is allowed
 
     @property
     def sql_type(self) -> str:
@@ -143,7 +145,27 @@ MEMBERS = TableSpec(
     ),
 )
 
-SPECS = (SUBMISSIONS, MEMBERS)
+TARGETS = TableSpec(
+    name="targets",
+    label="indicator targets",
+    key=("indicator", "kind", "year"),
+    marker="indicator",
+    columns=(
+        Column("indicator", "code", "Indicator", "Which indicator (e.g. jobs, turnover_eur).",
+               ("indicateur", "kpi"), vocabulary="indicators"),
+        Column("kind", "code", "Kind", "baseline, milestone or target.",
+               ("type", "nature", "type_de_valeur"), vocabulary="target_kinds"),
+        Column("year", "year", "Year", "The year the value is for.", ("annee", "echeance"),
+               years_ahead=30),
+        Column("value", "decimal", "Value", "The value, in the indicator's unit.",
+               ("valeur", "objectif", "montant")),
+        Column("note", "text", "Note", "Where the value comes from.",
+               ("commentaire", "source", "remarque"), required=False, value_required=False),
+    ),
+)
+
+#: Most specific first: a file is of the first kind whose marker column it has.
+SPECS = (TARGETS, MEMBERS, SUBMISSIONS)
 MEASURES = [c.name for c in SUBMISSIONS.columns if c.kind in ("money", "quantity", "count")]
 DIMENSIONS = ("member_type", "sector", "area")
 
@@ -189,8 +211,22 @@ class Vocabulary:
         return ", ".join(f"{r['code']} ({r['label_en']})" for r in self.rows)
 
 
-@lru_cache(maxsize=8)
+_REGISTERED: dict[str, Vocabulary] = {}
+
+
+def register_vocabulary(voc: Vocabulary) -> None:
+    """A list defined in code rather than in data/ (the indicators, from kpis.py)."""
+    _REGISTERED[voc.name] = voc
+
+
 def vocabulary(name: str, data_dir: Path = DATA_DIR) -> Vocabulary:
+    if name in _REGISTERED:
+        return _REGISTERED[name]
+    return _file_vocabulary(name, data_dir)
+
+
+@lru_cache(maxsize=16)
+def _file_vocabulary(name: str, data_dir: Path) -> Vocabulary:
     with open(data_dir / f"{name}.csv", encoding="utf-8", newline="") as fh:
         return Vocabulary(name, tuple(csv.DictReader(fh)))
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .schema import DATA_DIR, MEMBERS, SPECS, SUBMISSIONS, TableSpec
+from .schema import DATA_DIR, MEMBERS, SPECS, SUBMISSIONS, TARGETS, TableSpec
 
 DEFAULT_DB = DATA_DIR / "cluster.duckdb"
 LOCK_WAIT_SECONDS = float(os.environ.get("CLUSTER_DB_WAIT", "60"))
@@ -70,6 +70,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         _table_ddl(MEMBERS), _table_ddl(MEMBERS, history=True),
     ]),
 ]
+MIGRATIONS.append((2, [_table_ddl(TARGETS), _table_ddl(TARGETS, history=True)]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -175,20 +176,23 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------
     def load(self, spec: TableSpec, frame: pd.DataFrame, *, file_name: str, sha256: str,
-             user: str | None, is_demo: bool = False) -> LoadResult:
-        """Insert or replace rows by key; replaced rows go to history. All or nothing."""
+             user: str | None, is_demo: bool = False, replace_all: bool = False) -> LoadResult:
+        """Insert or replace rows by key; replaced rows go to history. All or nothing.
+
+        With ``replace_all`` the incoming rows become the whole table (an edited list of
+        targets): every stored row is replaced, so rows left out are removed, undoably.
+        """
         cols = ", ".join(spec.names)
         key_match = " AND ".join(f"t.{k} = i.{k}" for k in spec.key)
+        matched = "true" if replace_all else f"EXISTS (SELECT 1 FROM incoming i WHERE {key_match})"
         with self.transaction() as con:
             con.register("incoming", frame[spec.names])
             try:
                 load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
                 replaced = con.execute(
                     f"INSERT INTO {spec.name}_history SELECT t.*, ? FROM {spec.name} t "
-                    f"WHERE EXISTS (SELECT 1 FROM incoming i WHERE {key_match})", [load_id]
-                ).fetchall()[0][0]
-                con.execute(f"DELETE FROM {spec.name} t WHERE EXISTS "
-                            f"(SELECT 1 FROM incoming i WHERE {key_match})")
+                    f"WHERE {matched}", [load_id]).fetchall()[0][0]
+                con.execute(f"DELETE FROM {spec.name} t WHERE {matched}")
                 added = con.execute(f"INSERT INTO {spec.name} SELECT {cols}, ? FROM incoming",
                                     [load_id]).fetchall()[0][0]
                 con.execute(

@@ -15,6 +15,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from . import kpis  # noqa: F401  (registers the 'indicators' vocabulary)
 from .checks import Problem
 from .readers import RawTable
 from .schema import (
@@ -65,7 +66,7 @@ def q(identifier: str) -> str:
 def detect_spec(headers: list[str]) -> TableSpec:
     """Submissions unless the file has the member-list marker column (joined year)."""
     normalised = {normalise_header(h) for h in headers}
-    for spec in SPECS:
+    for spec in SPECS:  # most specific first
         if spec.column(spec.marker).accepted_headers() & normalised:
             return spec
     return SUBMISSIONS
@@ -197,9 +198,10 @@ def _column_problems(con: duckdb.DuckDBPyConnection, col: Column, header: str,
         out += _rule(con, header, raw, f"{raw} IS NOT NULL AND {num} IS NULL",
                      "This is not a number. Write digits only, e.g. 1234567,89 or 1 234 567.")
         if col.kind == "year":
+            last = this_year + col.years_ahead
             out += _rule(con, header, raw, f"{num} IS NOT NULL AND ({num} < {FIRST_YEAR} OR "
-                         f"{num} > {this_year} OR {num} <> round({num}))",
-                         f"The year must be a whole year from {FIRST_YEAR} to {this_year}.")
+                         f"{num} > {last} OR {num} <> round({num}))",
+                         f"The year must be a whole year from {FIRST_YEAR} to {last}.")
         else:
             out += _rule(con, header, raw, f"{num} < 0", "A negative number is not allowed here.")
             decimals = MAX_DECIMALS[col.kind]

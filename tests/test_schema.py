@@ -1,11 +1,12 @@
 """The one schema definition and the database agree; header and value matching."""
 
-from analytics.schema import MEMBERS, SUBMISSIONS, normalise_header, vocabularies
-from analytics.store import SCHEMA_VERSION
+from analytics.schema import MEMBERS, SUBMISSIONS, TARGETS, normalise_header, vocabularies
+from analytics.store import MIGRATIONS, SCHEMA_VERSION, Store
+from tests.conftest import ROOT
 
 
 def test_database_columns_follow_the_schema(store):
-    for spec in (SUBMISSIONS, MEMBERS):
+    for spec in (SUBMISSIONS, MEMBERS, TARGETS):
         cols = [r[0] for r in store.rows(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
             "ORDER BY ordinal_position", [spec.name])]
@@ -40,3 +41,26 @@ def test_vocabularies_have_both_languages_and_egss_codes():
             assert row["code"] and row["label_en"] and row["label_fr"]
     groups = {r["egss_group"] for r in vocabs["sectors"].rows}
     assert groups == {"CEPA", "CReMA"}
+
+
+def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, monkeypatch):
+    import analytics.store as store_module
+    from analytics.ingest import ingest_file, load_demo
+    from analytics.kpis import summary
+
+    reference = Store(":memory:")
+    load_demo(reference)
+    expected = summary(reference)
+    for version in range(1, SCHEMA_VERSION):
+        path = tmp_path / f"v{version}.duckdb"
+        monkeypatch.setattr(store_module, "SCHEMA_VERSION", version)
+        monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:version])
+        old = Store(path)
+        for demo in sorted((ROOT / "data" / "demo").glob("*.csv")):
+            if not demo.name.startswith("targets"):  # targets came with schema 2
+                ingest_file(demo, old)
+        monkeypatch.undo()
+        migrated = Store(path)
+        assert migrated.schema_version() == SCHEMA_VERSION
+        assert summary(migrated) == {**expected, "filters": expected["filters"]}
+        assert len(migrated.history()) == len(list((ROOT / "data" / "demo").glob("s*.csv"))) + 1
