@@ -21,6 +21,7 @@ pages = st.navigation([
     st.Page("app_pages/member_types.py", title="Member types", icon="🏢"),
     st.Page("app_pages/areas.py", title="Areas", icon="🗺️"),
     st.Page("app_pages/submissions.py", title="Submissions", icon="📥"),
+    st.Page("app_pages/targets.py", title="Targets", icon="🎯"),
     st.Page("app_pages/data_quality.py", title="Data quality", icon="🩺"),
     st.Page("app_pages/export.py", title="Export", icon="📦"),
 ])

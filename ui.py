@@ -175,6 +175,12 @@ def breakdown_page(dimension: str, title: str) -> None:
     if no_data():
         return
     result = overview(f)
+    if dimension == "sector":
+        level = st.segmented_control(
+            "Level", ["sector", "sector_group"], default="sector", key="sector_level",
+            format_func=lambda d: "Sectors" if d == "sector" else
+            "Protection vs resource management (CEPA / CReMA)") or "sector"
+        dimension = level
     frame = result[f"by_{dimension}"]
     measure = st.segmented_control("Measure", ["turnover_eur", "jobs"], default="turnover_eur",
                                    format_func=lambda k: kpis.INDICATORS[k].label,

@@ -16,7 +16,9 @@ from .schema import VOCABULARY_OF_DIMENSION, vocabulary
 PALETTE = ["#1b7f5f", "#f2a541", "#2e86ab", "#a23b72", "#4cae4f", "#e4572e", "#6c757d",
            "#c9d45c", "#17becf", "#8c564b", "#76b7b2", "#b07aa1"]
 FONT = "Source Sans Pro, Segoe UI, Helvetica Neue, Arial, sans-serif"
-DIMENSION_TITLES = {"member_type": "Member type", "sector": "Sector", "area": "Area"}
+DIMENSION_TITLES = {"member_type": "Member type", "sector": "Sector", "area": "Area",
+                    "sector_group": "Environmental purpose"}
+SECTOR_GROUPS = {"CEPA": "Environmental protection (CEPA)", "CReMA": "Resource management (CReMA)"}
 
 pio.templates["cluster"] = go.layout.Template(
     layout=dict(
@@ -67,6 +69,8 @@ def _unit_title(unit: str) -> str:
 def dimension_label(dimension: str, code: str | None, lang: str = "en") -> str:
     if code is None or (isinstance(code, float) and pd.isna(code)):
         return "Unclassified"
+    if dimension == "sector_group":
+        return SECTOR_GROUPS.get(code, code)
     return vocabulary(VOCABULARY_OF_DIMENSION[dimension]).label(code, lang)
 
 

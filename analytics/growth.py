@@ -79,7 +79,11 @@ def decompose(store: Store, filters: Filters = Filters(), measure: str = "turnov
     by_pair = {(r["y0"], r["y1"]): r for r in rows}
     annual = [_with_rates(by_pair[p]) for p in pair_list if p[1] - p[0] == 1 and p in by_pair
               and p[0] >= base and p[1] <= last]
-    period = _with_rates(by_pair[(base, last)]) if (base, last) in by_pair else None
+    empty = {"y0": base, "y1": last, **dict.fromkeys(
+        ("total_before", "total_after", "like_for_like", "entries", "exits", "growth_of_growing"),
+        Decimal(0)), "continuing_before": None, "continuing_after": None,
+        **dict.fromkeys(("continuing_members", "entering_members", "exiting_members"), 0)}
+    period = _with_rates(by_pair.get((base, last), empty))  # no value in either year: all zero
     index, level = [{"year": base, "index": 100.0}], 100.0
     for part in annual:
         rate = part["like_for_like_rate"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from . import charts, formatting, kpis
+from . import charts, formatting, growth, kpis, targets
 from .export import ExportContext, annotate, file_stem, kpi_tables, render, table_csv, tables_xlsx
 from .filters import Filters
 from .store import Store
@@ -30,8 +30,16 @@ class Chart:
     caption: str
 
 
-def standard_charts(result: dict) -> list[Chart]:
-    """The ten charts of the report, from one overview() result."""
+def growth_bundle(store: Store, filters: Filters) -> dict:
+    """Decomposition, membership flows and targets for the report."""
+    return {"decomposition": {m: growth.decompose(store, filters, m, filters.year_from, filters.year_to)
+                              for m in kpis.GROWTH_MEASURES},
+            "flows": growth.membership_flows(store, filters),
+            "targets": targets.stored_targets(store)}
+
+
+def standard_charts(result: dict, extra: dict | None = None) -> list[Chart]:
+    """The report's charts, from one overview() result and, if given, a growth_bundle()."""
     yearly, growth = result["by_year"], result["growth"]
     latest = int(yearly["year"].max())
     specs = [
@@ -48,6 +56,18 @@ def standard_charts(result: dict) -> list[Chart]:
         ("jobs_by_member_type", charts.stacked(result["by_member_type"], "member_type", "jobs"), "FTE"),
         ("response_rate", charts.response_rate(yearly), "share of active members"),
     ]
+    if extra:
+        for measure in kpis.GROWTH_MEASURES:
+            part = extra["decomposition"][measure]["period"]
+            if part is not None:
+                specs.append((f"{measure.removesuffix('_eur')}_waterfall",
+                              charts.waterfall(part, measure), kpis.INDICATORS[measure].unit))
+        specs.append(("membership_flows", charts.membership_flows(extra["flows"]), "members"))
+        for measure in kpis.GROWTH_MEASURES:
+            if (extra["targets"]["indicator"] == measure).any():
+                specs.append((f"{measure.removesuffix('_eur')}_against_targets",
+                              charts.against_targets(yearly, extra["targets"], measure),
+                              kpis.INDICATORS[measure].unit))
     return [Chart(name, fig, unit, fig.layout.title.text) for name, fig, unit in specs]
 
 
@@ -68,6 +88,13 @@ def methodology(result: dict, ctx: ExportContext) -> str:
     reported = (f"{int(last['members'].iloc[0])} of {int(last['active_members'].iloc[0])} active "
                 f"members reported for {g['latest_year']} (response rate "
                 f"{formatting.pct(last['response_rate'].iloc[0])})") if not last.empty else "no data"
+    estimation = (
+        f"Estimated view: a member that did not report for a year while a member is given its "
+        f"last reported values, for at most {kpis.CARRY_FORWARD_YEARS} years; estimated values "
+        "are marked in every chart and table." if ctx.filters.estimated else
+        "Reported view (default): only values members reported; a missing submission is a gap, "
+        "not a zero. An estimated view (last reported values carried forward for at most "
+        f"{kpis.CARRY_FORWARD_YEARS} years) is available and marked as such.")
     lines = [
         f"Methodology — {ctx.cluster}",
         "",
@@ -75,12 +102,18 @@ def methodology(result: dict, ctx: ExportContext) -> str:
         f"Baseline year: {g['baseline_year']}; latest year: {g['latest_year']}",
         f"Data as of: {ctx.data_date} (date of the last load of members' submissions)",
         f"Members reporting: {reported}",
+        estimation,
         "",
         "Indicators",
     ]
     for ind in kpis.INDICATORS.values():
         lines.append(f"- {ind.label} ({ind.unit}): {ind.description}")
     lines += [
+        "- Jobs created (gross): jobs added by members whose jobs grew plus the jobs of new "
+        "members; losses are not netted out.",
+        f"- High-growth enterprises (Eurostat): at least {growth.HGE_MIN_JOBS} employees "
+        f"{growth.HGE_YEARS} years earlier and at least {growth.HGE_MIN_GROWTH:.0%} average annual "
+        "employment growth since.",
         "- Active members: members in the year, from the year they joined until the year they "
         "left; response rate = members that reported / active members.",
         "",
@@ -90,6 +123,13 @@ def methodology(result: dict, ctx: ExportContext) -> str:
         "= latest year - baseline year.",
         "- Totals are sums over the members that reported in each year: they grow both because "
         "members grow and because members join.",
+        "- Decomposition: total change = like-for-like change (members with a value in both "
+        "years) + entries (a value only in the later year) - exits (a value only in the earlier "
+        "year); the parts add up exactly. Like-for-like growth = continuing members' total in "
+        "the later year / their total in the earlier year - 1; the chained like-for-like index "
+        "multiplies the annual like-for-like ratios (baseline = 100).",
+        "- Progress to target = (latest - baseline) / (target - baseline), or latest / target "
+        "without a baseline.",
         "",
         "Rules",
         "- A value a member did not report is missing, never zero: it is left out of sums and "
@@ -127,8 +167,29 @@ def summary_rows(result: dict) -> list[tuple[str, str, str, str, str, str]]:
     return rows
 
 
+def growth_tables(extra: dict) -> dict:
+    """Decomposition per year, membership flows and targets, as report tables."""
+    import pandas as pd
+
+    out = {}
+    for measure in kpis.GROWTH_MEASURES:
+        table = growth.annual_table(extra["decomposition"][measure])
+        index = {i["year"]: i["index"] for i in extra["decomposition"][measure]["index"]}
+        table["like_for_like_index"] = [index.get(y) for y in table["year"]]
+        out[f"decomposition_{measure.removesuffix('_eur')}"] = table.rename(columns={
+            "year": "Year", "like_for_like": "Like-for-like", "entries": "Entries", "exits": "Exits",
+            "change": "Total change", "like_for_like_rate": "Like-for-like growth",
+            "created": "Gross creation", "entering_members": "Entering members",
+            "exiting_members": "Exiting members", "like_for_like_index": "Chained index"})
+    out["membership"] = extra["flows"].rename(columns={
+        "year": "Year", "active_members": "Active members", "joined": "Joined", "left": "Left",
+        "retention_rate": "Retention rate"})
+    out["targets"] = pd.DataFrame(extra["targets"]).rename(columns=str.capitalize)
+    return out
+
+
 def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
-                chart_list: list[Chart]) -> bytes:
+                chart_list: list[Chart], extra: dict | None = None) -> bytes:
     """A Word report: title page, KPI summary table, captioned charts, methodology."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -156,6 +217,48 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
             cells[i].text = text
             if i:
                 cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+    if extra is not None:
+        progress = targets.progress(result["by_year"], extra["targets"])
+        if progress:
+            doc.add_heading("Progress to targets", level=2)
+            t = doc.add_table(rows=1, cols=6)
+            t.style = "Table Grid"
+            for cell, text in zip(t.rows[0].cells, ("Indicator", "Baseline", "Milestone", "Latest",
+                                                    "Target", "Way to target"), strict=True):
+                cell.text = text
+                cell.paragraphs[0].runs[0].bold = True
+            for p in progress:
+                def val(v: float | None, year: int | None, unit: str = p["unit"]) -> str:
+                    return "–" if v is None else f"{formatting.by_unit(v, unit)} ({year})"
+                cells = t.add_row().cells
+                for i, text in enumerate((p["label"], val(p["baseline"], p["baseline_year"]),
+                                          val(p["milestone"], p["milestone_year"]),
+                                          val(p["latest"], p["latest_year"]),
+                                          val(p["target"], p["target_year"]),
+                                          formatting.pct(p["target_progress"]))):
+                    cells[i].text = text
+        doc.add_heading("Where the growth came from", level=2)
+        t = doc.add_table(rows=1, cols=6)
+        t.style = "Table Grid"
+        for cell, text in zip(t.rows[0].cells, ("Indicator", "Baseline", "Like-for-like", "Entries",
+                                                "Exits", "Latest"), strict=True):
+            cell.text = text
+            cell.paragraphs[0].runs[0].bold = True
+        for measure in kpis.GROWTH_MEASURES:
+            part = extra["decomposition"][measure]["period"]
+            if part is None:
+                continue
+            unit = kpis.INDICATORS[measure].unit
+            cells = t.add_row().cells
+            for i, text in enumerate((
+                    f"{kpis.INDICATORS[measure].label} ({unit})",
+                    f"{formatting.by_unit(float(part['total_before']), unit)} ({part['y0']})",
+                    formatting.by_unit(float(part["like_for_like"]), unit),
+                    formatting.by_unit(float(part["entries"]), unit),
+                    "−" + formatting.by_unit(float(part["exits"]), unit),
+                    f"{formatting.by_unit(float(part['total_after']), unit)} ({part['y1']})")):
+                cells[i].text = text
 
     doc.add_heading("Charts", level=1)
     for number, chart in enumerate(chart_list, start=1):
@@ -185,7 +288,8 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
     if result["by_year"].empty:
         raise ValueError("No submissions match these filters: nothing to report.")
     ctx = context(store, filters, cluster)
-    chart_list = standard_charts(result)
+    extra = growth_bundle(store, filters)
+    chart_list = standard_charts(result, extra)
     steps = len(chart_list) * len(formats) + 3
     done = 0
 
@@ -206,7 +310,7 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
                     pngs[chart.name] = data
                 zf.writestr(f"charts/{file_stem(chart.name, ctx.shown)}.{fmt}", data)
                 step(f"chart {chart.name}.{fmt}")
-        tables = kpi_tables(result)
+        tables = {**kpi_tables(result), **growth_tables(extra)}
         for name, frame in tables.items():
             zf.writestr(f"tables/{file_stem(name, ctx.shown)}.csv", table_csv(frame))
         zf.writestr(f"tables/{file_stem('kpis', ctx.shown)}.xlsx", tables_xlsx(tables))
@@ -216,6 +320,6 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
         if "png" not in formats:
             pngs = {c.name: render(annotate(c.fig, ctx, c.unit), "png") for c in chart_list}
         zf.writestr(f"{file_stem('report', ctx.shown)}.docx",
-                    report_docx(result, ctx, pngs, chart_list))
+                    report_docx(result, ctx, pngs, chart_list, extra))
         step("Word report")
     return out.getvalue(), f"{file_stem('cluster_report', ctx.shown)}.zip"

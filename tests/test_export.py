@@ -113,7 +113,7 @@ def test_report_pack_contents(pack):
     zf = zipfile.ZipFile(io.BytesIO(data))
     names = zf.namelist()
     for fmt in ("png", "svg", "pdf"):
-        assert sum(n.startswith("charts/") and n.endswith(f".{fmt}") for n in names) == 10
+        assert sum(n.startswith("charts/") and n.endswith(f".{fmt}") for n in names) == 15
     assert "charts/turnover_by_sector_2009-2015.svg" in names
     assert "methodology.txt" in names and "tables/kpis_2009-2015.xlsx" in names
     text = zf.read("methodology.txt").decode()
@@ -127,7 +127,7 @@ def test_word_report_has_charts_and_right_numbers(pack, demo_store):
     data, _ = pack
     zf = zipfile.ZipFile(io.BytesIO(data))
     doc = Document(io.BytesIO(zf.read("report_2009-2015.docx")))
-    assert len(doc.inline_shapes) == 10
+    assert len(doc.inline_shapes) == 15
     table = doc.tables[0]
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
     growth = kpis.summary(demo_store)["growth"]
@@ -136,4 +136,4 @@ def test_word_report_has_charts_and_right_numbers(pack, demo_store):
     assert turnover[2].startswith("70,000,000") and "(2015)" in turnover[2]
     assert rows["Jobs (FTE)"][3] == "200.0" and rows["Jobs (FTE)"][4].startswith("+40.0")
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
-    assert len(captions) == 10 and captions[0].startswith("Figure 1: Turnover by year")
+    assert len(captions) == 15 and captions[0].startswith("Figure 1: Turnover by year")

@@ -15,7 +15,8 @@ from analytics.store import Store
 from tests.conftest import ROOT
 
 PAGES = ["app_pages/overview.py", "app_pages/sectors.py", "app_pages/member_types.py", "app_pages/areas.py",
-         "app_pages/submissions.py", "app_pages/data_quality.py"]
+         "app_pages/submissions.py", "app_pages/data_quality.py",
+         "app_pages/targets.py", "app_pages/export.py"]
 
 
 def app(db: str, monkeypatch, page: str | None = None, **params) -> AppTest:
@@ -180,4 +181,53 @@ def test_export_page_builds_the_pack(demo_db, monkeypatch):
 def test_every_chart_has_image_downloads(demo_db, monkeypatch):
     at = app(demo_db, monkeypatch)
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels.count("PNG") == labels.count("SVG") == labels.count("PDF") == 4
+    charts_shown = len(at.get("plotly_chart"))
+    assert charts_shown >= 9  # trends, baseline vs latest, waterfalls, targets, membership
+    assert labels.count("PNG") == labels.count("SVG") == labels.count("PDF") == charts_shown
+
+
+def test_overview_shows_decomposition_targets_and_flows(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch)
+    titles = [f["layout"]["title"]["text"] for f in figures(at)]
+    assert "Turnover: what changed from 2009 to 2015" in titles
+    assert "Jobs against targets" in titles and "Members joining and leaving" in titles
+    waterfall = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Jobs: what"))
+    assert values(waterfall["data"][0]["y"]) == [500, 175, 45, -20, 700]
+    assert metric(at, "Jobs: way to target") == "66.7\u202f%"  # (700 - 500) / (800 - 500)
+
+
+def test_estimated_view_is_marked(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, estimated="true")
+    assert at.toggle(key="estimated").value is True
+    assert any("Estimated — 2012: 1 member(s)" in c.value for c in at.caption)
+    jobs = next(f for f in figures(at) if f["layout"]["title"]["text"] == "Jobs by year")
+    assert [t["name"] for t in jobs["data"]] == [
+        "Reported", "Estimated (last reported value carried forward)"]
+
+
+def test_sector_page_rolls_up_to_cepa_and_crema(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, "app_pages/sectors.py")
+    at.segmented_control(key="sector_level").set_value("sector_group").run()
+    names = {t["name"] for t in figures(at)[0]["data"]}
+    assert names == {"Environmental protection (CEPA)", "Resource management (CReMA)"}
+
+
+def test_targets_page_edits_are_checked_and_saved(tmp_path, monkeypatch):
+    db = str(tmp_path / "t.duckdb")
+    at = app(db, monkeypatch, "app_pages/targets.py")
+    assert len(Store(db).rows("SELECT * FROM targets")) == 7
+    # the jobs target (row 2, sorted by indicator and year) becomes 900; a bad row is added
+    at.session_state["targets_editor"] = {
+        "edited_rows": {2: {"value": 900}}, "deleted_rows": [6],
+        "added_rows": [{"indicator": "jobs", "kind": "target", "year": 1800, "value": 1}]}
+    at.button(key="save_targets").click().run()
+    assert not at.exception
+    assert any("not saved" in e.value for e in at.error)
+    assert len(Store(db).rows("SELECT * FROM targets")) == 7  # nothing written
+    at.session_state["targets_editor"] = {
+        "edited_rows": {2: {"value": 900}}, "deleted_rows": [6], "added_rows": []}
+    at.button(key="save_targets").click().run()
+    assert not at.exception
+    rows = Store(db).rows("SELECT indicator, kind, year, value FROM targets ORDER BY ALL")
+    assert len(rows) == 6 and ("jobs", "target", 2018, 900) in rows
+    assert Store(db).history().iloc[0]["kind"] == "targets"
