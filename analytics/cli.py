@@ -61,11 +61,13 @@ def _filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--member-type", action="append", default=[], metavar="T")
     p.add_argument("--sector", action="append", default=[], metavar="S")
     p.add_argument("--area", action="append", default=[], metavar="A")
+    p.add_argument("--estimated", action="store_true",
+                   help="fill missing submissions with the last reported values (marked)")
 
 
 def _filters(args: argparse.Namespace) -> Filters:
     filters, notices = Filters.build(args.year_from, args.year_to, args.member_type,
-                                     args.sector, args.area)
+                                     args.sector, args.area, estimated=args.estimated)
     for notice in notices:
         print(notice, file=sys.stderr)
     return filters
