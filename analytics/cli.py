@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--user", default=None, help="who loads (default: your login name)")
     p = command("kpis", "print the KPIs for a filter selection")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--role", choices=("manager", "funder", "member"), default="manager",
+                   help="funder/member: after disclosure control (hidden values are null)")
     _filter_options(p)
     p = command("report", "write the report pack (charts, tables, methodology, Word report) as a ZIP")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the ZIP into")
@@ -139,9 +141,13 @@ def cmd_ingest(store: Store, args: argparse.Namespace) -> int:
 def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
     filters = _filters(args)
     if args.format == "json":
-        print(json.dumps(kpis.summary(store, filters), indent=2, ensure_ascii=False))
+        print(json.dumps(kpis.summary(store, filters, role=args.role), indent=2, ensure_ascii=False))
         return 0
     result = kpis.overview(store, filters)
+    if args.role != "manager":
+        from .disclosure import protect_overview
+
+        result = protect_overview(store, filters, result)
     if args.format == "csv":
         frames = []
         for key in ("by_year", "by_sector", "by_member_type", "by_area"):

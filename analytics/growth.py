@@ -47,7 +47,9 @@ SELECT y0, y1,
         AS growth_of_growing,
     count(*) FILTER (WHERE v0 IS NOT NULL AND v1 IS NOT NULL) AS continuing_members,
     count(*) FILTER (WHERE v0 IS NULL) AS entering_members,
-    count(*) FILTER (WHERE v1 IS NULL) AS exiting_members
+    count(*) FILTER (WHERE v1 IS NULL) AS exiting_members,
+    max(abs(v1)) FILTER (WHERE v0 IS NULL) AS max_entry,
+    max(abs(v0)) FILTER (WHERE v1 IS NULL) AS max_exit
 FROM merged GROUP BY y0, y1 ORDER BY y1, y0"""
 
 
@@ -82,7 +84,8 @@ def decompose(store: Store, filters: Filters = Filters(), measure: str = "turnov
     empty = {"y0": base, "y1": last, **dict.fromkeys(
         ("total_before", "total_after", "like_for_like", "entries", "exits", "growth_of_growing"),
         Decimal(0)), "continuing_before": None, "continuing_after": None,
-        **dict.fromkeys(("continuing_members", "entering_members", "exiting_members"), 0)}
+        **dict.fromkeys(("continuing_members", "entering_members", "exiting_members"), 0),
+        "max_entry": None, "max_exit": None}
     period = _with_rates(by_pair.get((base, last), empty))  # no value in either year: all zero
     index, level = [{"year": base, "index": 100.0}], 100.0
     for part in annual:
@@ -102,12 +105,17 @@ def _with_rates(part: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def decomposition_summary(store: Store, filters: Filters = Filters()) -> dict[str, Any]:
+def decomposition_summary(store: Store, filters: Filters = Filters(),
+                          protect: bool = False) -> dict[str, Any]:
     """The ``decomposition`` block of ``kpis --format json``: baseline -> latest parts and
-    the annual table, for turnover and jobs."""
+    the annual table, for turnover and jobs (with disclosure control if ``protect``)."""
     out: dict[str, Any] = {}
     for measure in GROWTH_MEASURES:
         d = decompose(store, filters, measure, filters.year_from, filters.year_to)
+        if protect:
+            from .disclosure import protect_decomposition
+
+            d = protect_decomposition(d)
         p = d["period"]
         out[measure] = {
             "baseline_year": p["y0"] if p else None, "latest_year": p["y1"] if p else None,

@@ -81,6 +81,19 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
               "members counts twice).", "sum(f.collaborative_projects)"),
 )}
 GROWTH_MEASURES = ("turnover_eur", "jobs")
+#: Sums whose cells disclosure control checks: for each, the number of contributing members
+#: (n__m) and the largest contribution (max__m) come with every grouped result.
+SDC_MEASURES = ("turnover_eur", "jobs", "export_turnover_eur", "rd_spend_eur", "rd_jobs",
+                "training_hours", "collaborative_projects")
+#: Which sums each indicator is built from (a ratio is hidden when one of its parts is).
+BUILT_FROM = {"turnover_eur": ("turnover_eur",), "jobs": ("jobs",),
+              "median_turnover_eur": ("turnover_eur",),
+              "turnover_per_job": ("turnover_eur", "jobs"),
+              "export_share": ("export_turnover_eur", "turnover_eur"),
+              "rd_intensity": ("rd_spend_eur", "turnover_eur"), "rd_jobs": ("rd_jobs",),
+              "training_hours": ("training_hours",),
+              "collaborative_projects": ("collaborative_projects",),
+              "turnover_eur_estimated": ("turnover_eur",), "jobs_estimated": ("jobs",)}
 register_vocabulary(Vocabulary("indicators", tuple(
     {"code": i.key, "label_en": i.label, "label_fr": i.label} for i in INDICATORS.values())))
 
@@ -169,6 +182,8 @@ def _grouped(con: duckdb.DuckDBPyConnection, filters: Filters,
     ctes, params = base_ctes(filters)
     dim_select = f"coalesce(f.{dimension}, a.{dimension}) AS {dimension}, " if dimension else ""
     aggregates = ",\n    ".join(f"{i.sql} AS {i.key}" for i in INDICATORS.values())
+    stats = ",\n    ".join(f"count(f.{m}) AS n__{m}, CAST(max(f.{m}) AS DOUBLE) AS max__{m}, "
+                          f"CAST(sum(f.{m}) AS DOUBLE) AS sum__{m}" for m in SDC_MEASURES)
     sql = f"""{ctes}
 SELECT coalesce(f.year, a.year) AS year, {dim_select}
     count(a.member_id) AS active_members,
@@ -176,7 +191,8 @@ SELECT coalesce(f.year, a.year) AS year, {dim_select}
     count(*) FILTER (WHERE f.estimated) AS estimated_members,
     CAST(sum(f.turnover_eur) FILTER (WHERE f.estimated) AS DOUBLE) AS turnover_eur_estimated,
     CAST(sum(f.jobs) FILTER (WHERE f.estimated) AS DOUBLE) AS jobs_estimated,
-    {aggregates}
+    {aggregates},
+    {stats}
 FROM active a FULL JOIN facts f ON a.member_id = f.member_id AND a.year = f.year
 GROUP BY ALL ORDER BY ALL"""
     frame = con.execute(sql, params).df()
@@ -274,17 +290,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def summary(store: Store, filters: Filters = Filters()) -> dict[str, Any]:
-    """The ``kpis --format json`` document."""
+def summary(store: Store, filters: Filters = Filters(), role: str = "manager") -> dict[str, Any]:
+    """The ``kpis --format json`` document; for a funder or member role, after disclosure
+    control (hidden values null, listed in each row's ``confidential``)."""
+    from .disclosure import protect_overview, to_json_rows
+
     result = overview(store, filters)
-    out: dict[str, Any] = {"filters": filters.describe()}
+    protect = role != "manager"
+    if protect:
+        result = protect_overview(store, filters, result)
+    out: dict[str, Any] = {"filters": filters.describe(), "role": role}
     for key in ("by_year", "by_sector", "by_member_type", "by_area", "by_sector_group"):
-        out[key] = to_records(result[key])
+        out[key] = to_json_rows(result[key]) if protect else to_records(
+            result[key].drop(columns=[c for c in result[key].columns if "__" in c]))
     out["growth"] = {k: {kk: _plain(vv) for kk, vv in v.items()} for k, v in result["growth"].items()}
     from .growth import decomposition_summary  # growth builds on this module
     from .targets import progress, stored_targets
 
-    out["decomposition"] = decomposition_summary(store, filters)
+    out["decomposition"] = decomposition_summary(store, filters, protect=protect)
     out["targets"] = [{k: _plain(v) for k, v in p.items()}
                       for p in progress(result["by_year"], stored_targets(store))]
     return out
