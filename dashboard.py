@@ -1,4 +1,4 @@
-"""Streamlit entry point: page set-up, navigation, the shared sidebar filters.
+"""Streamlit entry point: sign-in, navigation by role, the shared sidebar filters.
 
 Run with ``make run`` (or ``streamlit run dashboard.py``).
 
@@ -12,21 +12,30 @@ a shared link after a restart).
 import streamlit as st
 
 import ui
+from analytics.access import PAGES
 
 st.set_page_config(page_title="Cluster indicators", page_icon="🌿", layout="wide")
 
-pages = st.navigation([
-    st.Page("app_pages/overview.py", title="Overview", icon="📊", default=True),
-    st.Page("app_pages/sectors.py", title="Sectors", icon="🌱"),
-    st.Page("app_pages/member_types.py", title="Member types", icon="🏢"),
-    st.Page("app_pages/areas.py", title="Areas", icon="🗺️"),
-    st.Page("app_pages/submissions.py", title="Submissions", icon="📥"),
-    st.Page("app_pages/targets.py", title="Targets", icon="🎯"),
-    st.Page("app_pages/data_quality.py", title="Data quality", icon="🩺"),
-    st.Page("app_pages/export.py", title="Export", icon="📦"),
-])
+ALL_PAGES = {
+    "overview": dict(title="Overview", icon="📊"),
+    "my_figures": dict(title="My figures", icon="📈"),
+    "sectors": dict(title="Sectors", icon="🌱"),
+    "member_types": dict(title="Member types", icon="🏢"),
+    "areas": dict(title="Areas", icon="🗺️"),
+    "submissions": dict(title="Submissions", icon="📥"),
+    "targets": dict(title="Targets", icon="🎯"),
+    "data_quality": dict(title="Data quality", icon="🩺"),
+    "export": dict(title="Export", icon="📦"),
+}
 
-ui.sidebar_filters()
+me = ui.principal()  # stops here, showing only the sign-in form, until someone signs in
+st.session_state["_principal"] = me
+allowed = PAGES[me.role]
+pages = st.navigation([st.Page(f"app_pages/{name}.py", default=(name == allowed[0]), **spec)
+                       for name, spec in ALL_PAGES.items() if name in allowed])
+
+if me.role != "member":
+    ui.sidebar_filters()
 if ui.store().shows_only_demo():
     st.info("You are looking at **demo data** for a fictional 30-member environmental "
             "cluster. Load your members' files on the Submissions page.", icon="ℹ️")

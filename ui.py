@@ -7,18 +7,20 @@ shows at once while a filter seen before is served from the cache.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import charts, export, formatting, growth, kpis, report, targets
+from analytics import access, charts, disclosure, export, formatting, growth, kpis, report, targets
 from analytics.filters import Filters
 from analytics.ingest import load_demo
 from analytics.schema import VOCABULARY_OF_DIMENSION, vocabulary
 from analytics.store import Store, default_db_path
 
+CONFIDENTIAL = "confidential"
 FILTER_KEYS = {"member_type": "Member types", "sector": "Sectors", "area": "Areas"}
 
 
@@ -38,20 +40,92 @@ def data_version() -> tuple[int, int]:
     return store().data_version()
 
 
+# -- who is signed in -------------------------------------------------------------------
+def principal() -> access.Principal:
+    """The signed-in user, checked on the server on every run. Without a sign-in file:
+    the local manager. With one and nobody signed in: only the sign-in form renders."""
+    config = access.load_config()
+    if config is None:
+        return access.LOCAL_MANAGER
+    _expire_idle(config)
+    if (config.get("credentials") or {}).get("usernames"):
+        import streamlit_authenticator as stauth
+
+        cookie = config.get("cookie") or {}
+        auth = stauth.Authenticate(config["credentials"], cookie.get("name", "cluster_auth"),
+                                   cookie.get("key", "change-me"), cookie.get("expiry_days", 1))
+        auth.login(location="main", key="sign_in", fields={"Form name": "Sign in",
+                                                            "Login": "Sign in"})
+        status = st.session_state.get("authentication_status")
+        if status:
+            me = access.from_username(config, st.session_state["username"])
+            if me is not None:
+                with st.sidebar:
+                    st.caption(f"Signed in as {me.name} ({me.role})")
+                    auth.logout("Sign out", location="sidebar", key="sign_out")
+                return me
+        elif status is False:
+            st.error("Wrong username or password.")
+    if config.get("oidc_users"):
+        if st.user.get("is_logged_in"):
+            me = access.from_email(config, st.user.get("email"))
+            if me is None:
+                st.error("Your account has no access to this dashboard. Ask the cluster manager.")
+                st.button("Sign out", on_click=st.logout, key="oidc_sign_out_denied")
+                st.stop()
+            st.sidebar.caption(f"Signed in as {me.name} ({me.role})")
+            st.sidebar.button("Sign out", on_click=st.logout, key="oidc_sign_out")
+            return me
+        st.button("Sign in with your organisation's account", on_click=st.login, key="oidc_sign_in")
+    st.stop()
+    raise AssertionError("unreachable")
+
+
+def _expire_idle(config: dict) -> None:
+    """Sign out a session left idle for longer than session_minutes."""
+    limit = float(config.get("session_minutes", 60)) * 60
+    now = time.time()
+    last = st.session_state.get("_last_seen")
+    st.session_state["_last_seen"] = now
+    if last is not None and now - last > limit:
+        for key in ("authentication_status", "username", "name"):
+            st.session_state.pop(key, None)
+        if st.user.get("is_logged_in"):
+            st.logout()
+
+
+def me() -> access.Principal:
+    return st.session_state.get("_principal", access.LOCAL_MANAGER)
+
+
+def require(*roles: str) -> access.Principal:
+    """Stop the page unless the signed-in user has one of these roles (server-side check)."""
+    who = me()
+    if who.role not in roles:
+        st.error("This page is not available with your access rights.")
+        st.stop()
+    return who
+
+
+# -- cached, role-aware results -----------------------------------------------------------
 @st.cache_data(max_entries=128, show_spinner=False)
-def _overview(path: str, version: tuple[int, int], filters: Filters) -> dict[str, Any]:
-    return kpis.overview(_store(path), filters)
+def _overview(path: str, version: tuple[int, int], filters: Filters, protect: bool) -> dict[str, Any]:
+    result = kpis.overview(_store(path), filters)
+    return disclosure.protect_overview(_store(path), filters, result) if protect else result
 
 
 def overview(filters: Filters) -> dict[str, Any]:
-    return _overview(default_db_path(), data_version(), filters)
+    """KPIs for the filters; after disclosure control for anyone but a manager."""
+    return _overview(default_db_path(), data_version(), filters, not me().sees_members)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _growth(path: str, version: tuple[int, int], filters: Filters) -> dict[str, Any]:
+def _growth(path: str, version: tuple[int, int], filters: Filters, protect: bool) -> dict[str, Any]:
     store = _store(path)
+    guard = disclosure.protect_decomposition if protect else (lambda d: d)
     return {
-        "decomposition": {m: growth.decompose(store, filters, m, filters.year_from, filters.year_to)
+        "decomposition": {m: guard(growth.decompose(store, filters, m, filters.year_from,
+                                                    filters.year_to))
                           for m in kpis.GROWTH_MEASURES},
         "flows": growth.membership_flows(store, filters),
         "high_growth": growth.high_growth_enterprises(store, filters),
@@ -61,7 +135,7 @@ def _growth(path: str, version: tuple[int, int], filters: Filters) -> dict[str, 
 
 def growth_results(filters: Filters) -> dict[str, Any]:
     """Decomposition, membership flows, high-growth enterprises and targets, cached."""
-    return _growth(default_db_path(), data_version(), filters)
+    return _growth(default_db_path(), data_version(), filters, not me().sees_members)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -157,14 +231,23 @@ def formatted_table(frame: pd.DataFrame, dimension: str | None = None) -> pd.Dat
     if dimension:
         out[dimension] = [charts.dimension_label(dimension, c) for c in out[dimension]]
     out["year"] = out["year"].astype(str)
+    hidden = frame["confidential"] if "confidential" in frame.columns else [[]] * len(frame)
     for key in cols:
         if key in kpis.INDICATORS:
-            out[key] = [formatting.by_unit(v, kpis.INDICATORS[key].unit) for v in out[key]]
+            out[key] = [CONFIDENTIAL if key in h else formatting.by_unit(v, kpis.INDICATORS[key].unit)
+                        for v, h in zip(out[key], hidden, strict=True)]
     out["response_rate"] = [formatting.pct(v) for v in out["response_rate"]]
     names = {k: i.label for k, i in kpis.INDICATORS.items()}
     names.update(year="Year", active_members="Active members", response_rate="Response rate",
                  **{d: t for d, t in charts.DIMENSION_TITLES.items()})
     return out.rename(columns=names)
+
+
+def shown(value: float | None, unit: str, hidden: bool = False) -> str:
+    """A value for a card: 'confidential' when disclosure control hid it, never a blank."""
+    if hidden or (value is None and not me().sees_members):
+        return CONFIDENTIAL
+    return formatting.by_unit(value, unit)
 
 
 def breakdown_page(dimension: str, title: str) -> None:
@@ -186,7 +269,9 @@ def breakdown_page(dimension: str, title: str) -> None:
                                    format_func=lambda k: kpis.INDICATORS[k].label,
                                    key=f"{dimension}_measure") or "turnover_eur"
     unit = kpis.INDICATORS[measure].unit
-    show_chart(charts.stacked(frame, dimension, measure), key=f"{measure}_by_{dimension}", unit=unit)
+    totals = None if me().sees_members else result["by_year"]
+    show_chart(charts.stacked(frame, dimension, measure, totals=totals),
+               key=f"{measure}_by_{dimension}", unit=unit)
     latest = int(result["by_year"]["year"].max())
     show_chart(charts.shares(frame, dimension, measure, latest),
                key=f"{measure}_share_by_{dimension}_{latest}", unit=f"share of {unit}")
@@ -195,13 +280,9 @@ def breakdown_page(dimension: str, title: str) -> None:
 
 
 def user_name() -> str:
-    """Who is acting, for the load history: the signed-in user, else 'local manager'."""
-    try:
-        if st.user.is_logged_in:
-            return str(st.user.get("email") or st.user.get("name"))
-    except Exception:  # no auth configured
-        pass
-    return "local manager"
+    """Who is acting, for the load history."""
+    who = me()
+    return who.username or who.name
 
 
 def decomposition_table(decomposition: dict[str, Any], measure: str) -> pd.DataFrame:
@@ -211,7 +292,7 @@ def decomposition_table(decomposition: dict[str, Any], measure: str) -> pd.DataF
     out = pd.DataFrame({"Year": table["year"].astype(str)})
     for col, title in (("like_for_like", "Like-for-like"), ("entries", "Entries"),
                        ("exits", "Exits"), ("change", "Total change"), ("created", "Gross creation")):
-        out[title] = [formatting.by_unit(v, unit) for v in table[col]]
+        out[title] = [shown(None if pd.isna(v) else v, unit) for v in table[col]]
     out["Like-for-like growth"] = [formatting.pct(v, signed=True) for v in table["like_for_like_rate"]]
     index = {i["year"]: i["index"] for i in decomposition["index"]}
     out["Chained index"] = [formatting.number(index.get(y), 1) for y in table["year"]]
@@ -222,3 +303,22 @@ def flows_table(flows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"Year": flows["year"].astype(str), "Active": flows["active_members"],
                          "Joined": flows["joined"], "Left": flows["left"],
                          "Retention": [formatting.pct(v) for v in flows["retention_rate"]]})
+
+
+def restrict_to_member(report: Any, member_id: str | None) -> None:
+    """Add an error for every row of a member's upload that is not its own."""
+    from analytics.checks import Problem
+
+    if report.table is None:
+        return
+    if report.kind != "submissions":
+        report.problems.append(Problem("Members can only send their own submissions."))
+        report.table = None
+        return
+    foreign = report.table[report.table["member_id"] != member_id]
+    for _, row in foreign.iterrows():
+        report.problems.append(Problem(
+            f"You can only send figures for your own member ID ({member_id}).",
+            row=int(row["_row"]), column="member_id", value=str(row["member_id"])))
+    if not foreign.empty:
+        report.table = None

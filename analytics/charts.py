@@ -103,13 +103,18 @@ def waterfall(part: dict, measure: str, title: str | None = None) -> go.Figure:
     ind = INDICATORS[measure]
     y0, y1 = part["y0"], part["y1"]
     fig = _base(title or f"{ind.label}: what changed from {y0} to {y1}", ind.unit)
-    values = [float(part["total_before"]), float(part["like_for_like"]), float(part["entries"]),
-              -float(part["exits"]), float(part["total_after"])]
+    labels = [f"{y0}", "Members' own growth<br>(like-for-like)", "New members", "Members who left",
+              f"{y1}"]
+    values = [float(part["total_before"]), float(part["like_for_like"]),
+              float(part["entries"] or 0), -float(part["exits"] or 0), float(part["total_after"])]
+    measures = ["absolute", "relative", "relative", "relative", "total"]
+    if part["entries"] is None:  # disclosure control: only the net of joining and leaving
+        labels[2:4] = ["Members joining and leaving<br>(net; detail confidential)"]
+        values[2:4] = [float(part["net_membership"] or 0)]
+        measures[2:4] = ["relative"]
     fmt = _axis_format(ind.unit)
     fig.add_trace(go.Waterfall(
-        x=[f"{y0}", "Members' own growth<br>(like-for-like)", "New members", "Members who left",
-           f"{y1}"],
-        measure=["absolute", "relative", "relative", "relative", "total"], y=values,
+        x=labels, measure=measures, y=values,
         text=[_short(v, ind.unit) for v in values], textposition="outside", cliponaxis=False,
         connector=dict(line=dict(color="#9aa0a6")),
         increasing=dict(marker_color=PALETTE[0]), decreasing=dict(marker_color=PALETTE[5]),
@@ -187,9 +192,14 @@ def baseline_vs_latest(growth: dict, measure: str, title: str | None = None) -> 
     return fig
 
 
+CONFIDENTIAL_LABEL = "Confidential (not shown separately)"
+
+
 def stacked(breakdown: pd.DataFrame, dimension: str, measure: str,
-            title: str | None = None) -> go.Figure:
-    """A measure by year, stacked by member type, sector or area."""
+            title: str | None = None, totals: pd.DataFrame | None = None) -> go.Figure:
+    """A measure by year, stacked by member type, sector or area. With ``totals`` (the
+    protected by-year table), groups hidden by disclosure control are drawn together as
+    one grey 'confidential' block, so the bars still reach the shown total."""
     ind = INDICATORS[measure]
     fig = _base(title or f"{ind.label} by {DIMENSION_TITLES[dimension].lower()} and year", ind.unit)
     order = (breakdown.groupby(dimension, dropna=False)[measure].sum()
@@ -203,6 +213,14 @@ def stacked(breakdown: pd.DataFrame, dimension: str, measure: str,
             name = dimension_label(dimension, code)
             fig.add_bar(x=part["year"], y=part[measure], name=name,
                         hovertemplate=f"{name}<br>%{{x}}<br>{hover}<extra></extra>")
+    if totals is not None:
+        shown_sum = breakdown.groupby("year")[measure].sum(min_count=1)
+        rest = totals.set_index("year")[measure] - shown_sum.reindex(totals["year"]).fillna(0).values
+        rest = rest[rest.notna() & (rest.abs() > 1e-6)]
+        if not rest.empty:
+            fig.add_bar(x=rest.index, y=rest.values, name=CONFIDENTIAL_LABEL,
+                        marker=dict(color="#d0d3d6", pattern=dict(shape="x", fgcolor="#9aa0a6")),
+                        hovertemplate=f"{CONFIDENTIAL_LABEL}<br>%{{x}}: %{{y:,.0f}}<extra></extra>")
     fig.update_layout(barmode="stack")
     return fig
 

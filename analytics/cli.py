@@ -52,6 +52,14 @@ def _parser() -> argparse.ArgumentParser:
     p = command("undo", "undo one load: its rows go, the values it replaced come back")
     p.add_argument("load_id", type=int)
     p.add_argument("--user", default=None)
+    p = command("add-user", "add or update a user who signs in with a password")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=("manager", "funder", "member"))
+    p.add_argument("--member-id", help="for a member user: the member it speaks for")
+    p.add_argument("--name")
+    p.add_argument("--email")
+    p.add_argument("--password", help="(default: asked for, not echoed)")
+    p.add_argument("--auth-file", help="sign-in file (default: $CLUSTER_AUTH_FILE or auth.yaml)")
     p = command("template", "write an empty submission template")
     p.add_argument("out", help="file to write: .csv or .xlsx")
     return parser
@@ -77,6 +85,19 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "add-user":
+        from .access import add_user
+
+        password = args.password or getpass.getpass(f"Password for {args.username}: ")
+        try:
+            path = add_user(args.username, password, args.role, name=args.name, email=args.email,
+                            member_id=args.member_id,
+                            path=Path(args.auth_file) if args.auth_file else None)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"User {args.username} ({args.role}) saved in {path}")
+        return 0
     if args.command == "template":
         data = template_xlsx() if args.out.lower().endswith(".xlsx") else template_csv()
         Path(args.out).write_bytes(data)

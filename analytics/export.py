@@ -162,7 +162,14 @@ def kpi_tables(result: dict) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {}
     for key, dim in (("by_year", None), ("by_sector", "sector"), ("by_member_type", "member_type"),
                      ("by_area", "area")):
-        frame = result[key][["year", *([dim] if dim else []), *TABLE_COLUMNS]].copy()
+        source = result[key]
+        frame = source[["year", *([dim] if dim else []), *TABLE_COLUMNS]].copy()
+        if "confidential" in source.columns:  # hidden by disclosure control: say so, never blank
+            for col in TABLE_COLUMNS:
+                marks = [col in hidden for hidden in source["confidential"]]
+                if any(marks):
+                    frame[col] = frame[col].astype(object)
+                    frame.loc[marks, col] = "confidential"
         if dim:
             frame[dim] = [dimension_label(dim, c) for c in frame[dim]]
         tables[key] = frame.rename(columns=COLUMN_TITLES)

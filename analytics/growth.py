@@ -138,10 +138,13 @@ def _num(value: Decimal | None) -> float | int | None:
 
 def annual_table(decomposition: dict[str, Any]) -> pd.DataFrame:
     """The annual parts as a table for pages and exports."""
-    rows = [{"year": a["y1"], "like_for_like": float(a["like_for_like"]),
-             "entries": float(a["entries"]), "exits": float(a["exits"]),
-             "change": float(a["change"]), "like_for_like_rate": a["like_for_like_rate"],
-             "created": float(a["created"]), "entering_members": a["entering_members"],
+    def num(value: Decimal | None) -> float:
+        return float("nan") if value is None else float(value)  # None: hidden (confidential)
+
+    rows = [{"year": a["y1"], "like_for_like": num(a["like_for_like"]),
+             "entries": num(a["entries"]), "exits": num(a["exits"]),
+             "change": num(a["change"]), "like_for_like_rate": a["like_for_like_rate"],
+             "created": num(a["created"]), "entering_members": a["entering_members"],
              "exiting_members": a["exiting_members"]} for a in decomposition["annual"]]
     return pd.DataFrame(rows, columns=["year", "like_for_like", "entries", "exits", "change",
                                        "like_for_like_rate", "created", "entering_members",

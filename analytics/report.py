@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from . import charts, formatting, growth, kpis, targets
+from . import charts, disclosure, formatting, growth, kpis, targets
 from .export import ExportContext, annotate, file_stem, kpi_tables, render, table_csv, tables_xlsx
 from .filters import Filters
 from .store import Store
@@ -38,28 +38,31 @@ def growth_bundle(store: Store, filters: Filters) -> dict:
             "targets": targets.stored_targets(store)}
 
 
-def standard_charts(result: dict, extra: dict | None = None) -> list[Chart]:
+def standard_charts(result: dict, extra: dict | None = None, protect: bool = False) -> list[Chart]:
     """The report's charts, from one overview() result and, if given, a growth_bundle()."""
     yearly, growth = result["by_year"], result["growth"]
     latest = int(yearly["year"].max())
+    totals = yearly if protect else None
     specs = [
         ("turnover_by_year", charts.trend(yearly, "turnover_eur"), "EUR"),
         ("jobs_by_year", charts.trend(yearly, "jobs"), "FTE"),
         ("turnover_baseline_latest", charts.baseline_vs_latest(growth, "turnover_eur"), "EUR"),
         ("jobs_baseline_latest", charts.baseline_vs_latest(growth, "jobs"), "FTE"),
-        ("turnover_by_sector", charts.stacked(result["by_sector"], "sector", "turnover_eur"), "EUR"),
-        ("jobs_by_sector", charts.stacked(result["by_sector"], "sector", "jobs"), "FTE"),
+        ("turnover_by_sector", charts.stacked(result["by_sector"], "sector", "turnover_eur",
+                                              totals=totals), "EUR"),
+        ("jobs_by_sector", charts.stacked(result["by_sector"], "sector", "jobs", totals=totals), "FTE"),
         (f"turnover_share_by_sector_{latest}",
          charts.shares(result["by_sector"], "sector", "turnover_eur", latest), "share of turnover"),
         ("turnover_by_member_type",
-         charts.stacked(result["by_member_type"], "member_type", "turnover_eur"), "EUR"),
-        ("jobs_by_member_type", charts.stacked(result["by_member_type"], "member_type", "jobs"), "FTE"),
+         charts.stacked(result["by_member_type"], "member_type", "turnover_eur", totals=totals), "EUR"),
+        ("jobs_by_member_type",
+         charts.stacked(result["by_member_type"], "member_type", "jobs", totals=totals), "FTE"),
         ("response_rate", charts.response_rate(yearly), "share of active members"),
     ]
     if extra:
         for measure in kpis.GROWTH_MEASURES:
             part = extra["decomposition"][measure]["period"]
-            if part is not None:
+            if part is not None and part["like_for_like"] is not None:
                 specs.append((f"{measure.removesuffix('_eur')}_waterfall",
                               charts.waterfall(part, measure), kpis.INDICATORS[measure].unit))
         specs.append(("membership_flows", charts.membership_flows(extra["flows"]), "members"))
@@ -138,6 +141,11 @@ def methodology(result: dict, ctx: ExportContext) -> str:
         "its years.",
         "- Ratios (turnover per job, export share, R&D intensity) are ratios of sums over the "
         "members that reported both parts.",
+        f"- Confidentiality: figures shown to funders and members leave out every cell built "
+        f"from fewer than {disclosure.MIN_UNITS} members or where one member makes more than "
+        f"{disclosure.DOMINANCE:.0%} of it, and further cells so that none can be recomputed "
+        "from totals, other cells, other years or other selections; such cells read "
+        "'confidential'. Medians are not shown to funders.",
         "- Sectors are the cluster's own list, each mapped to a Eurostat EGSS class (CEPA for "
         "environmental protection, CReMA for resource management).",
     ]
@@ -188,6 +196,10 @@ def growth_tables(extra: dict) -> dict:
     return out
 
 
+def _part_text(value, unit: str, sign: str = "") -> str:
+    return "confidential" if value is None else sign + formatting.by_unit(float(value), unit)
+
+
 def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
                 chart_list: list[Chart], extra: dict | None = None) -> bytes:
     """A Word report: title page, KPI summary table, captioned charts, methodology."""
@@ -211,7 +223,11 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = text
         cell.paragraphs[0].runs[0].bold = True
+    protected = "confidential" in result["by_year"].columns
     for row in summary_rows(result):
+        if protected:  # a value hidden by disclosure control says so, never a dash
+            row = tuple("confidential" if i and cell.startswith("–") else cell
+                        for i, cell in enumerate(row))
         cells = table.add_row().cells
         for i, text in enumerate(row):
             cells[i].text = text
@@ -254,9 +270,9 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
             for i, text in enumerate((
                     f"{kpis.INDICATORS[measure].label} ({unit})",
                     f"{formatting.by_unit(float(part['total_before']), unit)} ({part['y0']})",
-                    formatting.by_unit(float(part["like_for_like"]), unit),
-                    formatting.by_unit(float(part["entries"]), unit),
-                    "−" + formatting.by_unit(float(part["exits"]), unit),
+                    _part_text(part["like_for_like"], unit),
+                    _part_text(part["entries"], unit),
+                    _part_text(part["exits"], unit, "−"),
                     f"{formatting.by_unit(float(part['total_after']), unit)} ({part['y1']})")):
                 cells[i].text = text
 
@@ -282,14 +298,21 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
 
 
 def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, ...] = ("png", "svg", "pdf"),
-               progress: Progress | None = None, cluster: str | None = None) -> tuple[bytes, str]:
-    """The ZIP of the report pack and its file name. Raises BrowserMissing without a browser."""
+               progress: Progress | None = None, cluster: str | None = None,
+               protect: bool = False) -> tuple[bytes, str]:
+    """The ZIP of the report pack and its file name. Raises BrowserMissing without a browser.
+    With ``protect`` (a funder's pack) every number goes through disclosure control."""
     result = kpis.overview(store, filters)
+    if protect:
+        result = disclosure.protect_overview(store, filters, result)
     if result["by_year"].empty:
         raise ValueError("No submissions match these filters: nothing to report.")
     ctx = context(store, filters, cluster)
     extra = growth_bundle(store, filters)
-    chart_list = standard_charts(result, extra)
+    if protect:
+        extra["decomposition"] = {m: disclosure.protect_decomposition(d)
+                                  for m, d in extra["decomposition"].items()}
+    chart_list = standard_charts(result, extra, protect)
     steps = len(chart_list) * len(formats) + 3
     done = 0
 

@@ -6,6 +6,7 @@ import ui
 from analytics import charts, formatting
 from analytics.quality import JUMP_WARNING, stored_jumps
 
+ui.require("manager")
 st.title("Data quality")
 f = ui.filters()
 ui.filter_caption(f)

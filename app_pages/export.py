@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from analytics import export, kpis, report
 
+who = ui.require("manager", "funder")
 st.title("Export")
 f = ui.filters()
 ui.filter_caption(f)
@@ -28,7 +29,7 @@ if not ui.no_data():
         bar = st.progress(0.0, text="Starting the chart renderer…")
         try:
             data, name = report.build_pack(
-                ui.store(), f, formats=tuple(formats),
+                ui.store(), f, formats=tuple(formats), protect=not who.sees_members,
                 progress=lambda done, total, msg: bar.progress(done / total, text=msg))
         except Exception as exc:  # shown to the user; the button stays for a retry
             bar.empty()

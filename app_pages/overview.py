@@ -5,6 +5,8 @@ import streamlit as st
 import ui
 from analytics import charts, formatting, kpis, targets
 
+ui.require("manager", "funder")
+
 st.title("Cluster overview")
 f = ui.filters()
 ui.filter_caption(f)
@@ -16,24 +18,24 @@ if not ui.no_data():
     since = f"since {t['baseline_year']}"
 
     cols = st.columns(4)
-    cols[0].metric(f"Turnover {t['latest_year']}", formatting.eur(t["latest"]),
+    cols[0].metric(f"Turnover {t['latest_year']}", ui.shown(t["latest"], "EUR"),
                    f"{formatting.pct(t['pct'], signed=True)} {since}" if t["pct"] is not None else None,
                    help=f"Baseline {t['baseline_year']}: {formatting.eur(t['baseline'])}. "
                         f"Change {formatting.eur(t['change'])}.")
-    cols[1].metric(f"Jobs {j['latest_year']} (FTE)", formatting.number(j["latest"], 1),
+    cols[1].metric(f"Jobs {j['latest_year']} (FTE)", ui.shown(j["latest"], "FTE"),
                    f"{formatting.pct(j['pct'], signed=True)} {since}" if j["pct"] is not None else None,
                    help=f"Baseline {j['baseline_year']}: {formatting.number(j['baseline'], 1)} FTE. "
                         f"Change {formatting.number(j['change'], 1)}.")
-    cols[2].metric("Turnover growth per year (CAGR)", formatting.pct(t["cagr"]),
+    cols[2].metric("Turnover growth per year (CAGR)", ui.shown(t["cagr"], "share"),
                    help="Compound annual growth rate from baseline to latest year.")
-    cols[3].metric("Jobs growth per year (CAGR)", formatting.pct(j["cagr"]))
+    cols[3].metric("Jobs growth per year (CAGR)", ui.shown(j["cagr"], "share"))
     cols = st.columns(4)
     cols[0].metric(f"Members reporting {int(latest['year'])}", f"{int(latest['members'])}",
                    help=f"{int(latest['active_members'])} active members in {int(latest['year'])}.")
     cols[1].metric("Response rate", formatting.pct(latest["response_rate"]))
-    cols[2].metric("Turnover per job", formatting.eur(latest["turnover_per_job"]))
-    cols[3].metric("Export share", formatting.pct(latest["export_share"]),
-                   help=f"R&D intensity: {formatting.pct(latest['rd_intensity'])}")
+    cols[2].metric("Turnover per job", ui.shown(latest["turnover_per_job"], "EUR"))
+    cols[3].metric("Export share", ui.shown(latest["export_share"], "share"),
+                   help=f"R&D intensity: {ui.shown(latest['rd_intensity'], 'share')}")
 
     left, right = st.columns(2)
     with left:
@@ -64,7 +66,10 @@ if not ui.no_data():
     left, right = st.columns(2)
     for col, measure in ((left, "turnover_eur"), (right, "jobs")):
         part = g["decomposition"][measure]["period"]
-        if part is not None:
+        if part is not None and part["like_for_like"] is None:
+            col.info(f"{kpis.INDICATORS[measure].label}: the parts of the change are confidential "
+                     "for this selection (too few members).")
+        elif part is not None:
             with col:
                 ui.show_chart(charts.waterfall(part, measure), key=f"{measure}_waterfall",
                               unit=kpis.INDICATORS[measure].unit)
@@ -115,7 +120,8 @@ if not ui.no_data():
         hge = g["high_growth"]
         cols = st.columns(2)
         cols[0].metric(f"Jobs created {int(latest['year'])} (gross)",
-                       formatting.number(float(jobs_part[-1]["created"]) if jobs_part else None, 1),
+                       ui.shown(float(jobs_part[-1]["created"]) if jobs_part and
+                                jobs_part[-1]["created"] is not None else None, "FTE"),
                        help="Jobs added by growing members plus the jobs of new members; "
                             "losses are not netted out.")
         cols[1].metric("High-growth enterprises",
@@ -123,7 +129,7 @@ if not ui.no_data():
                        help="Eurostat: at least 10 employees three years earlier and at least "
                             "10 % average annual employment growth since.")
         cols = st.columns(2)
-        cols[0].metric("SME share of members", formatting.pct(latest["sme_share"]))
+        cols[0].metric("SME share of members", ui.shown(latest["sme_share"], "share"))
         retention = flows["retention_rate"].iloc[-1] if not flows.empty else None
         cols[1].metric("Retention rate", formatting.pct(retention),
                        help="Members of the year before that are still members.")

@@ -2,4 +2,6 @@
 
 import ui
 
+ui.require("manager", "funder")
+
 ui.breakdown_page("sector", "Sectors")

@@ -6,6 +6,7 @@ import ui
 from analytics.ingest import check_file, load_checked
 from analytics.templates import template_csv, template_xlsx
 
+who = ui.require("manager", "member")
 st.title("Submissions")
 store = ui.store()
 
@@ -18,6 +19,8 @@ upload = st.file_uploader("Submission or member-list file", type=["csv", "txt", 
 if upload is not None:
     data = upload.getvalue()
     report = check_file(data, upload.name, store)
+    if who.role == "member":  # a member may only send its own figures
+        ui.restrict_to_member(report, who.member_id)
     loaded = st.session_state.setdefault("loaded_files", {})
     if report.errors:
         st.error(f"**{upload.name}** has {len(report.errors)} error(s). Nothing was loaded. "
@@ -51,11 +54,15 @@ c2.download_button("Template (Excel)", template_xlsx(), "submission_template.xls
 
 st.subheader("History of loads")
 history = store.history()
+if who.role == "member":
+    history = history[history["loaded_by"] == who.username]
 if history.empty:
     st.write("Nothing loaded yet.")
 else:
     st.dataframe(history, hide_index=True, key="history")
     undoable = history[(history["action"] == "load") & history["undone_by"].isna()]
+    if who.role == "member":
+        undoable = undoable.iloc[0:0]  # members ask the manager to undo
     if not undoable.empty:
         choice = st.selectbox("Load to undo", undoable["load_id"].tolist(), key="undo_choice",
                               format_func=lambda i: f"{i}: " + str(

@@ -7,6 +7,7 @@ from analytics import kpis, targets
 from analytics.ingest import check_file
 from analytics.schema import vocabulary
 
+ui.require("manager")
 st.title("Targets")
 st.write("The funder's baseline, milestone and target values per indicator (e.g. jobs 700 by "
          "2015, 800 by 2018). Edit the table and save: the whole list is checked like an "

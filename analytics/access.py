@@ -1,0 +1,120 @@
+"""Who may see what: roles, users and the pages each role reaches.
+
+Without a sign-in file the app runs as one local manager (zero configuration). With
+``auth.yaml`` (path in ``CLUSTER_AUTH_FILE``; never committed) users sign in with a password
+(streamlit-authenticator; passwords stored as bcrypt hashes) and/or through the cluster's
+identity provider (Streamlit's ``st.login``, OIDC; e-mail addresses mapped to roles here).
+
+    cookie: {name: cluster_auth, key: <random>, expiry_days: 1}
+    session_minutes: 60
+    credentials:
+      usernames:
+        alice: {name: Alice, email: alice@cluster.eu, password: <bcrypt>, roles: [manager]}
+        m01: {name: Ondivert, email: ..., password: <bcrypt>, roles: [member], member_id: M01}
+    oidc_users:
+      funder@region.eu: {role: funder}
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .schema import DATA_DIR
+
+ROLES = ("manager", "funder", "member")
+DEFAULT_AUTH_FILE = DATA_DIR.parent / "auth.yaml"
+#: Pages each role may open (file names in app_pages/), checked again by every page.
+PAGES = {
+    "manager": ("overview", "sectors", "member_types", "areas", "submissions", "targets",
+                "data_quality", "export"),
+    "funder": ("overview", "sectors", "member_types", "areas", "export"),
+    "member": ("my_figures", "submissions"),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+    member_id: str | None = None
+    username: str | None = None
+
+    @property
+    def sees_members(self) -> bool:
+        """Only managers see individual members' figures and names."""
+        return self.role == "manager"
+
+
+LOCAL_MANAGER = Principal("local manager", "manager")
+
+
+def auth_file() -> Path:
+    return Path(os.environ.get("CLUSTER_AUTH_FILE") or DEFAULT_AUTH_FILE)
+
+
+def load_config(path: Path | None = None) -> dict | None:
+    """The sign-in configuration, or None when sign-in is not configured."""
+    path = path or auth_file()
+    if not path.is_file():
+        return None
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def from_username(config: dict, username: str) -> Principal | None:
+    user = (config.get("credentials") or {}).get("usernames", {}).get(username)
+    if not user:
+        return None
+    role = (user.get("roles") or ["member"])[0]
+    return Principal(user.get("name") or username, role if role in ROLES else "member",
+                     user.get("member_id"), username)
+
+
+def from_email(config: dict, email: str | None) -> Principal | None:
+    if not email:
+        return None
+    users = {k.lower(): v for k, v in (config.get("oidc_users") or {}).items()}
+    user = users.get(email.lower())
+    if not user or user.get("role") not in ROLES:
+        return None
+    return Principal(user.get("name") or email, user["role"], user.get("member_id"), email)
+
+
+def add_user(username: str, password: str, role: str, *, name: str | None = None,
+             email: str | None = None, member_id: str | None = None,
+             path: Path | None = None) -> Path:
+    """Add or update a password user; creates the file (with a random cookie key) if needed."""
+    import bcrypt
+
+    if role not in ROLES:
+        raise ValueError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.")
+    if role == "member" and not member_id:
+        raise ValueError("A member user needs --member-id (the member it speaks for).")
+    if len(password) < 8:
+        raise ValueError("Use a password of at least 8 characters.")
+    path = path or auth_file()
+    config = load_config(path) or {
+        "cookie": {"name": "cluster_auth", "key": secrets.token_hex(32), "expiry_days": 1},
+        "session_minutes": 60, "credentials": {"usernames": {}}}
+    users = config.setdefault("credentials", {}).setdefault("usernames", {}) or {}
+    config["credentials"]["usernames"] = users
+    users[username] = {"name": name or username, "email": email or "",
+                       "password": bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode(),
+                       "roles": [role], **({"member_id": member_id} if member_id else {})}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # readable by its owner only
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        yaml.safe_dump(config, fh, sort_keys=False, allow_unicode=True)
+    return path
+
+
+def check_password(config: dict, username: str, password: str) -> bool:
+    import bcrypt
+
+    user = (config.get("credentials") or {}).get("usernames", {}).get(username)
+    return bool(user) and bcrypt.checkpw(password.encode(), user["password"].encode())

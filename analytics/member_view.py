@@ -1,0 +1,46 @@
+"""What a member sees: its own figures and its position in the cluster, never another
+member's figure. The position is a band (which quarter of the members it falls in), not
+the quartile values, since each quartile value is some member's own figure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .disclosure import Rules
+from .kpis import GROWTH_MEASURES
+from .schema import SUBMISSIONS
+from .store import Store
+
+BANDS = ("bottom quarter", "second quarter", "third quarter", "top quarter")
+
+
+def own_rows(store: Store, member_id: str) -> pd.DataFrame:
+    return store.query(f"SELECT {', '.join(SUBMISSIONS.names)} FROM submissions "
+                       "WHERE member_id = ? ORDER BY year", [member_id])
+
+
+def position(store: Store, member_id: str, rules: Rules = Rules()) -> list[dict[str, Any]]:
+    """For the member's latest year: its value, its quarter among reporting members, and the
+    cluster total (hidden if the total fails the disclosure rules)."""
+    out = []
+    for measure in GROWTH_MEASURES:
+        rows = store.rows(f"""
+            WITH mine AS (SELECT max(year) AS year FROM submissions
+                          WHERE member_id = $m AND {measure} IS NOT NULL),
+            peers AS (SELECT s.member_id, s.{measure} AS v FROM submissions s, mine
+                      WHERE s.year = mine.year AND s.{measure} IS NOT NULL)
+            SELECT (SELECT year FROM mine), (SELECT v FROM peers WHERE member_id = $m),
+                   (SELECT count(*) FROM peers WHERE v < (SELECT v FROM peers WHERE member_id = $m)),
+                   count(*), sum(v), max(v) FROM peers""", {"m": member_id})
+        year, value, below, n, total, biggest = rows[0]
+        if year is None:
+            continue
+        rank = below / max(n - 1, 1)
+        band = BANDS[min(int(rank * 4), 3)] if n >= 4 else "not enough members to compare"
+        out.append({"measure": measure, "year": year, "value": float(value), "band": band,
+                    "members": n, "cluster_total": None if rules.unsafe(n, float(biggest),
+                                                                          float(total))
+                    else float(total)})
+    return out

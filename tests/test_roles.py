@@ -1,0 +1,141 @@
+"""Roles with AppTest: what each role sees and cannot see; sign-in; members' uploads."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from analytics import access
+from analytics.store import Store
+from tests.conftest import ROOT
+
+USERS = {"manager@cluster.eu": {"role": "manager"}, "funder@region.eu": {"role": "funder"},
+         "m01@ondivert.fr": {"role": "member", "member_id": "M01"}}
+
+
+@pytest.fixture
+def signed(tmp_path, monkeypatch, demo_db):
+    """An app with sign-in configured (identity-provider users), on the demo database."""
+    auth = tmp_path / "auth.yaml"
+    auth.write_text(yaml.safe_dump({"oidc_users": USERS, "session_minutes": 60}))
+    monkeypatch.setenv("CLUSTER_AUTH_FILE", str(auth))
+    monkeypatch.setenv("CLUSTER_DB", demo_db)
+
+    def run(email: str | None, page: str | None = None, **params) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.user = {"is_logged_in": email is not None, **({"email": email} if email else {})}
+        at.query_params.update(params)
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception, at.exception
+        return at
+    return run
+
+
+def page_titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def test_signed_out_user_sees_only_the_sign_in(signed):
+    at = signed(None)
+    assert [b.label for b in at.button] == ["Sign in with your organisation's account"]
+    assert not at.title and not at.metric and not at.sidebar.children
+
+
+def test_unknown_account_gets_no_access(signed):
+    at = signed("stranger@example.com")
+    assert any("no access" in e.value for e in at.error)
+    assert not at.metric
+
+
+def test_funder_sees_protected_aggregates_only(signed):
+    at = signed("funder@region.eu")
+    assert page_titles(at) == ["Cluster overview"]
+    values = {m.label: m.value for m in at.metric}
+    assert values["Turnover 2015"] == "70.0\u202fM€"  # the headline stays visible
+    at = signed("funder@region.eu", member_type="Technology transfer centre")
+    assert {m.label: m.value for m in at.metric}["Turnover 2015"] == "confidential"
+
+
+def test_funder_sector_table_says_confidential(signed):
+    at = signed("funder@region.eu", "app_pages/sectors.py")
+    table = next(d.value for d in at.dataframe if "Sector" in d.value.columns)
+    assert (table["Turnover"] == "confidential").any()
+    import json
+
+    stacked = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "Confidential (not shown separately)" in {t["name"] for t in stacked["data"]}
+
+
+@pytest.mark.parametrize("page", ["app_pages/submissions.py", "app_pages/data_quality.py",
+                                  "app_pages/targets.py", "app_pages/my_figures.py"])
+def test_funder_cannot_open_manager_or_member_pages(signed, page):
+    at = signed("funder@region.eu")
+    with pytest.raises(Exception):  # noqa: B017 - not even registered in the navigation
+        at.switch_page(page).run()
+        assert page_titles(at) == []
+        raise RuntimeError("page did not open")
+
+
+def test_pages_check_the_role_on_the_server(signed, monkeypatch):
+    monkeypatch.setattr(access, "PAGES", {**access.PAGES, "funder": (*access.PAGES["funder"],
+                                                                        "data_quality")})
+    at = signed("funder@region.eu", "app_pages/data_quality.py")
+    assert any("not available with your access rights" in e.value for e in at.error)
+    assert not at.dataframe
+
+
+def test_member_sees_own_figures_and_a_position_band(signed):
+    at = signed("m01@ondivert.fr")
+    assert page_titles(at) == ["My figures"]
+    own = next(d.value for d in at.dataframe if "member_id" in d.value.columns)
+    assert set(own["member_id"]) == {"M01"}
+    labels = [m.label for m in at.metric]
+    assert "Your position" in labels
+    assert all("quarter" in m.value or "enough" in m.value for m in at.metric
+               if m.label == "Your position")
+
+
+def test_member_cannot_upload_another_members_rows(signed, tmp_path, monkeypatch):
+    db = str(tmp_path / "w.duckdb")
+    monkeypatch.setenv("CLUSTER_DB", db)
+    Store(db)
+    at = signed("m01@ondivert.fr", "app_pages/submissions.py")
+    monkeypatch.setenv("CLUSTER_DB", db)
+    data = (b"member_id,member_name,member_type,sector,area,year,turnover_eur,jobs\n"
+            b"M01,Ondivert,SME,waste,87,2016,1,1\nM02,Other,SME,waste,87,2016,1,1\n")
+    at.file_uploader[0].set_value(("f.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert any("Nothing was loaded" in e.value for e in at.error)
+    problems = next(d.value for d in at.dataframe if "severity" in d.value.columns)
+    errors = problems[problems["severity"] == "error"]
+    assert errors[["row", "value"]].values.tolist() == [[3, "M02"]]
+    assert not any(b.label.startswith("Load ") for b in at.button)
+
+
+def test_add_user_hashes_passwords(tmp_path):
+    path = tmp_path / "auth.yaml"
+    access.add_user("alice", "correct horse", "manager", path=path)
+    access.add_user("m01", "battery staple", "member", member_id="M01", path=path)
+    config = access.load_config(path)
+    assert "correct horse" not in path.read_text()
+    assert access.check_password(config, "alice", "correct horse")
+    assert not access.check_password(config, "alice", "wrong")
+    assert access.from_username(config, "m01") == access.Principal("m01", "member", "M01", "m01")
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(ValueError):
+        access.add_user("bob", "short", "funder", path=path)
+
+
+def test_password_sign_in_form_renders_alone(tmp_path, monkeypatch, demo_db):
+    path = tmp_path / "auth.yaml"
+    access.add_user("alice", "correct horse", "manager", path=path)
+    monkeypatch.setenv("CLUSTER_AUTH_FILE", str(path))
+    monkeypatch.setenv("CLUSTER_DB", demo_db)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert not at.metric and not at.title
