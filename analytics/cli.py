@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from . import formatting, kpis
@@ -60,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--email")
     p.add_argument("--password", help="(default: asked for, not echoed)")
     p.add_argument("--auth-file", help="sign-in file (default: $CLUSTER_AUTH_FILE or auth.yaml)")
+    p = command("backup", "back the database up into a new folder (Parquet files, checksums)")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p = command("restore", "restore a backup folder into an empty or new database file")
+    p.add_argument("backup_dir", metavar="DIR")
     p = command("template", "write an empty submission template")
     p.add_argument("out", help="file to write: .csv or .xlsx")
     return parser
@@ -102,6 +107,16 @@ def main(argv: list[str] | None = None) -> int:
         data = template_xlsx() if args.out.lower().endswith(".xlsx") else template_csv()
         Path(args.out).write_bytes(data)
         print(f"Wrote {args.out}")
+        return 0
+    if args.command == "restore":
+        from .backup import restore
+
+        try:
+            store = restore(args.backup_dir, args.db or default_db_path())
+        except (ValueError, OSError, duckdb.Error) as exc:
+            print(f"Restore failed, nothing changed: {exc}", file=sys.stderr)
+            return 1
+        print(f"Restored {args.backup_dir} into {store.path}")
         return 0
     try:
         store = Store(args.db)
@@ -235,5 +250,13 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(store: Store, args: argparse.Namespace) -> int:
+    from .backup import backup
+
+    folder = backup(store, args.out)
+    print(f"Backup written to {folder}")
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "demo": cmd_demo, "ingest": cmd_ingest, "kpis": cmd_kpis,
-            "history": cmd_history, "undo": cmd_undo, "report": cmd_report}
+            "history": cmd_history, "undo": cmd_undo, "report": cmd_report, "backup": cmd_backup}

@@ -25,6 +25,11 @@ from .checks import FileRejected, Problem
 #: Western-European Windows machine are cp1252; charset detection alone often mistakes
 #: short French text for cp1250, so cp1252 wins whenever it decodes the file plausibly.
 PREFERRED_LEGACY_ENCODING = os.environ.get("CLUSTER_LEGACY_ENCODING", "cp1252")
+MAX_UPLOAD_MB = float(os.environ.get("CLUSTER_MAX_UPLOAD_MB", "200"))
+MAX_ROWS = int(os.environ.get("CLUSTER_MAX_ROWS", "2000000"))
+MAX_COLUMNS = int(os.environ.get("CLUSTER_MAX_COLUMNS", "200"))
+#: An .xlsx is a zip: refuse one that would unpack to more than this (a "zip bomb").
+MAX_XLSX_UNPACKED_MB = float(os.environ.get("CLUSTER_MAX_XLSX_UNPACKED_MB", "500"))
 DELIMITERS = (";", ",", "\t", "|")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
@@ -44,6 +49,10 @@ def read_upload(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection) -> 
     """Read CSV or XLSX bytes into table ``raw``; raise FileRejected if it is not a table."""
     if not data or not data.strip():
         raise FileRejected([Problem("The file is empty.")])
+    if len(data) > MAX_UPLOAD_MB * 1e6:
+        raise FileRejected([Problem(
+            f"The file is {len(data) / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB:.0f} MB "
+            "(setting CLUSTER_MAX_UPLOAD_MB). Split it, e.g. one file per year.")])
     lower = file_name.lower()
     if data.startswith(OLE_MAGIC) or lower.endswith(".xls"):
         raise FileRejected([Problem(
@@ -73,11 +82,31 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    _reject_mixed_encodings(data)
     legacy = _western_european(data)
     if legacy is not None:
         return legacy
     best = charset_normalizer.from_bytes(data).best()
     return str(best) if best is not None else data.decode(PREFERRED_LEGACY_ENCODING, "replace")
+
+
+def _reject_mixed_encodings(data: bytes) -> None:
+    """A file whose lines are partly UTF-8 and partly another encoding (pasted together
+    from two sources) cannot be read right whatever we pick: say which line to fix."""
+    utf8_line = other_line = None
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_line = utf8_line or number
+        except UnicodeDecodeError:
+            other_line = other_line or number
+        if utf8_line and other_line:
+            raise FileRejected([Problem(
+                f"The file mixes two text encodings: line {utf8_line} is UTF-8 but line "
+                f"{other_line} is not. Open it in your spreadsheet and save it again as "
+                "'CSV UTF-8'.", row=other_line)])
 
 
 #: Characters a Western-European spreadsheet writes outside ASCII.
@@ -140,6 +169,7 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
     if rejects:
         raise FileRejected([_reject_problem(line, etype, msg) for line, etype, msg in rejects[:200]])
     headers = [d[0] for d in con.execute("SELECT * FROM raw_csv LIMIT 0").description]
+    _check_size(len(headers), con.execute("SELECT count(*) FROM raw_csv").fetchall()[0][0])
     # rowid is the position in the file: the header is spreadsheet row 1, data starts at row 2.
     con.execute("CREATE OR REPLACE TABLE raw AS SELECT rowid + 2 AS _row, * FROM raw_csv")
     # Rows with no value at all (";;;;" lines) are blank rows, not submissions.
@@ -147,6 +177,16 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
     con.execute(f"DELETE FROM raw WHERE trim(concat_ws('', {cells})) = ''")
     rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
     return RawTable(con, headers, delimiter, rows)
+
+
+def _check_size(columns: int, rows: int) -> None:
+    if columns > MAX_COLUMNS:
+        raise FileRejected([Problem(
+            f"The file has {columns} columns; a submission has at most {MAX_COLUMNS} "
+            "(setting CLUSTER_MAX_COLUMNS). Is the first row the column names?")])
+    if rows > MAX_ROWS:
+        raise FileRejected([Problem(
+            f"The file has {rows:,} rows; the limit is {MAX_ROWS:,} (setting CLUSTER_MAX_ROWS).")])
 
 
 def _header_columns(text: str, delimiter: str) -> dict[str, str]:
@@ -204,9 +244,21 @@ def _cell_text(value: object) -> str | None:
 
 
 def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
+    import zipfile
+
     import openpyxl
     from openpyxl.utils import get_column_letter
 
+    try:
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise FileRejected([Problem(
+            "This Excel file cannot be opened (it is damaged or not really an .xlsx). Open it "
+            "in your spreadsheet and save it as .xlsx again, or export it as CSV.")]) from exc
+    if unpacked > MAX_XLSX_UNPACKED_MB * 1e6:
+        raise FileRejected([Problem(
+            f"This Excel file would unpack to {unpacked / 1e6:,.0f} MB, more than the "
+            f"{MAX_XLSX_UNPACKED_MB:.0f} MB allowed. Save it as CSV, or split it.")])
     try:
         book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
@@ -223,6 +275,7 @@ def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
                     break
             if header is None:
                 continue
+            _check_size(len(header), 0)
             names: list[str] = []
             for i, v in enumerate(header):
                 label = str(v).strip() if v not in (None, "") else f"column {get_column_letter(i + 1)}"
@@ -231,6 +284,8 @@ def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
                 names.append(label)
             records = []
             for number, values in enumerate(rows, start=header_row + 1):
+                if len(records) >= MAX_ROWS:
+                    _check_size(len(names), len(records) + 1)
                 cells = [_cell_text(v) for v in values[: len(names)]]
                 if any(c not in (None, "") for c in cells):
                     cells += [None] * (len(names) - len(cells))

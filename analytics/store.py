@@ -205,37 +205,55 @@ class Store:
         return LoadResult(load_id, added - replaced, replaced)
 
     def undo(self, load_id: int, user: str | None) -> int:
-        """Revert one load: its rows go, the rows it replaced come back. Returns the undo's id."""
+        """Undo a load (its rows go to history, the rows it replaced come back), or undo an
+        undo (the load's rows come back). Both are recorded; returns the new action's id."""
         with self.transaction() as con:
-            found = con.execute("SELECT kind, action, undone_by FROM loads WHERE load_id = ?",
+            found = con.execute("SELECT kind, action, undone_by, undoes FROM loads WHERE load_id = ?",
                                 [load_id]).fetchall()
             if not found:
                 raise ValueError(f"There is no load {load_id}.")
-            kind, action, undone_by = found[0]
-            if action != "load":
-                raise ValueError(f"{load_id} is an undo, not a load.")
+            kind, action, undone_by, undoes = found[0]
             if undone_by is not None:
-                raise ValueError(f"Load {load_id} was already undone (by {undone_by}).")
+                raise ValueError(f"{load_id} was already undone (by {undone_by}).")
             spec = next(s for s in SPECS if s.name == kind)
-            later = con.execute(
-                f"SELECT min(replaced_by) FROM {kind}_history WHERE load_id = ?", [load_id]
-            ).fetchall()[0][0]
-            if later is not None:
-                raise ValueError(f"Rows of load {load_id} were replaced by load {later} since; "
-                                 f"undo load {later} first.")
-            undo_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
-            removed = con.execute(f"DELETE FROM {kind} WHERE load_id = ?", [load_id]).fetchall()[0][0]
             cols = ", ".join([*spec.names, "load_id"])
-            restored = con.execute(
-                f"INSERT INTO {kind} SELECT {cols} FROM {kind}_history WHERE replaced_by = ?",
-                [load_id]).fetchall()[0][0]
-            con.execute(f"DELETE FROM {kind}_history WHERE replaced_by = ?", [load_id])
+            keys = ", ".join(spec.key)
+            new_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+            if action == "load":
+                later = con.execute(f"SELECT min(replaced_by) FROM {kind}_history h JOIN loads l "
+                                    "ON l.load_id = h.replaced_by WHERE h.load_id = ? "
+                                    "AND l.action = 'load'", [load_id]).fetchall()[0][0]
+                if later is not None:
+                    raise ValueError(f"Rows of load {load_id} were replaced by load {later} since; "
+                                     f"undo load {later} first.")
+                # the load's rows step aside (kept, for a redo); the rows it replaced return
+                removed = con.execute(f"INSERT INTO {kind}_history SELECT {cols}, ? FROM {kind} "
+                                      "WHERE load_id = ?", [new_id, load_id]).fetchall()[0][0]
+                con.execute(f"DELETE FROM {kind} WHERE load_id = ?", [load_id])
+                restored = con.execute(f"INSERT INTO {kind} SELECT {cols} FROM {kind}_history "
+                                       "WHERE replaced_by = ?", [load_id]).fetchall()[0][0]
+                con.execute(f"DELETE FROM {kind}_history WHERE replaced_by = ?", [load_id])
+                target_update = ("UPDATE loads SET undone_by = ? WHERE load_id = ?", [new_id, load_id])
+            else:  # redo: undo the undo of load `undoes`
+                original = undoes
+                # rows that the undo brought back step aside again, replaced by the load's rows
+                removed = con.execute(
+                    f"INSERT INTO {kind}_history SELECT t.*, ? FROM {kind} t WHERE ({keys}) IN "
+                    f"(SELECT {keys} FROM {kind}_history WHERE replaced_by = ?)",
+                    [original, load_id]).fetchall()[0][0]
+                con.execute(f"DELETE FROM {kind} WHERE ({keys}) IN (SELECT {keys} FROM "
+                            f"{kind}_history WHERE replaced_by = ?)", [load_id])
+                restored = con.execute(f"INSERT INTO {kind} SELECT {cols} FROM {kind}_history "
+                                       "WHERE replaced_by = ?", [load_id]).fetchall()[0][0]
+                con.execute(f"DELETE FROM {kind}_history WHERE replaced_by = ?", [load_id])
+                con.execute("UPDATE loads SET undone_by = NULL WHERE load_id = ?", [original])
+                target_update = ("UPDATE loads SET undone_by = ? WHERE load_id = ?", [new_id, load_id])
             con.execute(
                 "INSERT INTO loads (load_id, loaded_by, action, kind, rows_added, rows_replaced, "
                 "undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?)",
-                [undo_id, user, kind, restored, removed, load_id])
-            con.execute("UPDATE loads SET undone_by = ? WHERE load_id = ?", [undo_id, load_id])
-        return undo_id
+                [new_id, user, kind, restored, removed, load_id])
+            con.execute(*target_update)
+        return new_id
 
     # -- reads about loads -------------------------------------------------------------
     def history(self) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from .schema import (
 )
 
 MAX_ERRORS_PER_RULE = 200
+MAX_TEXT_LENGTH = 500  # a name or note longer than this is a broken file, not a name
 
 _MACROS = r"""
 CREATE OR REPLACE TEMP MACRO num_clean(s) AS
@@ -76,10 +77,14 @@ def map_headers(headers: list[str], spec: TableSpec) -> tuple[dict[str, str], li
     """Canonical column name -> the header as written; problems for unknown/missing/twice."""
     mapping: dict[str, str] = {}
     problems: list[Problem] = []
+    unknown = 0
     for header in headers:
         norm = normalise_header(header)
         col = next((c for c in spec.columns if norm in c.accepted_headers()), None)
         if col is None:
+            unknown += 1
+            if unknown > 20:
+                continue  # listed once below, not one line each
             problems.append(Problem(
                 f"Unknown column '{header}'. Allowed columns: {', '.join(spec.names)} "
                 "(or their French names, see the template).", column=header))
@@ -89,6 +94,8 @@ def map_headers(headers: list[str], spec: TableSpec) -> tuple[dict[str, str], li
                 "Keep only one.", column=header))
         else:
             mapping[col.name] = header
+    if unknown > 20:
+        problems.append(Problem(f"... and {unknown - 20} more unknown columns."))
     missing = [c.name for c in spec.columns if c.required and c.name not in mapping]
     if missing:
         problems.append(Problem(
@@ -194,6 +201,9 @@ def _column_problems(con: duckdb.DuckDBPyConnection, col: Column, header: str,
     if col.value_required:
         out += _rule(con, header, raw, f"{raw} IS NULL",
                      f"This cell is empty; every row needs a value here ({col.label}).")
+    if col.kind in ("text", "code"):
+        out += _rule(con, header, f"left({raw}, 40) || '…'", f"length({raw}) > {MAX_TEXT_LENGTH}",
+                     f"This text is too long (more than {MAX_TEXT_LENGTH} characters).")
     if col.kind in NUMERIC_KINDS:
         out += _rule(con, header, raw, f"{raw} IS NOT NULL AND {num} IS NULL",
                      "This is not a number. Write digits only, e.g. 1234567,89 or 1 234 567.")

@@ -60,13 +60,19 @@ if history.empty:
     st.write("Nothing loaded yet.")
 else:
     st.dataframe(history, hide_index=True, key="history")
-    undoable = history[(history["action"] == "load") & history["undone_by"].isna()]
+    undoable = history[history["undone_by"].isna()]
     if who.role == "member":
         undoable = undoable.iloc[0:0]  # members ask the manager to undo
+
+    def describe(i: int) -> str:
+        row = undoable.loc[undoable["load_id"] == i].iloc[0]
+        if row["action"] == "undo":
+            return f"{i}: undo of {int(row['undoes'])} (undoing it loads {int(row['undoes'])} again)"
+        return f"{i}: {row['file_name']} ({row['kind']})"
+
     if not undoable.empty:
-        choice = st.selectbox("Load to undo", undoable["load_id"].tolist(), key="undo_choice",
-                              format_func=lambda i: f"{i}: " + str(
-                                  undoable.loc[undoable["load_id"] == i, "file_name"].iloc[0]))
+        choice = st.selectbox("Load (or undo) to undo", undoable["load_id"].tolist(),
+                              key="undo_choice", format_func=describe)
         if st.button("Undo this load", key="undo"):
             try:
                 undo_id = store.undo(int(choice), ui.user_name())

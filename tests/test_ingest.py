@@ -215,13 +215,23 @@ def test_resubmission_replaces_keeps_history_and_undo_restores(store):
     assert history == [("M01", Decimal("1000000.00"), first.load_id, second.load_id)]
     with pytest.raises(ValueError, match="undo load"):
         store.undo(first.load_id, "me")  # its row was replaced since
-    store.undo(second.load_id, "me")
+    undo_id = store.undo(second.load_id, "me")
     assert table(store)[0] == ("M01", 2014, Decimal("1000000.00"), Decimal("10.00"))
-    assert store.rows("SELECT count(*) FROM submissions_history")[0][0] == 0
+    # the undone load's row is kept aside (for a redo), not deleted
+    assert store.rows("SELECT turnover_eur, replaced_by FROM submissions_history") == [
+        (Decimal("1500000.00"), undo_id)]
     log = store.history()
     assert list(log["action"]) == ["undo", "load", "load"]
     assert log.iloc[1]["undone_by"] == log.iloc[0]["load_id"]
     assert log.iloc[2]["file_name"] == "first.csv" and len(log.iloc[2]["sha256"]) == 64
+    redo_id = store.undo(undo_id, "me")  # undo the undo
+    assert table(store)[0] == ("M01", 2014, Decimal("1500000.00"), Decimal("11.00"))
+    assert store.rows("SELECT load_id, replaced_by FROM submissions_history") == [
+        (first.load_id, second.load_id)]
+    with pytest.raises(ValueError, match="already undone"):
+        store.undo(undo_id, "me")
+    store.undo(second.load_id, "me")
+    assert store.history().iloc[0]["undoes"] == second.load_id and redo_id
     store.undo(first.load_id, "me")
     assert table(store) == []
 
