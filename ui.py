@@ -322,3 +322,10 @@ def restrict_to_member(report: Any, member_id: str | None) -> None:
             row=int(row["_row"]), column="member_id", value=str(row["member_id"])))
     if not foreign.empty:
         report.table = None
+
+
+def plain(text: str) -> str:
+    """Text from users (file or member names) made inert for Markdown labels and messages."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))

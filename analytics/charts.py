@@ -6,6 +6,8 @@ figure looks the same in the page (``st.plotly_chart(fig, theme=None)``) and in 
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -263,7 +265,9 @@ STATUS_COLOURS = {"submitted": PALETTE[0], "missing": PALETTE[5],
 def submission_grid(status: pd.DataFrame, title: str = "Who submitted for which year") -> go.Figure:
     """Member x year grid coloured by submission status."""
     fig = go.Figure(layout=dict(template=TEMPLATE, title_text=title))
-    labels = status.assign(label=status["member_id"] + " " + status["member_name"].fillna(""))
+    # member text is escaped: Plotly would otherwise render tags such as <a href> in labels
+    labels = status.assign(label=[html.escape(f"{i} {n or ''}") for i, n in
+                                  zip(status["member_id"], status["member_name"], strict=True)])
     for name, colour in STATUS_COLOURS.items():
         part = labels[labels["status"] == name]
         if not part.empty:

@@ -18,22 +18,23 @@ upload = st.file_uploader("Submission or member-list file", type=["csv", "txt", 
                           key="upload")
 if upload is not None:
     data = upload.getvalue()
+    name = ui.plain(upload.name)  # a file name is shown as text, never as Markdown
     report = check_file(data, upload.name, store)
     if who.role == "member":  # a member may only send its own figures
         ui.restrict_to_member(report, who.member_id)
     loaded = st.session_state.setdefault("loaded_files", {})
     if report.errors:
-        st.error(f"**{upload.name}** has {len(report.errors)} error(s). Nothing was loaded. "
+        st.error(f"**{name}** has {len(report.errors)} error(s). Nothing was loaded. "
                  "Fix them in your spreadsheet and upload the file again.")
     if report.problems:
         st.dataframe(report.problems_frame(), hide_index=True, key="problems",
                      column_config={"message": st.column_config.TextColumn(width="large")})
     if report.ok:
         if report.sha256 in loaded:
-            st.success(f"**{upload.name}** was loaded as load {loaded[report.sha256]}.")
+            st.success(f"**{name}** was loaded as load {loaded[report.sha256]}.")
         else:
             replaced = f", {report.replaces} of them replacing stored values" if report.replaces else ""
-            st.success(f"**{upload.name}** passed the checks: {report.rows} rows of "
+            st.success(f"**{name}** passed the checks: {report.rows} rows of "
                        f"{report.kind}{replaced}. Warnings, if any, are listed above.")
             with st.expander("Preview"):
                 st.dataframe(report.table, hide_index=True)
