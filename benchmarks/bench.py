@@ -1,0 +1,278 @@
+"""Benchmarks at scale: ingest, KPIs, pages and exports, against raw DuckDB and pandas.
+
+    python benchmarks/bench.py            # all scales (make bench)
+    python benchmarks/bench.py --quick    # smallest scales, one repetition (< 1 minute)
+
+Each measurement runs in its own child process, so its peak memory (max RSS) is its own.
+Results: benchmarks/results/bench.json and BENCHMARKS.md. Generation is seeded, not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SCALES = {"30x7": (30, 7), "1000x20": (1_000, 20), "10000x20": (10_000, 20),
+          "100000x10": (100_000, 10)}
+TYPES = ["sme"] * 14 + ["large_company", "university", "engineering_school", "research_lab",
+                        "tech_transfer", "training_body", "competitiveness_cluster"]
+SECTORS = ["air_climate", "wastewater", "waste", "soil_water", "noise", "biodiversity", "env_rd",
+           "consulting", "water", "forest", "renewables", "energy_efficiency"]
+AREAS = ["16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"]
+
+
+def generate(members: int, years: int, path: Path, seed: int = 2009) -> int:
+    """Submissions with the demo's shape: entries, exits, gaps and missing values."""
+    rng = random.Random(seed)
+    first_year = 2025 - years + 1
+    rows = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("member_id,member_name,member_type,sector,area,year,turnover_eur,jobs,"
+                 "export_turnover_eur,rd_spend_eur\n")
+        for m in range(members):
+            kind, sector, area = rng.choice(TYPES), rng.choice(SECTORS), rng.choice(AREAS)
+            start = first_year + (0 if rng.random() < 0.7 else rng.randrange(years))
+            end = first_year + years - 1 if rng.random() < 0.9 else rng.randrange(start, first_year + years)
+            jobs = rng.uniform(1, 80)
+            for year in range(start, end + 1):
+                if rng.random() < 0.03:
+                    continue  # non-response
+                jobs *= rng.uniform(0.95, 1.10)
+                no_turnover = kind in ("university", "research_lab") or rng.random() < 0.05
+                turnover = "" if no_turnover else f"{jobs * rng.uniform(60_000, 150_000):.2f}"
+                export = f"{float(turnover) * rng.uniform(0, 0.4):.2f}" if turnover else ""
+                fh.write(f"M{m:06d},Member {m},{kind},{sector},{area},{year},{turnover},"
+                         f"{jobs:.2f},{export},\n")
+                rows += 1
+    return rows
+
+
+# -- one measurement per child process ----------------------------------------------------
+def run_one(task: str, scale: str, workdir: Path) -> dict:
+    csv_path = workdir / f"{scale}.csv"
+    db_path = workdir / f"{scale}.duckdb"
+    timings: dict[str, float] = {}
+    if task == "ingest_ours":
+        from analytics.ingest import check_file, load_checked
+        from analytics.store import Store
+
+        fresh = workdir / f"{scale}-ingest.duckdb"
+        fresh.unlink(missing_ok=True)
+        store = Store(fresh)
+        t = time.perf_counter()
+        report = check_file(csv_path.read_bytes(), csv_path.name, store)
+        timings["check"] = time.perf_counter() - t
+        assert report.ok, report.errors[:3]
+        t2 = time.perf_counter()
+        load_checked(report, store, user="bench")
+        timings["load"] = time.perf_counter() - t2
+        timings["total"] = time.perf_counter() - t
+    elif task == "ingest_duckdb":
+        import duckdb
+
+        t = time.perf_counter()
+        con = duckdb.connect(str(workdir / f"{scale}-raw.duckdb"))
+        con.execute("CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv(?)", [str(csv_path)])
+        con.close()
+        timings["total"] = time.perf_counter() - t
+    elif task == "ingest_pandas":
+        import sqlite3
+
+        import pandas as pd
+
+        t = time.perf_counter()
+        frame = pd.read_csv(csv_path)
+        with sqlite3.connect(workdir / f"{scale}-pandas.sqlite") as con:
+            frame.to_sql("t", con, if_exists="replace", index=False)
+        timings["total"] = time.perf_counter() - t
+    elif task == "kpis_ours":
+        from analytics import kpis
+        from analytics.filters import Filters
+        from analytics.store import Store
+
+        store = Store(db_path)
+        f = Filters(member_types=("sme",))
+        kpis.overview(store, f)  # warm the file cache
+        t = time.perf_counter()
+        kpis.overview(store, f)
+        timings["total"] = time.perf_counter() - t
+        t = time.perf_counter()
+        kpis.by_year(store, f)
+        timings["by_year_only"] = time.perf_counter() - t
+    elif task == "kpis_duckdb":
+        import duckdb
+
+        con = duckdb.connect(str(db_path))
+        sql = ("SELECT year, sum(turnover_eur), sum(jobs), count(*) FROM submissions "
+               "WHERE member_type = 'sme' GROUP BY year ORDER BY year")
+        con.execute(sql).fetchall()
+        t = time.perf_counter()
+        con.execute(sql).fetchall()
+        timings["total"] = time.perf_counter() - t
+    elif task == "kpis_pandas":
+        import duckdb
+
+        frame = duckdb.connect(str(db_path)).execute("SELECT * FROM submissions").df()
+        t = time.perf_counter()
+        frame[frame["member_type"] == "sme"].groupby("year").agg(
+            turnover=("turnover_eur", "sum"), jobs=("jobs", "sum"), members=("member_id", "count"))
+        timings["total"] = time.perf_counter() - t
+    elif task == "pages":
+        os.environ["CLUSTER_DB"] = str(db_path)
+        from streamlit.testing.v1 import AppTest
+
+        for page in ("overview", "sectors", "member_types", "areas", "data_quality", "export"):
+            at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+            at.run()
+            t = time.perf_counter()
+            at.switch_page(f"app_pages/{page}.py").run()
+            timings[f"{page}_first"] = time.perf_counter() - t
+            at.multiselect(key="member_type").set_value(["sme"]).run()
+            at.multiselect(key="member_type").set_value([]).run()
+            t = time.perf_counter()
+            at.multiselect(key="member_type").set_value(["sme"]).run()  # seen before: cached
+            timings[f"{page}_rerender_cached"] = time.perf_counter() - t
+            assert not at.exception, at.exception
+    elif task == "exports":
+        from analytics import charts, export, kpis, report
+        from analytics.store import Store
+
+        store = Store(db_path)
+        result = kpis.overview(store)
+        fig = charts.trend(result["by_year"], "turnover_eur")
+        export.render(fig, "png")  # warms the browser
+        for fmt in ("png", "svg", "pdf"):
+            t = time.perf_counter()
+            export.render(fig, fmt)
+            timings[f"chart_{fmt}"] = time.perf_counter() - t
+        t = time.perf_counter()
+        report.build_pack(store, formats=("png",))
+        timings["pack_png"] = time.perf_counter() - t
+    return timings
+
+
+def measure(task: str, scale: str, workdir: Path, reps: int) -> dict:
+    """Median timings over reps child processes, and the largest peak memory."""
+    runs, peak = [], 0
+    for _ in range(reps):
+        proc = subprocess.Popen([sys.executable, __file__, "--one", task, "--scale", scale,
+                                 "--workdir", str(workdir)], stdout=subprocess.PIPE, text=True)
+        out = proc.stdout.read()  # type: ignore[union-attr]
+        _, status, usage = os.wait4(proc.pid, 0)
+        if status != 0:
+            raise RuntimeError(f"{task} at {scale} failed")
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+        peak = max(peak, usage.ru_maxrss // 1024)  # KiB -> MiB on Linux
+    keys = runs[0].keys()
+    return {**{k: round(statistics.median(r[k] for r in runs), 4) for k in keys}, "peak_mb": peak}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--one")
+    parser.add_argument("--scale")
+    parser.add_argument("--workdir")
+    parser.add_argument("--scales", nargs="*")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one, args.scale, Path(args.workdir))))
+        return
+    scales = args.scales or (["30x7", "1000x20"] if args.quick else list(SCALES))
+    reps = 1 if args.quick else 3
+    results: dict = {"date": time.strftime("%Y-%m-%d"), "quick": args.quick,
+                     "machine": {"cpus": os.cpu_count(), "memory_gb": round(
+                         os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+                         "python": platform.python_version(), "system": platform.platform()},
+                     "command": "make bench" + (" QUICK=1" if args.quick else ""), "scales": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        for scale in scales:
+            members, years = SCALES[scale]
+            rows = generate(members, years, workdir / f"{scale}.csv")
+            print(f"{scale}: {rows:,} rows", file=sys.stderr, flush=True)
+            entry: dict = {"rows": rows}
+            for task in ("ingest_duckdb", "ingest_ours", "ingest_pandas"):
+                entry[task] = measure(task, scale, workdir, reps)
+            # the KPI, page and export runs read the database our ingest wrote
+            (workdir / f"{scale}-ingest.duckdb").rename(workdir / f"{scale}.duckdb")
+            for task in ("kpis_duckdb", "kpis_ours", "kpis_pandas"):
+                entry[task] = measure(task, scale, workdir, reps)
+            if not args.quick or scale == "30x7":
+                entry["pages"] = measure("pages", scale, workdir, 1)
+            if not args.quick and scale in ("30x7", "100000x10"):
+                entry["exports"] = measure("exports", scale, workdir, 1)
+            results["scales"][scale] = entry
+            print(json.dumps(entry), file=sys.stderr, flush=True)
+    out = ROOT / "benchmarks" / "results" / ("bench-quick.json" if args.quick else "bench.json")
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    if not args.quick:
+        (ROOT / "BENCHMARKS.md").write_text(render_markdown(results))
+    print(f"wrote {out}")
+
+
+def render_markdown(r: dict) -> str:
+    m = r["machine"]
+    lines = [
+        "# Benchmarks", "",
+        f"Measured on {r['date']}: {m['cpus']} cores, {m['memory_gb']} GiB, Python {m['python']} "
+        f"({m['system']}). Reproduce with `make bench` (quick smoke run: `make bench QUICK=1`). "
+        "Times are medians of 3 runs in fresh processes (pages and exports: 1 run); memory is "
+        "the peak RSS of the measuring process. Raw figures: `benchmarks/results/bench.json`.",
+        "", "## Ingest (validate and load one CSV file)", "",
+        "| scale | rows | ours (s) | check / load (s) | raw DuckDB CTAS (s) | pandas read_csv + to_sql (s) "
+        "| ours / raw | pandas / ours | ours peak MB |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, e in r["scales"].items():
+        o, d, p = e["ingest_ours"], e["ingest_duckdb"], e["ingest_pandas"]
+        lines.append(f"| {name} | {e['rows']:,} | {o['total']:.2f} | {o['check']:.2f} / {o['load']:.2f} "
+                     f"| {d['total']:.2f} | {p['total']:.2f} | {o['total'] / d['total']:.1f}× "
+                     f"| {p['total'] / o['total']:.1f}× | {o['peak_mb']} |")
+    lines += ["", "## KPIs for one filter state (member type = SME)", "",
+              "| scale | all Overview KPIs, ours (ms) | by-year only, ours (ms) | raw GROUP BY (ms) "
+              "| pandas groupby (ms) | ours / raw |", "|---|---|---|---|---|---|"]
+    for name, e in r["scales"].items():
+        o, d, p = e["kpis_ours"], e["kpis_duckdb"], e["kpis_pandas"]
+        lines.append(f"| {name} | {o['total'] * 1000:.0f} | {o['by_year_only'] * 1000:.0f} "
+                     f"| {d['total'] * 1000:.1f} | {p['total'] * 1000:.1f} "
+                     f"| {o['total'] / d['total']:.0f}× |")
+    lines += ["", "## Pages in AppTest (first render, and re-render of a filter seen before)", "",
+              "| scale | page | first render (s) | cached re-render (s) |", "|---|---|---|---|"]
+    for name, e in r["scales"].items():
+        pages = e.get("pages") or {}
+        for key in pages:
+            if key.endswith("_first"):
+                page = key.removesuffix("_first")
+                lines.append(f"| {name} | {page} | {pages[key]:.2f} | "
+                             f"{pages[page + '_rerender_cached']:.2f} |")
+    lines += ["", "## Exports (warm browser)", "", "| scale | PNG (s) | SVG (s) | PDF (s) | pack, PNG only (s) |",
+              "|---|---|---|---|---|"]
+    for name, e in r["scales"].items():
+        x = e.get("exports")
+        if x:
+            lines.append(f"| {name} | {x['chart_png']:.2f} | {x['chart_svg']:.2f} | {x['chart_pdf']:.2f} "
+                         f"| {x['pack_png']:.2f} |")
+    lines += ["", NOTES]
+    return "\n".join(lines) + "\n"
+
+
+NOTES = """## Findings
+
+See the section *Targets and findings* below, kept by hand."""
+
+
+if __name__ == "__main__":
+    main()
