@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint demo browser clean
+.PHONY: run test lint demo browser bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(VENV)/.dev browser
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
+
+## Benchmarks at every scale (QUICK=1: the two smallest, one repetition, < 1 minute).
+bench: $(VENV)/.dev browser
+	$(PY) benchmarks/bench.py $(if $(QUICK),--quick,)
 
 demo: $(VENV)/.runtime
 	$(PY) -m analytics demo

@@ -315,7 +315,8 @@ def restrict_to_member(report: Any, member_id: str | None) -> None:
         report.problems.append(Problem("Members can only send their own submissions."))
         report.table = None
         return
-    foreign = report.table[report.table["member_id"] != member_id]
+    table = report.table.to_pandas()
+    foreign = table[table["member_id"] != member_id]
     for _, row in foreign.iterrows():
         report.problems.append(Problem(
             f"You can only send figures for your own member ID ({member_id}).",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
+import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class CheckReport:
     kind: str = "submissions"
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
-    table: pd.DataFrame | None = None  # typed, canonical rows ready to load (None if rejected)
+    table: pa.Table | None = None  # typed, canonical rows ready to load (None if rejected)
     replaces: int = 0  # rows that would replace values already stored
 
     @property

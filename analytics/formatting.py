@@ -3,13 +3,14 @@ charts agree. Money in cards is compact (``70.0 M€``); tables keep thousands s
 
 from __future__ import annotations
 
-import math
+import pandas as pd
 
 THIN_SPACE = "\u202f"  # narrow no-break space, as French typography puts before € and %
 
 
 def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN and pandas' NA all mean 'no value' (shown as a dash, never as 0)."""
+    return value is None or bool(pd.isna(value))
 
 
 def eur(value: float | None, compact: bool = True) -> str:

@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from .checks import CheckReport, FileRejected, Problem
 from .quality import jumps_sql
@@ -80,9 +80,9 @@ def load_demo(store: Store, user: str | None = "demo") -> list[LoadResult]:
     return results
 
 
-def _count_replaced(frame: pd.DataFrame, store: Store) -> int:
+def _count_replaced(frame: pa.Table, store: Store) -> int:
     with store.connect() as con:
-        con.register("incoming", frame[["member_id", "year"]])
+        con.register("incoming", frame)
         try:
             return con.execute("SELECT count(*) FROM submissions s JOIN incoming i "
                                "USING (member_id, year)").fetchall()[0][0]
@@ -90,7 +90,7 @@ def _count_replaced(frame: pd.DataFrame, store: Store) -> int:
             con.unregister("incoming")
 
 
-def _compare_with_store(frame: pd.DataFrame, store: Store) -> list[Problem]:
+def _compare_with_store(frame: pa.Table, store: Store) -> list[Problem]:
     """Warnings that need stored data: big jumps from last year, changed classification."""
     problems: list[Problem] = []
     with store.connect() as con:

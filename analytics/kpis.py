@@ -37,32 +37,35 @@ class Indicator:
 
 
 def _ratio(num: str, den: str) -> str:
-    """Sum of num over sum of den, both over the rows that have both and den > 0."""
-    both = f"f.{num} IS NOT NULL AND f.{den} > 0"
-    return (f"CAST(sum(f.{num}) FILTER (WHERE {both}) AS DOUBLE) / "
-            f"nullif(CAST(sum(f.{den}) FILTER (WHERE {both}) AS DOUBLE), 0)")
+    """Sum of num over sum of den, both over the rows that have both and den > 0 (the two
+    partial sums are kept in the cube as rn__num__den and rd__num__den)."""
+    return (f"CAST(sum(c.rn__{num}__{den}) AS DOUBLE) / "
+            f"nullif(CAST(sum(c.rd__{num}__{den}) AS DOUBLE), 0)")
 
 
+def _sum(measure: str) -> str:
+    return f"CAST(sum(c.sum__{measure}) AS DOUBLE)"
+
+
+#: Each indicator's SQL aggregates the pre-aggregated cube ``c`` (see ``refresh_cube``).
 INDICATORS: dict[str, Indicator] = {i.key: i for i in (
     Indicator("turnover_eur", "Turnover", "EUR",
               "Combined turnover of the members that reported one; missing values are left out, "
-              "never counted as zero.", "CAST(sum(f.turnover_eur) AS DOUBLE)"),
+              "never counted as zero.", _sum("turnover_eur")),
     Indicator("jobs", "Jobs", "FTE",
               "Combined jobs, in full-time equivalents, of the members that reported them.",
-              "CAST(sum(f.jobs) AS DOUBLE)"),
+              _sum("jobs")),
     Indicator("members", "Members reporting", "members",
-              "Members that sent figures for the year.",
-              "count(f.member_id) FILTER (WHERE NOT f.estimated)"),
+              "Members that sent figures for the year.", "CAST(sum(c.members) AS BIGINT)"),
     Indicator("turnover_reported", "Members reporting a turnover", "members",
               "Members whose submission has a turnover (research labs often have none).",
-              "count(f.turnover_eur) FILTER (WHERE NOT f.estimated)"),
+              "CAST(sum(c.turnover_reported) AS BIGINT)"),
     Indicator("sme_share", "SME share of members", "share",
               "SMEs among the members that reported for the year.",
-              "CAST(count(*) FILTER (WHERE NOT f.estimated AND f.is_sme) AS DOUBLE) / "
-              "nullif(count(*) FILTER (WHERE NOT f.estimated), 0)"),
+              "CAST(sum(c.sme_members) AS DOUBLE) / nullif(CAST(sum(c.members) AS DOUBLE), 0)"),
     Indicator("median_turnover_eur", "Median turnover", "EUR",
               "Turnover of the middle member among those that reported one.",
-              "CAST(median(f.turnover_eur) AS DOUBLE)"),
+              "NULL::DOUBLE"),  # not decomposable: computed from the rows when asked for
     Indicator("turnover_per_job", "Turnover per job", "EUR per FTE",
               "Combined turnover divided by combined jobs, over members that reported both "
               "and have jobs.", _ratio("turnover_eur", "jobs")),
@@ -73,13 +76,15 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
               "R&D spend divided by turnover, over members that reported both.",
               _ratio("rd_spend_eur", "turnover_eur")),
     Indicator("rd_jobs", "R&D jobs", "FTE", "Combined R&D jobs, full-time equivalents.",
-              "CAST(sum(f.rd_jobs) AS DOUBLE)"),
+              _sum("rd_jobs")),
     Indicator("training_hours", "Training hours", "hours", "Combined hours of staff training.",
-              "CAST(sum(f.training_hours) AS DOUBLE)"),
+              _sum("training_hours")),
     Indicator("collaborative_projects", "Collaborative projects", "projects",
               "Sum of the collaborative projects members took part in (a project with two "
-              "members counts twice).", "sum(f.collaborative_projects)"),
+              "members counts twice).", "CAST(sum(c.sum__collaborative_projects) AS BIGINT)"),
 )}
+RATIOS = (("turnover_eur", "jobs"), ("export_turnover_eur", "turnover_eur"),
+          ("rd_spend_eur", "turnover_eur"))
 GROWTH_MEASURES = ("turnover_eur", "jobs")
 #: Sums whose cells disclosure control checks: for each, the number of contributing members
 #: (n__m) and the largest contribution (max__m) come with every grouped result.
@@ -182,34 +187,81 @@ def _grouped(con: duckdb.DuckDBPyConnection, filters: Filters,
     return _grouped_sets(con, filters, [dimension])[dimension]
 
 
+def _cube_parts() -> list[str]:
+    """What the cube keeps per (view, year, member type, sector, area): sums, counts and
+    maxima, all of which add up across groups (a median does not: see _medians)."""
+    parts = [
+        "count(f.a_member_id) AS active_members",
+        "count(*) FILTER (WHERE f.a_member_id IS NOT NULL AND NOT f.estimated) AS responded",
+        "count(*) FILTER (WHERE f.estimated) AS estimated_members",
+        "sum(f.turnover_eur) FILTER (WHERE f.estimated) AS turnover_eur_estimated",
+        "sum(f.jobs) FILTER (WHERE f.estimated) AS jobs_estimated",
+        "count(f.member_id) FILTER (WHERE NOT f.estimated) AS members",
+        "count(f.turnover_eur) FILTER (WHERE NOT f.estimated) AS turnover_reported",
+        "count(*) FILTER (WHERE NOT f.estimated AND f.is_sme) AS sme_members",
+    ]
+    for m in SDC_MEASURES:
+        parts += [f"count(f.{m}) AS n__{m}", f"max(f.{m}) AS max__{m}", f"sum(f.{m}) AS sum__{m}"]
+    for num, den in RATIOS:
+        both = f"f.{num} IS NOT NULL AND f.{den} > 0"
+        parts += [f"sum(f.{num}) FILTER (WHERE {both}) AS rn__{num}__{den}",
+                  f"sum(f.{den}) FILTER (WHERE {both}) AS rd__{num}__{den}"]
+    return parts
+
+
+def refresh_cube(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild ``kpi_cube`` from the stored rows; called inside every write transaction, so
+    readers always see a cube that matches the data. Both views (reported, estimated).
+
+    Design note: KPI queries read this cube (a few rows per year and group) instead of
+    every submission, which keeps the Overview fast at a million rows; everything in it
+    adds up across groups, so any filter and breakdown is a GROUP BY over the cube.
+    """
+    g_dims = ", ".join(f"coalesce(f.{d}, a.{d}) AS g_{d}" for d in DIMENSIONS)
+    for estimated in (False, True):
+        ctes, params = base_ctes(Filters(estimated=estimated))
+        select = f"""{ctes},
+joined AS (
+    SELECT f.* EXCLUDE ({", ".join(DIMENSIONS)}), a.member_id AS a_member_id,
+           coalesce(f.year, a.year) AS g_year, {g_dims}
+    FROM active a FULL JOIN facts f ON a.member_id = f.member_id AND a.year = f.year)
+SELECT {str(estimated).lower()} AS estimated_view, g_year AS year,
+       {", ".join(f"g_{d} AS {d}" for d in DIMENSIONS)}, {", ".join(_cube_parts())}
+FROM joined f
+GROUP BY ALL"""
+        if not estimated:
+            con.execute(f"CREATE OR REPLACE TABLE kpi_cube AS {select}", params)
+        else:
+            con.execute(f"INSERT INTO kpi_cube {select}", params)
+
+
 def _grouped_sets(con: duckdb.DuckDBPyConnection, filters: Filters,
                   dimensions: list[str | None]) -> dict[str | None, pd.DataFrame]:
-    """Every indicator per year and, in the same scan, per year and each given dimension
-    (GROUPING SETS): one query for the whole Overview instead of one per breakdown."""
-    ctes, params = base_ctes(filters)
+    """Every indicator per year and, in the same query, per year and each given dimension
+    (GROUPING SETS), from the small pre-aggregated cube rather than from every row."""
     dims = [d for d in dimensions if d]
-    dim_select = "".join(f"g_{d} AS {d}, grouping(g_{d}) AS g__{d}, " for d in dims)
-    dim_columns = "".join(f", coalesce(f.{d}, a.{d}) AS g_{d}" for d in dims)
-    sets = ", ".join(f"(g_year{', g_' + d if d else ''})" for d in dimensions)
+    where, params = _dimension_where(filters, "c")
+    params.update(view=filters.estimated,
+                  lo=filters.year_from if filters.year_from is not None else -1,
+                  hi=filters.year_to if filters.year_to is not None else 10_000)
+    dim_select = "".join(f"{d}, grouping({d}) AS g__{d}, " for d in dims)
+    sets = ", ".join(f"(year{', ' + d if d else ''})" for d in dimensions)
     aggregates = ",\n    ".join(f"{i.sql} AS {i.key}" for i in INDICATORS.values())
-    stats = ",\n    ".join(f"count(f.{m}) AS n__{m}, CAST(max(f.{m}) AS DOUBLE) AS max__{m}, "
-                          f"CAST(sum(f.{m}) AS DOUBLE) AS sum__{m}" for m in SDC_MEASURES)
-    sql = f"""{ctes}
-,
-joined AS (
-    SELECT f.*, a.member_id AS a_member_id, coalesce(f.year, a.year) AS g_year{dim_columns}
-    FROM active a FULL JOIN facts f ON a.member_id = f.member_id AND a.year = f.year)
-SELECT g_year AS year, {dim_select}
-    count(f.a_member_id) AS active_members,
-    count(*) FILTER (WHERE f.a_member_id IS NOT NULL AND NOT f.estimated) AS responded,
-    count(*) FILTER (WHERE f.estimated) AS estimated_members,
-    CAST(sum(f.turnover_eur) FILTER (WHERE f.estimated) AS DOUBLE) AS turnover_eur_estimated,
-    CAST(sum(f.jobs) FILTER (WHERE f.estimated) AS DOUBLE) AS jobs_estimated,
+    stats = ",\n    ".join(f"CAST(sum(c.n__{m}) AS BIGINT) AS n__{m}, "
+                          f"CAST(max(c.max__{m}) AS DOUBLE) AS max__{m}, "
+                          f"CAST(sum(c.sum__{m}) AS DOUBLE) AS sum__{m}" for m in SDC_MEASURES)
+    frame = con.execute(f"""
+SELECT year, {dim_select}
+    CAST(sum(c.active_members) AS BIGINT) AS active_members,
+    CAST(sum(c.responded) AS BIGINT) AS responded,
+    CAST(sum(c.estimated_members) AS BIGINT) AS estimated_members,
+    CAST(sum(c.turnover_eur_estimated) AS DOUBLE) AS turnover_eur_estimated,
+    CAST(sum(c.jobs_estimated) AS DOUBLE) AS jobs_estimated,
     {aggregates},
     {stats}
-FROM joined f
-GROUP BY GROUPING SETS ({sets})"""
-    frame = con.execute(sql, params).df()
+FROM kpi_cube c
+WHERE c.estimated_view = $view AND c.year BETWEEN $lo AND $hi AND {where}
+GROUP BY GROUPING SETS ({sets})""", params).df()
     frame["response_rate"] = frame["responded"] / frame["active_members"].where(
         frame["active_members"] > 0)
     out: dict[str | None, pd.DataFrame] = {}
@@ -224,10 +276,32 @@ GROUP BY GROUPING SETS ({sets})"""
     return out
 
 
+def _add_medians(con: duckdb.DuckDBPyConnection, filters: Filters,
+                 frames: dict[str | None, pd.DataFrame]) -> None:
+    """Medians need every row: one extra query over the submissions, only when asked for."""
+    ctes, params = base_ctes(filters)
+    dims = [d for d in frames if d]
+    sets = ", ".join(f"(year{', ' + d if d else ''})" for d in frames)
+    medians = con.execute(f"""{ctes}
+SELECT year, {"".join(f"{d}, grouping({d}) AS g__{d}, " for d in dims)}
+       CAST(median(turnover_eur) AS DOUBLE) AS median_turnover_eur
+FROM facts GROUP BY GROUPING SETS ({sets})""", params).df()
+    for d, frame in frames.items():
+        mask = pd.Series(True, index=medians.index)
+        for other in dims:
+            mask &= medians[f"g__{other}"] == (0 if other == d else 1)
+        keys = ["year", *([d] if d else [])]
+        part = medians[mask][[*keys, "median_turnover_eur"]]
+        merged = frame.drop(columns="median_turnover_eur").merge(part, on=keys, how="left")
+        frames[d] = merged[frame.columns]
+
+
 def by_year(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     """One row per year: every indicator plus active members and response rate."""
     with store.connect() as con:
-        return _grouped(con, filters, None)
+        frames = _grouped_sets(con, filters, [None])
+        _add_medians(con, filters, frames)
+    return frames[None]
 
 
 def by_dimension(store: Store, dimension: str, filters: Filters = Filters()) -> pd.DataFrame:
@@ -264,10 +338,13 @@ def growth(yearly: pd.DataFrame, baseline_year: int | None = None,
     return out
 
 
-def overview(store: Store, filters: Filters = Filters()) -> dict[str, Any]:
-    """Everything the Overview page, the CLI and exports need, in one connection."""
+def overview(store: Store, filters: Filters = Filters(), medians: bool = False) -> dict[str, Any]:
+    """Everything the Overview page, the CLI and exports need, in one connection. Medians
+    (exports, JSON) cost a pass over every row, so pages leave them out."""
     with store.connect() as con:
         frames = _grouped_sets(con, filters, [None, *DIMENSIONS])
+        if medians:
+            _add_medians(con, filters, frames)
     yearly = frames[None]
     return {"by_year": yearly, **{f"by_{d}": frames[d] for d in DIMENSIONS},
             "growth": growth(yearly, filters.year_from, filters.year_to)}
@@ -318,7 +395,7 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager") -
     control (hidden values null, listed in each row's ``confidential``)."""
     from .disclosure import protect_overview, to_json_rows
 
-    result = overview(store, filters)
+    result = overview(store, filters, medians=True)
     protect = role != "manager"
     if protect:
         result = protect_overview(store, filters, result)

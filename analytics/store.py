@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .schema import DATA_DIR, MEMBERS, SPECS, SUBMISSIONS, TARGETS, TableSpec
 
@@ -31,6 +32,12 @@ LOCK_WAIT_SECONDS = float(os.environ.get("CLUSTER_DB_WAIT", "60"))
 
 def default_db_path() -> str:
     return os.environ.get("CLUSTER_DB") or str(DEFAULT_DB)
+
+
+def _refresh_cube(con: duckdb.DuckDBPyConnection) -> None:
+    from .kpis import refresh_cube  # kpis builds on this module
+
+    refresh_cube(con)
 
 
 class StoreBusy(RuntimeError):
@@ -71,6 +78,9 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     ]),
 ]
 MIGRATIONS.append((2, [_table_ddl(TARGETS), _table_ddl(TARGETS, history=True)]))
+#: 3: the KPI cube (kpis.refresh_cube), rebuilt by every write; a callable step runs with
+#: the migration's connection.
+MIGRATIONS.append((3, ["__refresh_cube__"]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -142,6 +152,7 @@ class Store:
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """The single write path: process-wide lock, one transaction, rollback on error."""
         with self._write_lock, self.connect() as con:
+            con.execute("SET enable_progress_bar = false")
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
@@ -171,11 +182,14 @@ class Store:
             for version, statements in MIGRATIONS:
                 if version > current:
                     for statement in statements:
-                        con.execute(statement)
+                        if statement == "__refresh_cube__":
+                            _refresh_cube(con)
+                        else:
+                            con.execute(statement)
                     con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
 
     # -- writes ------------------------------------------------------------------------
-    def load(self, spec: TableSpec, frame: pd.DataFrame, *, file_name: str, sha256: str,
+    def load(self, spec: TableSpec, frame: pd.DataFrame | pa.Table, *, file_name: str, sha256: str,
              user: str | None, is_demo: bool = False, replace_all: bool = False) -> LoadResult:
         """Insert or replace rows by key; replaced rows go to history. All or nothing.
 
@@ -186,7 +200,8 @@ class Store:
         key_match = " AND ".join(f"t.{k} = i.{k}" for k in spec.key)
         matched = "true" if replace_all else f"EXISTS (SELECT 1 FROM incoming i WHERE {key_match})"
         with self.transaction() as con:
-            con.register("incoming", frame[spec.names])
+            con.register("incoming", frame.select(spec.names) if isinstance(frame, pa.Table)
+                         else frame[spec.names])
             try:
                 load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
                 replaced = con.execute(
@@ -200,6 +215,8 @@ class Store:
                     "rows_added, rows_replaced, is_demo) VALUES (?, ?, 'load', ?, ?, ?, ?, ?, ?)",
                     [load_id, user, spec.name, file_name, sha256, added - replaced, replaced, is_demo],
                 )
+                if spec is not TARGETS:
+                    _refresh_cube(con)
             finally:
                 con.unregister("incoming")
         return LoadResult(load_id, added - replaced, replaced)
@@ -253,6 +270,8 @@ class Store:
                 "undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?)",
                 [new_id, user, kind, restored, removed, load_id])
             con.execute(*target_update)
+            if kind != TARGETS.name:
+                _refresh_cube(con)
         return new_id
 
     # -- reads about loads -------------------------------------------------------------

@@ -7,6 +7,8 @@ from analytics import charts, formatting
 from analytics.quality import JUMP_WARNING, stored_jumps
 
 ui.require("manager")
+MAX_ROWS_SHOWN = 1_000  # longer lists are downloaded, not scrolled
+MAX_GRID_MEMBERS = 200  # one line per member: beyond this the chart is unreadable
 st.title("Data quality")
 f = ui.filters()
 ui.filter_caption(f)
@@ -27,10 +29,21 @@ else:
     if missing.empty:
         st.success("Every active member submitted for every year shown.")
     else:
-        st.dataframe(missing[["member_id", "member_name", "year"]], hide_index=True,
-                     key="missing")
+        shown = missing[["member_id", "member_name", "year"]]
+        if len(shown) > MAX_ROWS_SHOWN:
+            st.caption(f"The first {MAX_ROWS_SHOWN:,} of {len(shown):,} missing submissions; "
+                       "download the full list below.")
+        st.dataframe(shown.head(MAX_ROWS_SHOWN), hide_index=True, key="missing")
+        st.download_button("Missing submissions (CSV)", shown.to_csv(index=False).encode("utf-8-sig"),
+                           "missing_submissions.csv", "text/csv", key="download_missing",
+                           on_click="ignore")
+    members = status["member_id"].nunique()
     with st.expander("Who submitted for which year", expanded=False):
-        ui.show_chart(charts.submission_grid(status), key="submission_grid")
+        if members <= MAX_GRID_MEMBERS:
+            ui.show_chart(charts.submission_grid(status), key="submission_grid")
+        else:
+            st.write(f"The grid is drawn for up to {MAX_GRID_MEMBERS} members; narrow the "
+                     f"filters ({members:,} members now).")
 st.subheader("Unusual changes")
 jumps = stored_jumps(ui.store(), f)
 if jumps.empty:

@@ -37,7 +37,7 @@ if upload is not None:
             st.success(f"**{name}** passed the checks: {report.rows} rows of "
                        f"{report.kind}{replaced}. Warnings, if any, are listed above.")
             with st.expander("Preview"):
-                st.dataframe(report.table, hide_index=True)
+                st.dataframe(report.table.slice(0, 1000).to_pandas(), hide_index=True)
             if st.button(f"Load {report.rows} rows", type="primary", key="confirm_load"):
                 result = load_checked(report, store, user=ui.user_name())
                 loaded[report.sha256] = result.load_id

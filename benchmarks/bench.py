@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -135,10 +134,15 @@ def run_one(task: str, scale: str, workdir: Path) -> dict:
         from streamlit.testing.v1 import AppTest
 
         for page in ("overview", "sectors", "member_types", "areas", "data_quality", "export"):
+            # a fresh app each time: Streamlit's caches are per process, so clear them
+            import streamlit as st
+
+            st.cache_data.clear()
             at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
-            at.run()
             t = time.perf_counter()
-            at.switch_page(f"app_pages/{page}.py").run()
+            at.run()  # the default page (Overview) with everything computed from scratch
+            if page != "overview":
+                at.switch_page(f"app_pages/{page}.py").run()
             timings[f"{page}_first"] = time.perf_counter() - t
             at.multiselect(key="member_type").set_value(["sme"]).run()
             at.multiselect(key="member_type").set_value([]).run()
@@ -187,6 +191,7 @@ def main() -> None:
     parser.add_argument("--scale")
     parser.add_argument("--workdir")
     parser.add_argument("--scales", nargs="*")
+    parser.add_argument("--results", help="folder for the JSON results (default: benchmarks/results)")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one, args.scale, Path(args.workdir))))
@@ -217,10 +222,11 @@ def main() -> None:
                 entry["exports"] = measure("exports", scale, workdir, 1)
             results["scales"][scale] = entry
             print(json.dumps(entry), file=sys.stderr, flush=True)
-    out = ROOT / "benchmarks" / "results" / ("bench-quick.json" if args.quick else "bench.json")
+    folder = Path(args.results) if args.results else ROOT / "benchmarks" / "results"
+    out = folder / ("bench-quick.json" if args.quick else "bench.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
-    if not args.quick:
+    if not args.quick and not args.results:
         (ROOT / "BENCHMARKS.md").write_text(render_markdown(results))
     print(f"wrote {out}")
 
@@ -258,8 +264,8 @@ def render_markdown(r: dict) -> str:
                 page = key.removesuffix("_first")
                 lines.append(f"| {name} | {page} | {pages[key]:.2f} | "
                              f"{pages[page + '_rerender_cached']:.2f} |")
-    lines += ["", "## Exports (warm browser)", "", "| scale | PNG (s) | SVG (s) | PDF (s) | pack, PNG only (s) |",
-              "|---|---|---|---|---|"]
+    lines += ["", "## Exports (warm browser)", "",
+              "| scale | PNG (s) | SVG (s) | PDF (s) | pack, PNG only (s) |", "|---|---|---|---|---|"]
     for name, e in r["scales"].items():
         x = e.get("exports")
         if x:

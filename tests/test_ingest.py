@@ -198,6 +198,7 @@ def test_failed_write_rolls_back(store, monkeypatch):
     load_text(store, GOOD_EN)
     before = snapshot(store)
     report = check_file((HEADER_EN + "\nM01,A,SME,waste,87,2014,2,2\n").encode(), "f.csv", store)
+    report.table = report.table.to_pandas()
     report.table["jobs"] = report.table["jobs"].astype(object)
     report.table.loc[0, "jobs"] = "not a number"  # the insert fails after the history move
     with pytest.raises(duckdb.Error):
