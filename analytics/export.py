@@ -70,7 +70,8 @@ def _ensure_server() -> None:
     import kaleido
 
     os.environ["BROWSER_PATH"] = browser
-    kaleido.start_sync_server(n=1, mathjax=False, timeout=120, silence_warnings=True)
+    # two browser tabs: a batch (the report pack) renders two images at a time
+    kaleido.start_sync_server(n=2, mathjax=False, timeout=120, silence_warnings=True)
     _server_running = True
     atexit.register(stop_server)
 
@@ -95,6 +96,22 @@ def render(fig: go.Figure, fmt: str) -> bytes:
         _ensure_server()
         return pio.to_image(fig, format=fmt, width=WIDTH, height=HEIGHT,
                             scale=PNG_SCALE if fmt == "png" else 1)
+
+
+def render_many(items: list[tuple[go.Figure, str]]) -> list[bytes]:
+    """Many (figure, format) pairs in one batch on the server's tabs: the report pack."""
+    import tempfile
+
+    import kaleido
+
+    with _lock, tempfile.TemporaryDirectory() as tmp:
+        _ensure_server()
+        specs = [{"fig": fig.to_dict(), "path": f"{tmp}/{i}.{fmt}",
+                  "opts": {"format": fmt, "width": WIDTH, "height": HEIGHT,
+                           "scale": PNG_SCALE if fmt == "png" else 1}}
+                 for i, (fig, fmt) in enumerate(items)]
+        kaleido.write_fig_from_object_sync(specs)
+        return [open(spec["path"], "rb").read() for spec in specs]  # noqa: SIM115
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from . import charts, disclosure, formatting, growth, kpis, targets
-from .export import ExportContext, annotate, file_stem, kpi_tables, render, table_csv, tables_xlsx
+from .export import (
+    ExportContext,
+    annotate,
+    file_stem,
+    kpi_tables,
+    render,
+    render_many,
+    table_csv,
+    tables_xlsx,
+)
 from .filters import Filters
 from .store import Store
 
@@ -196,6 +205,22 @@ def growth_tables(extra: dict) -> dict:
     return out
 
 
+def _table(doc, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A bordered Word table: bold header, figures aligned right."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+        cell.paragraphs[0].runs[0].bold = True
+    for row in rows:
+        for i, (cell, text) in enumerate(zip(table.add_row().cells, row, strict=True)):
+            cell.text = text
+            if i:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
 def _part_text(value, unit: str, sign: str = "") -> str:
     return "confidential" if value is None else sign + formatting.by_unit(float(value), unit)
 
@@ -204,7 +229,6 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
                 chart_list: list[Chart], extra: dict | None = None) -> bytes:
     """A Word report: title page, KPI summary table, captioned charts, methodology."""
     from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
     doc = Document()
@@ -217,64 +241,41 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
     doc.add_page_break()
 
     doc.add_heading("Key indicators", level=1)
-    header = ("Indicator", "Baseline", "Latest", "Change", "Change (%)", "CAGR")
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-        cell.paragraphs[0].runs[0].bold = True
     protected = "confidential" in result["by_year"].columns
-    for row in summary_rows(result):
-        if protected:  # a value hidden by disclosure control says so, never a dash
-            row = tuple("confidential" if i and cell.startswith("–") else cell
-                        for i, cell in enumerate(row))
-        cells = table.add_row().cells
-        for i, text in enumerate(row):
-            cells[i].text = text
-            if i:
-                cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    rows = summary_rows(result)
+    if protected:  # a value hidden by disclosure control says so, never a dash
+        rows = [tuple("confidential" if i and cell.startswith("–") else cell
+                      for i, cell in enumerate(row)) for row in rows]
+    _table(doc, ("Indicator", "Baseline", "Latest", "Change", "Change (%)", "CAGR"), rows)
 
     if extra is not None:
         progress = targets.progress(result["by_year"], extra["targets"])
         if progress:
             doc.add_heading("Progress to targets", level=2)
-            t = doc.add_table(rows=1, cols=6)
-            t.style = "Table Grid"
-            for cell, text in zip(t.rows[0].cells, ("Indicator", "Baseline", "Milestone", "Latest",
-                                                    "Target", "Way to target"), strict=True):
-                cell.text = text
-                cell.paragraphs[0].runs[0].bold = True
-            for p in progress:
-                def val(v: float | None, year: int | None, unit: str = p["unit"]) -> str:
-                    return "–" if v is None else f"{formatting.by_unit(v, unit)} ({year})"
-                cells = t.add_row().cells
-                for i, text in enumerate((p["label"], val(p["baseline"], p["baseline_year"]),
-                                          val(p["milestone"], p["milestone_year"]),
-                                          val(p["latest"], p["latest_year"]),
-                                          val(p["target"], p["target_year"]),
-                                          formatting.pct(p["target_progress"]))):
-                    cells[i].text = text
+
+            def val(v: float | None, year: int | None, unit: str) -> str:
+                return "–" if v is None else f"{formatting.by_unit(v, unit)} ({year})"
+
+            _table(doc, ("Indicator", "Baseline", "Milestone", "Latest", "Target", "Way to target"),
+                   [(p["label"], val(p["baseline"], p["baseline_year"], p["unit"]),
+                     val(p["milestone"], p["milestone_year"], p["unit"]),
+                     val(p["latest"], p["latest_year"], p["unit"]),
+                     val(p["target"], p["target_year"], p["unit"]),
+                     formatting.pct(p["target_progress"])) for p in progress])
         doc.add_heading("Where the growth came from", level=2)
-        t = doc.add_table(rows=1, cols=6)
-        t.style = "Table Grid"
-        for cell, text in zip(t.rows[0].cells, ("Indicator", "Baseline", "Like-for-like", "Entries",
-                                                "Exits", "Latest"), strict=True):
-            cell.text = text
-            cell.paragraphs[0].runs[0].bold = True
+        parts = []
         for measure in kpis.GROWTH_MEASURES:
             part = extra["decomposition"][measure]["period"]
             if part is None:
                 continue
             unit = kpis.INDICATORS[measure].unit
-            cells = t.add_row().cells
-            for i, text in enumerate((
-                    f"{kpis.INDICATORS[measure].label} ({unit})",
-                    f"{formatting.by_unit(float(part['total_before']), unit)} ({part['y0']})",
-                    _part_text(part["like_for_like"], unit),
-                    _part_text(part["entries"], unit),
-                    _part_text(part["exits"], unit, "−"),
-                    f"{formatting.by_unit(float(part['total_after']), unit)} ({part['y1']})")):
-                cells[i].text = text
+            parts.append((f"{kpis.INDICATORS[measure].label} ({unit})",
+                          f"{formatting.by_unit(float(part['total_before']), unit)} ({part['y0']})",
+                          _part_text(part["like_for_like"], unit),
+                          _part_text(part["entries"], unit),
+                          _part_text(part["exits"], unit, "−"),
+                          f"{formatting.by_unit(float(part['total_after']), unit)} ({part['y1']})"))
+        _table(doc, ("Indicator", "Baseline", "Like-for-like", "Entries", "Exits", "Latest"), parts)
 
     doc.add_heading("Charts", level=1)
     for number, chart in enumerate(chart_list, start=1):
@@ -325,14 +326,19 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
     out = io.BytesIO()
     pngs: dict[str, bytes] = {}
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for chart in chart_list:
-            fig = annotate(chart.fig, ctx, chart.unit)
-            for fmt in formats:
-                data = render(fig, fmt)
-                if fmt == "png":
-                    pngs[chart.name] = data
-                zf.writestr(f"charts/{file_stem(chart.name, ctx.shown)}.{fmt}", data)
-                step(f"chart {chart.name}.{fmt}")
+        # rendered in two batches: the browser's two tabs work in parallel, and the progress
+        # bar still moves half-way
+        half = (len(chart_list) + 1) // 2
+        for batch in (chart_list[:half], chart_list[half:]):
+            items = [(annotate(c.fig, ctx, c.unit), fmt) for c in batch for fmt in formats]
+            images = iter(render_many(items))
+            for chart in batch:
+                for fmt in formats:
+                    data = next(images)
+                    if fmt == "png":
+                        pngs[chart.name] = data
+                    zf.writestr(f"charts/{file_stem(chart.name, ctx.shown)}.{fmt}", data)
+                    step(f"chart {chart.name}.{fmt}")
         tables = {**kpi_tables(result), **growth_tables(extra)}
         for name, frame in tables.items():
             zf.writestr(f"tables/{file_stem(name, ctx.shown)}.csv", table_csv(frame))

@@ -192,7 +192,12 @@ def main() -> None:
     parser.add_argument("--workdir")
     parser.add_argument("--scales", nargs="*")
     parser.add_argument("--results", help="folder for the JSON results (default: benchmarks/results)")
+    parser.add_argument("--markdown-only", action="store_true",
+                        help="rewrite BENCHMARKS.md from benchmarks/results/bench.json")
     args = parser.parse_args()
+    if args.markdown_only:
+        rewrite_markdown()
+        return
     if args.one:
         print(json.dumps(run_one(args.one, args.scale, Path(args.workdir))))
         return
@@ -275,9 +280,59 @@ def render_markdown(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-NOTES = """## Findings
+def rewrite_markdown() -> None:
+    """Regenerate BENCHMARKS.md from the last full results without measuring again."""
+    results = json.loads((ROOT / "benchmarks" / "results" / "bench.json").read_text())
+    (ROOT / "BENCHMARKS.md").write_text(render_markdown(results))
 
-See the section *Targets and findings* below, kept by hand."""
+
+NOTES = """## Targets and findings (at 100,000 members x 10 years = 801,378 rows, 2 cores)
+
+| target | result | met? |
+|---|---|---|
+| ingest at most 2x raw DuckDB load | 9.6 s vs 0.69 s (14x) | no |
+| ingest at least 5x faster than pandas read_csv + to_sql | pandas 4.3 s is faster than ours | no |
+| ingest peak memory under 1 GB | 1.09 GB (was 2.0 GB) | no, close |
+| all Overview KPIs at most 1.5x the raw GROUP BY | 81 ms vs 8.9 ms (9x) | no |
+| all Overview KPIs at least 5x faster than pandas | 81 ms vs 155 ms (1.9x) | no |
+| all Overview KPIs under 100 ms | 81 ms | yes |
+| every page renders in AppTest in under 2 s | 2.6-3.2 s (Data quality 5.6 s) | no at 800k |
+| cached re-render under 300 ms | 0.16-0.31 s, Overview 0.42 s, Data quality 0.60 s | mostly |
+| report pack under 10 s with a warm browser | 6.6 s (PNG), 9.4 s (PNG+SVG+PDF, demo) | yes |
+| one chart well under 1 s once warm | 0.25-0.33 s | yes |
+
+**What was fixed after profiling.** KPIs took 1.04 s at 800k rows. Timing each step of the
+query (member dimension 40 ms, member x year grid 180 ms, the rest aggregating) put the cost
+in aggregating every row (about 45 aggregates in 5 groupings). Every write now rebuilds, in its
+transaction, a cube of sums, counts and maxima per view, year, member type, sector and area
+(23,040 rows at this scale), and the Overview is one `GROUPING SETS` query over it: 1.04 s
+-> 81 ms. The checker handed pandas DataFrames to the store: switching to Arrow halved
+peak memory (2.0 -> 1.09 GB) and cut the check by a third (10.0 -> 6.6 s); number parsing
+now cleans only values that need it and reference lists are hash-joined.
+
+**Why the remaining ingest gap stays.** Measured step by step at 800k rows: reading (text
+decoding and encoding detection, DuckDB's reader, row numbers) 1.5 s; deciding the decimal
+mark 0.5 s; parsing numbers and codes 1.2 s; about 30 checks, each a scan of the typed table,
+1.0 s; handing the rows over as Arrow 1.1 s; comparing with stored data for the
+year-on-year warnings 0.5 s; then the load: history of replaced rows and primary key about
+1.4 s and rebuilding the KPI cube 1.7 s. Raw DuckDB only reads the file; pandas + to_sql
+checks nothing. Next steps, measured
+but not done: fold the per-column checks into one scan producing all error flags, drop the
+primary-key index (uniqueness is already checked), refresh only the cube years a load
+touches, and write the typed rows straight into the store instead of through Arrow.
+
+**Why KPIs stay above 1.5x the raw GROUP BY.** The raw query computes 3 sums for one
+grouping; the Overview computes about 45 aggregates for 5 groupings plus the disclosure
+statistics, and opens the database for the work at hand (about 20 ms of the 81 ms: the price
+of letting the command line write while the dashboard runs).
+
+**What does not scale, and how the pages behave.** First renders at 800k rows are 2.6-3.2 s
+because the growth decomposition, membership flows and high-growth counts still read every
+row (they are cached per filter state afterwards). The Data quality page lists at most 1,000
+missing submissions (the full list is a CSV download) and draws the member x year grid only
+up to 200 members. Stacked charts aggregate on the server and have one bar segment per
+category (at most 12 sectors), so their size does not grow with members.
+"""
 
 
 if __name__ == "__main__":
