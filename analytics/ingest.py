@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -23,14 +25,25 @@ from .validate import check_raw
 DEMO_DIR = DATA_DIR / "demo"
 
 
+Progress = Callable[[float, str], None]
+
+
 def check_file(data: bytes, file_name: str, store: Store | None = None,
-               today: dt.date | None = None) -> CheckReport:
-    """Validate a whole file; nothing is written. Warnings compare with stored data."""
+               today: dt.date | None = None, progress: Progress | None = None) -> CheckReport:
+    """Validate a whole file; nothing is written. Warnings compare with stored data.
+    ``progress(fraction, step)`` is told where a long check is (page bar, CLI line)."""
+    def tell(fraction: float, step: str) -> None:
+        if progress:
+            progress(fraction, step)
+
+    tell(0.0, "reading the file")
     report = CheckReport(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
     try:
         raw = read_upload(data, file_name, con)
         report.rows = raw.rows
+        tell(0.3, f"checking {raw.rows:,} rows")
         spec, frame, problems = check_raw(raw, today=today)
         report.kind, report.problems, report.table = spec.name, problems, frame
     except FileRejected as rejected:
@@ -39,8 +52,10 @@ def check_file(data: bytes, file_name: str, store: Store | None = None,
     finally:
         con.close()
     if report.table is not None and store is not None and spec is SUBMISSIONS:
+        tell(0.8, "comparing with the stored figures")
         report.problems += _compare_with_store(report.table, store)
         report.replaces = _count_replaced(report.table, store)
+    tell(1.0, "checked")
     return report
 
 
@@ -58,7 +73,13 @@ def load_checked(report: CheckReport, store: Store, user: str | None = None,
 def ingest_file(path: str | Path, store: Store, user: str | None = None, dry_run: bool = False,
                 is_demo: bool = False) -> tuple[CheckReport, LoadResult | None]:
     path = Path(path)
-    report = check_file(path.read_bytes(), path.name, store)
+    data = path.read_bytes()
+    big = len(data) > 5_000_000
+
+    def line(fraction: float, step: str) -> None:
+        print(f"{path.name}: {fraction:4.0%} {step}", file=sys.stderr, flush=True)
+
+    report = check_file(data, path.name, store, progress=line if big else None)
     if not report.ok or dry_run:
         return report, None
     return report, load_checked(report, store, user=user, is_demo=is_demo)

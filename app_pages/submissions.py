@@ -19,7 +19,11 @@ upload = st.file_uploader("Submission or member-list file", type=["csv", "txt", 
 if upload is not None:
     data = upload.getvalue()
     name = ui.plain(upload.name)  # a file name is shown as text, never as Markdown
-    report = check_file(data, upload.name, store)
+    bar = st.progress(0.0, text="Checking the file…") if len(data) > 1_000_000 else None
+    report = check_file(data, upload.name, store, progress=None if bar is None else
+                        lambda fraction, step: bar.progress(fraction, text=step.capitalize()))
+    if bar is not None:
+        bar.empty()
     if who.role == "member":  # a member may only send its own figures
         ui.restrict_to_member(report, who.member_id)
     loaded = st.session_state.setdefault("loaded_files", {})

@@ -159,3 +159,14 @@ def test_killing_a_load_leaves_the_database_before_or_after(big_file, tmp_path):
             assert recorded and recorded[0][1] + recorded[0][2] == count
         assert store.rows("SELECT count(*) FROM submissions_history")[0][0] in (0, BIG_ROWS * (
             len(loads) - 1), BIG_ROWS)
+
+
+def test_long_checks_report_progress(demo_store):
+    steps: list[tuple[float, str]] = []
+    text = ("member_id,member_name,member_type,sector,area,year,turnover_eur,jobs\n"
+            "M01,A,SME,waste,87,2015,1,1\n")
+    report = check_file(text.encode(), "f.csv", demo_store, progress=lambda f, s: steps.append((f, s)))
+    assert report.ok
+    fractions = [f for f, _ in steps]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert any("comparing" in s for _, s in steps)
