@@ -105,13 +105,13 @@ def waterfall(part: dict, measure: str, title: str | None = None) -> go.Figure:
     ind = INDICATORS[measure]
     y0, y1 = part["y0"], part["y1"]
     fig = _base(title or f"{ind.label}: what changed from {y0} to {y1}", ind.unit)
-    labels = [f"{y0}", "Members' own growth<br>(like-for-like)", "New members", "Members who left",
+    labels = [f"{y0}", "Own growth<br>(like-for-like)", "New<br>members", "Members<br>who left",
               f"{y1}"]
     values = [float(part["total_before"]), float(part["like_for_like"]),
               float(part["entries"] or 0), -float(part["exits"] or 0), float(part["total_after"])]
     measures = ["absolute", "relative", "relative", "relative", "total"]
     if part["entries"] is None:  # disclosure control: only the net of joining and leaving
-        labels[2:4] = ["Members joining and leaving<br>(net; detail confidential)"]
+        labels[2:4] = ["Joining and leaving<br>(net; detail<br>confidential)"]
         values[2:4] = [float(part["net_membership"] or 0)]
         measures[2:4] = ["relative"]
     fmt = _axis_format(ind.unit)
@@ -122,7 +122,7 @@ def waterfall(part: dict, measure: str, title: str | None = None) -> go.Figure:
         increasing=dict(marker_color=PALETTE[0]), decreasing=dict(marker_color=PALETTE[5]),
         totals=dict(marker_color=PALETTE[6]),
         hovertemplate="%{x}<br>" + fmt["hover"] + "<extra></extra>"))
-    fig.update_xaxes(dtick=None, type="category")
+    fig.update_xaxes(dtick=None, type="category", tickangle=0)
     fig.update_layout(showlegend=False)
     return fig
 
