@@ -147,6 +147,7 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
         raise FileRejected([Problem(
             "This does not look like a table: the first line has no column separator "
             "(; , tab or |). Check that the first line holds the column names.")])
+    text = _keep_blank_lines(text, delimiter)
     with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", newline="",
                                      delete=False) as fh:
         fh.write(text)
@@ -177,6 +178,21 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
     con.execute(f"DELETE FROM raw WHERE trim(concat_ws('', {cells})) = ''")
     rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
     return RawTable(con, headers, delimiter, rows)
+
+
+def _keep_blank_lines(text: str, delimiter: str) -> str:
+    """DuckDB's reader skips empty lines, which a spreadsheet shows as empty rows; an empty
+    line becomes a row of empty cells so row numbers match the spreadsheet (later dropped
+    as a blank row). Only when the file has no quotes: inside a quoted value an empty line
+    is part of the value."""
+    if '"' in text or "\n\n" not in text.replace("\r", ""):
+        return text
+    lines = text.split("\n")
+    filler = delimiter * text.split("\n", 1)[0].count(delimiter)
+    for i in range(1, len(lines) - 1):  # the text after the last newline is not a line
+        if not lines[i].strip("\r"):
+            lines[i] = filler
+    return "\n".join(lines)
 
 
 def _check_size(columns: int, rows: int) -> None:

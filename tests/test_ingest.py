@@ -258,3 +258,11 @@ def test_member_list_file_sets_joined_and_left_years(store):
     load_checked(report, store)
     assert store.rows("SELECT * EXCLUDE (load_id) FROM members ORDER BY 1") == [
         ("M01", "A", 2010, None), ("M02", "B", 2011, 2014)]
+
+
+def test_row_numbers_count_blank_lines_like_a_spreadsheet(store):
+    text = HEADER_EN + "\nM01,A,SME,waste,87,2014,1,1\n\n\nM02,B,SME,waste,87,2014,oops,1\n"
+    [error] = check_file(text.encode(), "f.csv", store).errors
+    assert error.row == 5  # header 1, M01 2, two empty rows 3-4, M02 5
+    report = check_file(text.replace("oops", "2").encode(), "f.csv", store)
+    assert report.ok and report.rows == 2
