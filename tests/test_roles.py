@@ -139,3 +139,13 @@ def test_password_sign_in_form_renders_alone(tmp_path, monkeypatch, demo_db):
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     assert not at.metric and not at.title
+
+
+def test_idle_session_expires(signed):
+    at = signed("funder@region.eu")
+    assert at.metric
+    at.session_state["_last_seen"] = 0.0  # last activity long ago
+    at.run()
+    assert not at.exception
+    assert not at.metric
+    assert [b.label for b in at.button] == ["Sign in with your organisation's account"]
