@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import access, charts, disclosure, export, formatting, growth, kpis, report, targets
+from analytics import access, charts, disclosure, export, formatting, growth, kpis, report
 from analytics.filters import Filters
 from analytics.ingest import load_demo
 from analytics.schema import VOCABULARY_OF_DIMENSION, vocabulary
@@ -122,15 +122,8 @@ def overview(filters: Filters) -> dict[str, Any]:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _growth(path: str, version: tuple[int, int], filters: Filters, protect: bool) -> dict[str, Any]:
     store = _store(path)
-    guard = disclosure.protect_decomposition if protect else (lambda d: d)
-    return {
-        "decomposition": {m: guard(growth.decompose(store, filters, m, filters.year_from,
-                                                    filters.year_to))
-                          for m in kpis.GROWTH_MEASURES},
-        "flows": growth.membership_flows(store, filters),
-        "high_growth": growth.high_growth_enterprises(store, filters),
-        "targets": targets.stored_targets(store),
-    }
+    return {**growth.bundle(store, filters, protect),
+            "high_growth": growth.high_growth_enterprises(store, filters)}
 
 
 def growth_results(filters: Filters) -> dict[str, Any]:

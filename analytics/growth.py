@@ -17,9 +17,11 @@ from typing import Any
 
 import pandas as pd
 
+from .disclosure import protect_decomposition
 from .filters import Filters
 from .kpis import GROWTH_MEASURES, base_ctes
 from .store import Store
+from .targets import stored_targets
 
 HGE_MIN_JOBS = 10  # Eurostat: at least 10 employees at the start of the period
 HGE_MIN_GROWTH = 0.10  # ... and at least 10 % average annual employment growth
@@ -105,6 +107,17 @@ def _with_rates(part: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def bundle(store: Store, filters: Filters = Filters(), protect: bool = False) -> dict[str, Any]:
+    """What the Overview page and the report pack show beside the KPIs: the decomposition of
+    turnover and jobs (after disclosure control if ``protect``), membership flows, targets."""
+    decomposition = {}
+    for measure in GROWTH_MEASURES:
+        d = decompose(store, filters, measure, filters.year_from, filters.year_to)
+        decomposition[measure] = protect_decomposition(d) if protect else d
+    return {"decomposition": decomposition, "flows": membership_flows(store, filters),
+            "targets": stored_targets(store)}
+
+
 def decomposition_summary(store: Store, filters: Filters = Filters(),
                           protect: bool = False) -> dict[str, Any]:
     """The ``decomposition`` block of ``kpis --format json``: baseline -> latest parts and
@@ -113,8 +126,6 @@ def decomposition_summary(store: Store, filters: Filters = Filters(),
     for measure in GROWTH_MEASURES:
         d = decompose(store, filters, measure, filters.year_from, filters.year_to)
         if protect:
-            from .disclosure import protect_decomposition
-
             d = protect_decomposition(d)
         p = d["period"]
         out[measure] = {

@@ -182,14 +182,31 @@ active AS (SELECT * FROM active_all WHERE year BETWEEN $lo AND $hi)
     return sql, params
 
 
-def _grouped(con: duckdb.DuckDBPyConnection, filters: Filters,
-             dimension: str | None) -> pd.DataFrame:
-    return _grouped_sets(con, filters, [dimension])[dimension]
+def _sets_sql(dimensions: list[str | None]) -> tuple[str, str]:
+    """The GROUPING SETS list and the select items that name each set's dimension."""
+    dims = [d for d in dimensions if d]
+    select = "".join(f"{d}, grouping({d}) AS g__{d}, " for d in dims)
+    return ", ".join(f"(year{', ' + d if d else ''})" for d in dimensions), select
+
+
+def _split_sets(frame: pd.DataFrame, dimensions: list[str | None]) -> dict[str | None, pd.DataFrame]:
+    """One frame per grouping set of a GROUPING SETS result (by year, then by year and d)."""
+    dims = [d for d in dimensions if d]
+    out: dict[str | None, pd.DataFrame] = {}
+    for d in dimensions:
+        mask = pd.Series(True, index=frame.index)
+        for other in dims:
+            mask &= frame[f"g__{other}"] == (0 if other == d else 1)
+        part = frame[mask].drop(columns=[c for c in frame.columns if c.startswith("g__")]
+                                + [o for o in dims if o != d])
+        out[d] = part.sort_values(["year", *([d] if d else [])], na_position="last") \
+            .reset_index(drop=True)
+    return out
 
 
 def _cube_parts() -> list[str]:
     """What the cube keeps per (view, year, member type, sector, area): sums, counts and
-    maxima, all of which add up across groups (a median does not: see _medians)."""
+    maxima, all of which add up across groups (a median does not: see _add_medians)."""
     parts = [
         "count(f.a_member_id) AS active_members",
         "count(*) FILTER (WHERE f.a_member_id IS NOT NULL AND NOT f.estimated) AS responded",
@@ -239,13 +256,11 @@ def _grouped_sets(con: duckdb.DuckDBPyConnection, filters: Filters,
                   dimensions: list[str | None]) -> dict[str | None, pd.DataFrame]:
     """Every indicator per year and, in the same query, per year and each given dimension
     (GROUPING SETS), from the small pre-aggregated cube rather than from every row."""
-    dims = [d for d in dimensions if d]
     where, params = _dimension_where(filters, "c")
     params.update(view=filters.estimated,
                   lo=filters.year_from if filters.year_from is not None else -1,
                   hi=filters.year_to if filters.year_to is not None else 10_000)
-    dim_select = "".join(f"{d}, grouping({d}) AS g__{d}, " for d in dims)
-    sets = ", ".join(f"(year{', ' + d if d else ''})" for d in dimensions)
+    sets, dim_select = _sets_sql(dimensions)
     aggregates = ",\n    ".join(f"{i.sql} AS {i.key}" for i in INDICATORS.values())
     stats = ",\n    ".join(f"CAST(sum(c.n__{m}) AS BIGINT) AS n__{m}, "
                           f"CAST(max(c.max__{m}) AS DOUBLE) AS max__{m}, "
@@ -264,35 +279,20 @@ WHERE c.estimated_view = $view AND c.year BETWEEN $lo AND $hi AND {where}
 GROUP BY GROUPING SETS ({sets})""", params).df()
     frame["response_rate"] = frame["responded"] / frame["active_members"].where(
         frame["active_members"] > 0)
-    out: dict[str | None, pd.DataFrame] = {}
-    for d in dimensions:
-        mask = pd.Series(True, index=frame.index)
-        for other in dims:
-            mask &= frame[f"g__{other}"] == (0 if other == d else 1)
-        part = frame[mask].drop(columns=[c for c in frame.columns if c.startswith("g__")]
-                                + [o for o in dims if o != d])
-        out[d] = part.sort_values(["year", *([d] if d else [])], na_position="last") \
-            .reset_index(drop=True)
-    return out
+    return _split_sets(frame, dimensions)
 
 
 def _add_medians(con: duckdb.DuckDBPyConnection, filters: Filters,
                  frames: dict[str | None, pd.DataFrame]) -> None:
     """Medians need every row: one extra query over the submissions, only when asked for."""
     ctes, params = base_ctes(filters)
-    dims = [d for d in frames if d]
-    sets = ", ".join(f"(year{', ' + d if d else ''})" for d in frames)
-    medians = con.execute(f"""{ctes}
-SELECT year, {"".join(f"{d}, grouping({d}) AS g__{d}, " for d in dims)}
-       CAST(median(turnover_eur) AS DOUBLE) AS median_turnover_eur
-FROM facts GROUP BY GROUPING SETS ({sets})""", params).df()
+    sets, dim_select = _sets_sql(list(frames))
+    medians = _split_sets(con.execute(f"""{ctes}
+SELECT year, {dim_select} CAST(median(turnover_eur) AS DOUBLE) AS median_turnover_eur
+FROM facts GROUP BY GROUPING SETS ({sets})""", params).df(), list(frames))
     for d, frame in frames.items():
-        mask = pd.Series(True, index=medians.index)
-        for other in dims:
-            mask &= medians[f"g__{other}"] == (0 if other == d else 1)
         keys = ["year", *([d] if d else [])]
-        part = medians[mask][[*keys, "median_turnover_eur"]]
-        merged = frame.drop(columns="median_turnover_eur").merge(part, on=keys, how="left")
+        merged = frame.drop(columns="median_turnover_eur").merge(medians[d], on=keys, how="left")
         frames[d] = merged[frame.columns]
 
 
@@ -309,7 +309,7 @@ def by_dimension(store: Store, dimension: str, filters: Filters = Filters()) -> 
     if dimension not in DIMENSIONS:
         raise ValueError(f"Unknown breakdown {dimension!r}.")
     with store.connect() as con:
-        return _grouped(con, filters, dimension)
+        return _grouped_sets(con, filters, [dimension])[dimension]
 
 
 def growth(yearly: pd.DataFrame, baseline_year: int | None = None,

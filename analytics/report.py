@@ -39,16 +39,8 @@ class Chart:
     caption: str
 
 
-def growth_bundle(store: Store, filters: Filters) -> dict:
-    """Decomposition, membership flows and targets for the report."""
-    return {"decomposition": {m: growth.decompose(store, filters, m, filters.year_from, filters.year_to)
-                              for m in kpis.GROWTH_MEASURES},
-            "flows": growth.membership_flows(store, filters),
-            "targets": targets.stored_targets(store)}
-
-
 def standard_charts(result: dict, extra: dict | None = None, protect: bool = False) -> list[Chart]:
-    """The report's charts, from one overview() result and, if given, a growth_bundle()."""
+    """The report's charts, from one overview() result and, if given, a growth.bundle()."""
     yearly, growth = result["by_year"], result["growth"]
     latest = int(yearly["year"].max())
     totals = yearly if protect else None
@@ -309,10 +301,7 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
     if result["by_year"].empty:
         raise ValueError("No submissions match these filters: nothing to report.")
     ctx = context(store, filters, cluster)
-    extra = growth_bundle(store, filters)
-    if protect:
-        extra["decomposition"] = {m: disclosure.protect_decomposition(d)
-                                  for m, d in extra["decomposition"].items()}
+    extra = growth.bundle(store, filters, protect)
     chart_list = standard_charts(result, extra, protect)
     steps = len(chart_list) * len(formats) + 3
     done = 0
