@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint demo browser bench clean
+.PHONY: run test lint demo browser bench clean messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ bench: $(VENV)/.dev browser
 
 demo: $(VENV)/.runtime
 	$(PY) -m analytics demo
+
+# re-extract the texts marked in the code and merge them into locale/*/messages.po
+messages: $(VENV)/.runtime
+	$(PY) scripts/messages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -14,17 +14,71 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import access, charts, disclosure, export, formatting, growth, kpis, report
-from analytics.filters import Filters
+from analytics import access, charts, disclosure, export, formatting, growth, i18n, kpis, report
+from analytics.filters import FILTER_NAMES, Filters
+from analytics.i18n import N_
 from analytics.ingest import load_demo
 from analytics.schema import VOCABULARY_OF_DIMENSION, vocabulary
 from analytics.store import Store, default_db_path
 
-CONFIDENTIAL = "confidential"
-FILTER_KEYS = {"member_type": "Member types", "sector": "Sectors", "area": "Areas"}
+CONFIDENTIAL = N_("confidential")
+ROLE_NAMES = (N_("manager"), N_("funder"), N_("member"))  # shown as "Signed in as … (role)"
 
 
-@st.cache_resource(show_spinner="Preparing the database…")
+# -- language -------------------------------------------------------------------------------
+def language() -> str:
+    """Draw the language switch (top of the sidebar) and return the language, kept in the
+    URL as ``?lang=fr`` so a shared link keeps it. Without one, the browser's language.
+
+    Design note: the switch is not bound with ``bind="query-params"`` because a bound
+    widget writes its *label* to the URL ('Français'), and ``?lang=fr`` would be dropped as
+    invalid. It must run before the filters: their labels in the URL are in this language.
+    """
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = i18n.normalise(st.query_params.get("lang") or st.context.locale)
+    choice = st.sidebar.segmented_control(
+        "Language / Langue", list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+        key="lang", label_visibility="collapsed")
+    lang = i18n.normalise(choice or st.context.locale)
+    previous = st.session_state.get("_lang")
+    if previous is not None and previous != lang and "_filters" in st.session_state:
+        # the browser sends the filters back as labels of the old language: give them the
+        # codes chosen before the switch, so switching language keeps the view
+        for dim in FILTER_NAMES:
+            st.session_state[dim] = list(st.session_state["_filters"].selected(dim))
+    st.session_state["_lang"] = lang
+    st.query_params["lang"] = lang
+    return lang
+
+
+def lang() -> str:
+    return st.session_state.get("_lang", i18n.DEFAULT)
+
+
+def _(message: str) -> str:
+    """``message`` in the page's language (see ``analytics/i18n.py``)."""
+    return i18n.gettext(message, lang())
+
+
+def translate(message: str) -> str:
+    """Like ``_`` for a text held in a variable (an ``N_`` constant): ``_`` is kept for
+    literal texts, which ``make messages`` collects."""
+    return i18n.gettext(message, lang())
+
+
+def fmt_eur(value: float | None, compact: bool = True) -> str:
+    return formatting.eur(value, compact, lang())
+
+
+def fmt_number(value: float | None, decimals: int = 0) -> str:
+    return formatting.number(value, decimals, lang())
+
+
+def fmt_pct(value: float | None, decimals: int = 1, signed: bool = False) -> str:
+    return formatting.pct(value, decimals, signed, lang())
+
+
+@st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
     store = Store(path)
     if store.history().empty:  # first start: an empty database gets the demo data
@@ -54,29 +108,34 @@ def principal() -> access.Principal:
         cookie = config.get("cookie") or {}
         auth = stauth.Authenticate(config["credentials"], cookie.get("name", "cluster_auth"),
                                    cookie.get("key", "change-me"), cookie.get("expiry_days", 1))
-        auth.login(location="main", key="sign_in", fields={"Form name": "Sign in",
-                                                            "Login": "Sign in"})
+        auth.login(location="main", key="sign_in", fields={
+            "Form name": _("Sign in"), "Username": _("Username"), "Password": _("Password"),
+            "Login": _("Sign in")})
         status = st.session_state.get("authentication_status")
         if status:
             me = access.from_username(config, st.session_state["username"])
             if me is not None:
                 with st.sidebar:
-                    st.caption(f"Signed in as {me.name} ({me.role})")
-                    auth.logout("Sign out", location="sidebar", key="sign_out")
+                    st.caption(_("Signed in as {name} ({role})").format(name=me.name,
+                                                                          role=_(me.role)))
+                    auth.logout(_("Sign out"), location="sidebar", key="sign_out")
                 return me
         elif status is False:
-            st.error("Wrong username or password.")
+            st.error(_("Wrong username or password."))
     if config.get("oidc_users"):
         if st.user.get("is_logged_in"):
             me = access.from_email(config, st.user.get("email"))
             if me is None:
-                st.error("Your account has no access to this dashboard. Ask the cluster manager.")
-                st.button("Sign out", on_click=st.logout, key="oidc_sign_out_denied")
+                st.error(_("Your account has no access to this dashboard. Ask the cluster "
+                           "manager."))
+                st.button(_("Sign out"), on_click=st.logout, key="oidc_sign_out_denied")
                 st.stop()
-            st.sidebar.caption(f"Signed in as {me.name} ({me.role})")
-            st.sidebar.button("Sign out", on_click=st.logout, key="oidc_sign_out")
+            st.sidebar.caption(_("Signed in as {name} ({role})").format(name=me.name,
+                                                                        role=_(me.role)))
+            st.sidebar.button(_("Sign out"), on_click=st.logout, key="oidc_sign_out")
             return me
-        st.button("Sign in with your organisation's account", on_click=st.login, key="oidc_sign_in")
+        st.button(_("Sign in with your organisation's account"), on_click=st.login,
+                  key="oidc_sign_in")
     st.stop()
     raise AssertionError("unreachable")
 
@@ -102,7 +161,7 @@ def require(*roles: str) -> access.Principal:
     """Stop the page unless the signed-in user has one of these roles (server-side check)."""
     who = me()
     if who.role not in roles:
-        st.error("This page is not available with your access rights.")
+        st.error(_("This page is not available with your access rights."))
         st.stop()
     return who
 
@@ -148,25 +207,29 @@ def _years(path: str, version: tuple[int, int]) -> tuple[int, int] | None:
 def sidebar_filters() -> Filters:
     """Draw the shared filters in the sidebar, bound to the URL; return them as Filters."""
     sidebar = st.sidebar
-    sidebar.header("Filters")
+    sidebar.header(_("Filters"))
     years = _years(default_db_path(), data_version())
     year_from = year_to = None
     if years and years[0] < years[1]:
-        year_from, year_to = sidebar.slider("Years", years[0], years[1], years, step=1,
+        year_from, year_to = sidebar.slider(_("Years"), years[0], years[1], years, step=1,
                                             key="years", bind="query-params",
-                                            help="Baseline is the first year, latest the last.")
+                                            help=_("Baseline is the first year, latest the last."))
     chosen: dict[str, list[str]] = {}
-    for dim, label in FILTER_KEYS.items():
+    for dim, label in FILTER_NAMES.items():
+        # the options are codes; the URL holds their labels in the page's language, which
+        # is why the language switch is drawn (and read) before the filters
         voc = vocabulary(VOCABULARY_OF_DIMENSION[dim])
-        chosen[dim] = sidebar.multiselect(label, voc.codes, format_func=voc.label, key=dim,
-                                          bind="query-params", placeholder="All")
+        chosen[dim] = sidebar.multiselect(_(label), voc.codes,
+                                          format_func=lambda c, voc=voc: voc.label(c, lang()),
+                                          key=dim, bind="query-params", placeholder=_("All"))
     estimated = sidebar.toggle(
-        "Estimate missing submissions", key="estimated", bind="query-params",
-        help=f"Fill a member's missing year with its last reported values (at most "
-             f"{kpis.CARRY_FORWARD_YEARS} years back). Estimated values are marked everywhere.")
+        _("Estimate missing submissions"), key="estimated", bind="query-params",
+        help=_("Fill a member's missing year with its last reported values (at most {years} "
+               "years back). Estimated values are marked everywhere.").format(
+            years=kpis.CARRY_FORWARD_YEARS))
     filters = Filters(year_from, year_to, tuple(chosen["member_type"]), tuple(chosen["sector"]),
                       tuple(chosen["area"]), estimated=estimated)
-    sidebar.caption("The filters are in the page address: copy it to share this view.")
+    sidebar.caption(_("The filters are in the page address: copy it to share this view."))
     st.session_state["_filters"] = filters
     return filters
 
@@ -176,42 +239,44 @@ def filters() -> Filters:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _export_context(path: str, version: tuple[int, int], filters: Filters) -> export.ExportContext:
-    return report.context(_store(path), filters)
+def _export_context(path: str, version: tuple[int, int], filters: Filters,
+                    lang: str) -> export.ExportContext:
+    return report.context(_store(path), filters, lang=lang)
 
 
 def export_context() -> export.ExportContext:
-    return _export_context(default_db_path(), data_version(), filters())
+    return _export_context(default_db_path(), data_version(), filters(), lang())
 
 
 def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
     """Our template, not Streamlit's theme, so the screen matches exported files; under
     the chart, PNG/SVG/PDF downloads rendered on the server only when clicked."""
     ctx = export_context()
-    stem = export.file_stem(key, ctx.shown)
+    stem = export.chart_stem(fig, ctx.shown)
     st.plotly_chart(fig, theme=None, key=key, config={
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "scale": 2, "filename": stem},
     })
     if export.find_browser() is None:
         return
-    menu = st.popover("Download", icon=":material/download:", key=f"{key}_downloads")
+    menu = st.popover(_("Download"), icon=":material/download:", key=f"{key}_downloads")
     for fmt in export.MIME:
         menu.download_button(
             fmt.upper(), data=lambda fmt=fmt: export.render(export.annotate(fig, ctx, unit), fmt),
             file_name=f"{stem}.{fmt}", mime=export.MIME[fmt], key=f"{key}_{fmt}",
-            on_click="ignore", icon=":material/download:", help=f"Download this chart as {fmt.upper()}")
+            on_click="ignore", icon=":material/download:",
+            help=_("Download this chart as {format}").format(format=fmt.upper()))
 
 
 def filter_caption(f: Filters) -> None:
-    st.caption(f"Showing: {f.describe()}")
+    st.caption(_("Showing: {filters}").format(filters=f.describe(lang())))
 
 
 def no_data() -> bool:
     """Say so when the filters leave nothing; True if there is nothing to show."""
     data = overview(filters())["by_year"]
     if data.empty or data["members"].sum() == 0:
-        st.warning("No submissions match these filters. Widen the filters in the sidebar.")
+        st.warning(_("No submissions match these filters. Widen the filters in the sidebar."))
         return True
     return False
 
@@ -222,53 +287,52 @@ def formatted_table(frame: pd.DataFrame, dimension: str | None = None) -> pd.Dat
             "active_members", "response_rate", "turnover_per_job", "export_share", "rd_intensity"]
     out = frame[cols].copy()
     if dimension:
-        out[dimension] = [charts.dimension_label(dimension, c) for c in out[dimension]]
+        out[dimension] = [charts.dimension_label(dimension, c, lang()) for c in out[dimension]]
     out["year"] = out["year"].astype(str)
     hidden = frame["confidential"] if "confidential" in frame.columns else [[]] * len(frame)
     for key in cols:
         if key in kpis.INDICATORS:
-            out[key] = [CONFIDENTIAL if key in h else formatting.by_unit(v, kpis.INDICATORS[key].unit)
+            unit = kpis.INDICATORS[key].unit
+            out[key] = [_(CONFIDENTIAL) if key in h else formatting.by_unit(v, unit, lang())
                         for v, h in zip(out[key], hidden, strict=True)]
-    out["response_rate"] = [formatting.pct(v) for v in out["response_rate"]]
-    names = {k: i.label for k, i in kpis.INDICATORS.items()}
-    names.update(year="Year", active_members="Active members", response_rate="Response rate",
-                 **{d: t for d, t in charts.DIMENSION_TITLES.items()})
-    return out.rename(columns=names)
+    out["response_rate"] = [fmt_pct(v) for v in out["response_rate"]]
+    return out.rename(columns={c: export.column_title(c, lang()) for c in cols})
 
 
 def shown(value: float | None, unit: str, hidden: bool = False) -> str:
     """A value for a card: 'confidential' when disclosure control hid it, never a blank."""
     if hidden or (value is None and not me().sees_members):
-        return CONFIDENTIAL
-    return formatting.by_unit(value, unit)
+        return _(CONFIDENTIAL)
+    return formatting.by_unit(value, unit, lang())
 
 
 def breakdown_page(dimension: str, title: str) -> None:
     """The Sectors / Member types / Areas pages: one layout, one dimension."""
-    st.title(title)
+    st.title(_(title))
     f = filters()
     filter_caption(f)
     if no_data():
         return
     result = overview(f)
     if dimension == "sector":
-        level = st.segmented_control(
-            "Level", ["sector", "sector_group"], default="sector", key="sector_level",
-            format_func=lambda d: "Sectors" if d == "sector" else
-            "Protection vs resource management (CEPA / CReMA)") or "sector"
+        names = {"sector": _("Sectors"),
+                 "sector_group": _("Protection vs resource management (CEPA / CReMA)")}
+        level = st.segmented_control(_("Level"), list(names), default="sector",
+                                     key="sector_level", format_func=names.get) or "sector"
         dimension = level
     frame = result[f"by_{dimension}"]
-    measure = st.segmented_control("Measure", ["turnover_eur", "jobs"], default="turnover_eur",
-                                   format_func=lambda k: kpis.INDICATORS[k].label,
+    measure = st.segmented_control(_("Measure"), ["turnover_eur", "jobs"], default="turnover_eur",
+                                   format_func=lambda k: kpis.INDICATORS[k].name(lang()),
                                    key=f"{dimension}_measure") or "turnover_eur"
     unit = kpis.INDICATORS[measure].unit
     totals = None if me().sees_members else result["by_year"]
-    show_chart(charts.stacked(frame, dimension, measure, totals=totals),
+    show_chart(charts.stacked(frame, dimension, measure, totals=totals, lang=lang()),
                key=f"{measure}_by_{dimension}", unit=unit)
     latest = int(result["by_year"]["year"].max())
-    show_chart(charts.shares(frame, dimension, measure, latest),
-               key=f"{measure}_share_by_{dimension}_{latest}", unit=f"share of {unit}")
-    with st.expander("Table", expanded=False):
+    share_unit = N_("share of turnover") if measure == "turnover_eur" else N_("share of jobs")
+    show_chart(charts.shares(frame, dimension, measure, latest, lang=lang()),
+               key=f"{measure}_share_by_{dimension}_{latest}", unit=share_unit)
+    with st.expander(_("Table"), expanded=False):
         st.dataframe(formatted_table(frame, dimension), hide_index=True)
 
 
@@ -282,40 +346,49 @@ def decomposition_table(decomposition: dict[str, Any], measure: str) -> pd.DataF
     """The annual parts of a change, written for reading."""
     table = growth.annual_table(decomposition)
     unit = kpis.INDICATORS[measure].unit
-    out = pd.DataFrame({"Year": table["year"].astype(str)})
-    for col, title in (("like_for_like", "Like-for-like"), ("entries", "Entries"),
-                       ("exits", "Exits"), ("change", "Total change"), ("created", "Gross creation")):
-        out[title] = [shown(None if pd.isna(v) else v, unit) for v in table[col]]
-    out["Like-for-like growth"] = [formatting.pct(v, signed=True) for v in table["like_for_like_rate"]]
+    titles = i18n.translated(report.DECOMPOSITION_TITLES, lang())
+    out = pd.DataFrame({titles["year"]: table["year"].astype(str)})
+    for col in ("like_for_like", "entries", "exits", "change", "created"):
+        out[titles[col]] = [shown(None if pd.isna(v) else v, unit) for v in table[col]]
+    out[titles["like_for_like_rate"]] = [fmt_pct(v, signed=True) for v in table["like_for_like_rate"]]
     index = {i["year"]: i["index"] for i in decomposition["index"]}
-    out["Chained index"] = [formatting.number(index.get(y), 1) for y in table["year"]]
+    out[titles["like_for_like_index"]] = [fmt_number(index.get(y), 1) for y in table["year"]]
     return out
 
 
 def flows_table(flows: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Year": flows["year"].astype(str), "Active": flows["active_members"],
-                         "Joined": flows["joined"], "Left": flows["left"],
-                         "Retention": [formatting.pct(v) for v in flows["retention_rate"]]})
+    titles = i18n.translated(report.FLOW_TITLES, lang())
+    return pd.DataFrame({titles["year"]: flows["year"].astype(str),
+                         titles["active_members"]: flows["active_members"],
+                         titles["joined"]: flows["joined"], titles["left"]: flows["left"],
+                         titles["retention_rate"]: [fmt_pct(v) for v in flows["retention_rate"]]})
 
 
 def restrict_to_member(report: Any, member_id: str | None) -> None:
     """Add an error for every row of a member's upload that is not its own."""
     from analytics.checks import Problem
+    from analytics.i18n import _l
 
     if report.table is None:
         return
     if report.kind != "submissions":
-        report.problems.append(Problem("Members can only send their own submissions."))
+        report.problems.append(Problem(_l("Members can only send their own submissions.")))
         report.table = None
         return
     table = report.table.to_pandas()
     foreign = table[table["member_id"] != member_id]
-    for _, row in foreign.iterrows():
+    for _i, row in foreign.iterrows():
         report.problems.append(Problem(
-            f"You can only send figures for your own member ID ({member_id}).",
+            _l("You can only send figures for your own member ID ({member}).", member=member_id),
             row=int(row["_row"]), column="member_id", value=str(row["member_id"])))
     if not foreign.empty:
         report.table = None
+
+
+def error_text(exc: BaseException) -> str:
+    """An exception's message in the page's language (our errors carry a Message)."""
+    arg = exc.args[0] if exc.args else None
+    return i18n.render(arg, lang()) if isinstance(arg, i18n.Message) else str(exc)
 
 
 def plain(text: str) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from .i18n import _l
 from .schema import DATA_DIR
 
 ROLES = ("manager", "funder", "member")
@@ -92,11 +93,12 @@ def add_user(username: str, password: str, role: str, *, name: str | None = None
     import bcrypt
 
     if role not in ROLES:
-        raise ValueError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.")
+        raise ValueError(_l("Unknown role '{role}': use one of {roles}.", role=role,
+                            roles=", ".join(ROLES)))
     if role == "member" and not member_id:
-        raise ValueError("A member user needs --member-id (the member it speaks for).")
+        raise ValueError(_l("A member user needs --member-id (the member it speaks for)."))
     if len(password) < 8:
-        raise ValueError("Use a password of at least 8 characters.")
+        raise ValueError(_l("Use a password of at least 8 characters."))
     path = path or auth_file()
     config = load_config(path) or {
         "cookie": {"name": "cluster_auth", "key": secrets.token_hex(32), "expiry_days": 1},

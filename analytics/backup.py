@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from .i18n import _l
 from .store import SCHEMA_VERSION, Store
 
 MANIFEST = "manifest.json"
@@ -56,14 +57,16 @@ def verify(backup_dir: str | Path) -> dict:
     folder = Path(backup_dir)
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
-        raise ValueError(f"{folder} is not a backup: it has no {MANIFEST}.")
+        raise ValueError(_l("{folder} is not a backup: it has no {manifest}.", folder=folder,
+                            manifest=MANIFEST))
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     for name, digest in manifest["files"].items():
         path = folder / name
         if not path.is_file():
-            raise ValueError(f"The backup is incomplete: {name} is missing.")
+            raise ValueError(_l("The backup is incomplete: {name} is missing.", name=name))
         if _sha256(path) != digest:
-            raise ValueError(f"The backup is damaged: {name} does not match its checksum.")
+            raise ValueError(_l("The backup is damaged: {name} does not match its checksum.",
+                                name=name))
     return manifest
 
 
@@ -75,7 +78,8 @@ def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
     if db_path.exists():
         existing = Store(db_path)
         if not existing.history().empty:
-            raise ValueError(f"{db_path} already holds data; restore into a new or empty file.")
+            raise ValueError(_l("{path} already holds data; restore into a new or empty file.",
+                                path=db_path))
         db_path.unlink()
         wal = Path(str(db_path) + ".wal")
         if wal.exists():
@@ -92,7 +96,8 @@ def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
         for table, rows in manifest["rows"].items():
             got = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
             if got != rows:
-                raise ValueError(f"Restored {got} rows of {table}, the backup says {rows}.")
+                raise ValueError(_l("Restored {got} rows of {table}, the backup says {rows}.",
+                                    got=got, table=table, rows=rows))
         con.execute("COMMIT")
     except BaseException:
         con.close()

@@ -12,15 +12,18 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from . import formatting
+from .i18n import DEFAULT, N_, translator
 from .kpis import INDICATORS
 from .schema import VOCABULARY_OF_DIMENSION, vocabulary
 
 PALETTE = ["#1b7f5f", "#f2a541", "#2e86ab", "#a23b72", "#4cae4f", "#e4572e", "#6c757d",
            "#c9d45c", "#17becf", "#8c564b", "#76b7b2", "#b07aa1"]
 FONT = "Source Sans Pro, Segoe UI, Helvetica Neue, Arial, sans-serif"
-DIMENSION_TITLES = {"member_type": "Member type", "sector": "Sector", "area": "Area",
-                    "sector_group": "Environmental purpose"}
-SECTOR_GROUPS = {"CEPA": "Environmental protection (CEPA)", "CReMA": "Resource management (CReMA)"}
+DIMENSION_TITLES = {"member_type": N_("Member type"), "sector": N_("Sector"), "area": N_("Area"),
+                    "sector_group": N_("Environmental purpose")}
+SECTOR_GROUPS = {"CEPA": N_("Environmental protection (CEPA)"),
+                 "CReMA": N_("Resource management (CReMA)")}
 
 pio.templates["cluster"] = go.layout.Template(
     layout=dict(
@@ -42,82 +45,114 @@ pio.templates["cluster"] = go.layout.Template(
 TEMPLATE = "cluster"
 
 
-def _axis_format(unit: str) -> dict:
-    """Tick and hover formats for an indicator's unit."""
+def _axis_format(unit: str, lang: str = DEFAULT) -> dict:
+    """Tick and hover formats for an indicator's unit, in the language's style: '€70m' and
+    '€1,234' in English, '70M €' and '1 234 €' in French (separators: ``_base``)."""
+    _ = translator(lang)
+    en = lang == "en"
+    euro = {"tickprefix": "€", "ticksuffix": ""} if en else {"tickprefix": "", "ticksuffix": " €"}
+    money = "€%{y:,.0f}" if en else "%{y:,.0f} €"
     if unit == "EUR":
-        return {"tickformat": "~s", "ticksuffix": " €", "hover": "%{y:,.0f} €"}
+        return {"tickformat": "~s", **euro, "hover": money}
     if unit == "share":
-        return {"tickformat": ".0%", "ticksuffix": "", "hover": "%{y:.1%}"}
+        return {"tickformat": ".0%", "tickprefix": "", "ticksuffix": "", "hover": "%{y:.1%}"}
     if unit == "FTE":
-        return {"tickformat": ",~r", "ticksuffix": "", "hover": "%{y:,.1f} FTE"}
+        return {"tickformat": ",~r", "tickprefix": "", "ticksuffix": "",
+                "hover": "%{y:,.1f} " + _("FTE")}
     if unit == "EUR per FTE":
-        return {"tickformat": "~s", "ticksuffix": " €", "hover": "%{y:,.0f} € per FTE"}
-    return {"tickformat": ",~r", "ticksuffix": "", "hover": "%{y:,.0f}"}
+        return {"tickformat": "~s", **euro, "hover": money + " " + _("per FTE")}
+    return {"tickformat": ",~r", "tickprefix": "", "ticksuffix": "", "hover": "%{y:,.0f}"}
 
 
-def _base(title: str, unit: str) -> go.Figure:
-    fmt = _axis_format(unit)
-    fig = go.Figure(layout=dict(template=TEMPLATE, title_text=title))
-    fig.update_yaxes(tickformat=fmt["tickformat"], ticksuffix=fmt["ticksuffix"],
-                     title_text=_unit_title(unit))
+def _base(title: str, unit: str, lang: str = DEFAULT) -> go.Figure:
+    fmt = _axis_format(unit, lang)
+    fig = go.Figure(layout=dict(template=TEMPLATE, title_text=title,
+                                separators=formatting.plotly_separators(lang)))
+    fig.update_yaxes(tickformat=fmt["tickformat"], tickprefix=fmt["tickprefix"],
+                     ticksuffix=fmt["ticksuffix"], title_text=_unit_title(unit, lang))
     return fig
 
 
-def _unit_title(unit: str) -> str:
-    return {"EUR": "", "FTE": "Jobs (FTE)", "share": "", "members": "Members",
-            "EUR per FTE": "EUR per FTE"}.get(unit, unit.capitalize())
+UNIT_TITLES = {"EUR": "", "FTE": N_("Jobs (FTE)"), "share": "", "members": N_("Members"),
+               "EUR per FTE": N_("EUR per FTE")}
 
 
-def dimension_label(dimension: str, code: str | None, lang: str = "en") -> str:
+def _unit_title(unit: str, lang: str = DEFAULT) -> str:
+    title = UNIT_TITLES.get(unit, unit.capitalize())
+    return translator(lang)(title) if title else ""
+
+
+def _percent_axis(fig: go.Figure, top: float, lang: str, axis: str = "y") -> None:
+    """Percent ticks written by ``formatting.pct`` ('20%', '20 %'): Plotly's own percent
+    format has no space before the sign, which French needs."""
+    step = 0.1 if top <= 0.6 else 0.2
+    ticks = [round(i * step, 2) for i in range(int(top / step) + 2)]
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(tickmode="array", tickvals=ticks, ticktext=[formatting.pct(t, 0, lang=lang) for t in ticks],
+           tickformat=None)
+
+
+def dimension_label(dimension: str, code: str | None, lang: str = DEFAULT) -> str:
+    _ = translator(lang)
     if code is None or (isinstance(code, float) and pd.isna(code)):
-        return "Unclassified"
+        return _("Unclassified")
     if dimension == "sector_group":
-        return SECTOR_GROUPS.get(code, code)
+        return _(SECTOR_GROUPS[code]) if code in SECTOR_GROUPS else code
     return vocabulary(VOCABULARY_OF_DIMENSION[dimension]).label(code, lang)
 
 
-def trend(yearly: pd.DataFrame, measure: str, title: str | None = None) -> go.Figure:
+def dimension_title(dimension: str, lang: str = DEFAULT) -> str:
+    return translator(lang)(DIMENSION_TITLES[dimension])
+
+
+def trend(yearly: pd.DataFrame, measure: str, title: str | None = None,
+          lang: str = DEFAULT) -> go.Figure:
     """One measure over the years, as bars; estimated parts (non-responses carried
     forward) stacked on top in a hatched, lighter bar so they are never mistaken for data."""
+    _ = translator(lang)
     ind = INDICATORS[measure]
-    fig = _base(title or f"{ind.label} by year", ind.unit)
-    hover = _axis_format(ind.unit)["hover"]
+    fig = _base(title or _("{indicator} by year").format(indicator=ind.name(lang)), ind.unit, lang)
+    hover = _axis_format(ind.unit, lang)["hover"]
     estimated = yearly.get(f"{measure}_estimated")
     if estimated is not None and estimated.fillna(0).gt(0).any():
         est = estimated.fillna(0)
-        fig.add_bar(x=yearly["year"], y=yearly[measure] - est, name="Reported",
-                    marker_color=PALETTE[0], hovertemplate="%{x} reported<br>" + hover + "<extra></extra>")
-        fig.add_bar(x=yearly["year"], y=est, name=ESTIMATED_LABEL,
+        fig.add_bar(x=yearly["year"], y=yearly[measure] - est, name=_("Reported"),
+                    marker_color=PALETTE[0],
+                    hovertemplate="%{x} " + _("reported") + "<br>" + hover + "<extra></extra>")
+        fig.add_bar(x=yearly["year"], y=est, name=_(ESTIMATED_LABEL),
                     marker=dict(color="#a8d5c2", pattern=dict(shape="/", fgcolor=PALETTE[0])),
-                    hovertemplate="%{x} estimated<br>" + hover + "<extra></extra>")
+                    hovertemplate="%{x} " + _("estimated") + "<br>" + hover + "<extra></extra>")
         fig.update_layout(barmode="stack")
         return fig
-    fig.add_bar(x=yearly["year"], y=yearly[measure], name=ind.label,
+    fig.add_bar(x=yearly["year"], y=yearly[measure], name=ind.name(lang),
                 hovertemplate="%{x}<br>" + hover + "<extra></extra>")
     return fig
 
 
-ESTIMATED_LABEL = "Estimated (last reported value carried forward)"
+ESTIMATED_LABEL = N_("Estimated (last reported value carried forward)")
+WATERFALL_STEPS = (N_("Own growth<br>(like-for-like)"), N_("New<br>members"),
+                   N_("Members<br>who left"), N_("Joining and leaving<br>(net; detail<br>confidential)"))
 
 
-def waterfall(part: dict, measure: str, title: str | None = None) -> go.Figure:
+def waterfall(part: dict, measure: str, title: str | None = None, lang: str = DEFAULT) -> go.Figure:
     """Baseline total -> like-for-like -> entries -> exits -> latest total."""
+    _ = translator(lang)
     ind = INDICATORS[measure]
     y0, y1 = part["y0"], part["y1"]
-    fig = _base(title or f"{ind.label}: what changed from {y0} to {y1}", ind.unit)
-    labels = [f"{y0}", "Own growth<br>(like-for-like)", "New<br>members", "Members<br>who left",
-              f"{y1}"]
+    fig = _base(title or _("{indicator}: what changed from {start} to {end}").format(
+        indicator=ind.name(lang), start=y0, end=y1), ind.unit, lang)
+    labels = [f"{y0}", *(_(step) for step in WATERFALL_STEPS[:3]), f"{y1}"]
     values = [float(part["total_before"]), float(part["like_for_like"]),
               float(part["entries"] or 0), -float(part["exits"] or 0), float(part["total_after"])]
     measures = ["absolute", "relative", "relative", "relative", "total"]
     if part["entries"] is None:  # disclosure control: only the net of joining and leaving
-        labels[2:4] = ["Joining and leaving<br>(net; detail<br>confidential)"]
+        labels[2:4] = [_(WATERFALL_STEPS[3])]
         values[2:4] = [float(part["net_membership"] or 0)]
         measures[2:4] = ["relative"]
-    fmt = _axis_format(ind.unit)
+    fmt = _axis_format(ind.unit, lang)
     fig.add_trace(go.Waterfall(
         x=labels, measure=measures, y=values,
-        text=[_short(v, ind.unit) for v in values], textposition="outside", cliponaxis=False,
+        text=[_short(v, ind.unit, lang) for v in values], textposition="outside", cliponaxis=False,
         connector=dict(line=dict(color="#9aa0a6")),
         increasing=dict(marker_color=PALETTE[0]), decreasing=dict(marker_color=PALETTE[5]),
         totals=dict(marker_color=PALETTE[6]),
@@ -127,30 +162,35 @@ def waterfall(part: dict, measure: str, title: str | None = None) -> go.Figure:
     return fig
 
 
-def _short(value: float, unit: str) -> str:
+def _short(value: float, unit: str, lang: str = DEFAULT) -> str:
+    """A bar label: '€20.0m', '−3,5'. The minus sign is the typographic one."""
     sign = "−" if value < 0 else ""
-    v = abs(value)
     if unit == "EUR":
-        return f"{sign}{v / 1e6:,.1f} M€" if v >= 1e5 else f"{sign}{v:,.0f} €"
-    return f"{sign}{v:,.1f}".rstrip("0").rstrip(".")
+        return sign + formatting.eur(abs(value), lang=lang)
+    return sign + formatting.number(abs(value), 1, lang=lang)
 
 
-def membership_flows(flows: pd.DataFrame, title: str = "Members joining and leaving") -> go.Figure:
+def membership_flows(flows: pd.DataFrame, title: str | None = None,
+                     lang: str = DEFAULT) -> go.Figure:
     """Joined and left per year as bars, active members as a line on a second axis."""
-    fig = _base(title, "members")
-    fig.add_bar(x=flows["year"], y=flows["joined"], name="Joined", marker_color=PALETTE[0],
-                hovertemplate="%{x}: %{y} joined<extra></extra>")
-    fig.add_bar(x=flows["year"], y=-flows["left"], name="Left", marker_color=PALETTE[5],
-                customdata=flows["left"], hovertemplate="%{x}: %{customdata} left<extra></extra>")
-    fig.add_scatter(x=flows["year"], y=flows["active_members"], name="Active members",
+    _ = translator(lang)
+    fig = _base(title or _("Members joining and leaving"), "members", lang)
+    fig.add_bar(x=flows["year"], y=flows["joined"], name=_("Joined"), marker_color=PALETTE[0],
+                hovertemplate="%{x}: %{y} " + _("joined") + "<extra></extra>")
+    fig.add_bar(x=flows["year"], y=-flows["left"], name=_("Left"), marker_color=PALETTE[5],
+                customdata=flows["left"],
+                hovertemplate="%{x}: %{customdata} " + _("left") + "<extra></extra>")
+    retention = [formatting.pct(v, lang=lang) for v in flows["retention_rate"]]
+    fig.add_scatter(x=flows["year"], y=flows["active_members"], name=_("Active members"),
                     mode="lines+markers", yaxis="y2", line=dict(color=PALETTE[2]),
-                    customdata=flows["retention_rate"],
-                    hovertemplate="%{x}: %{y} active, retention %{customdata:.1%}<extra></extra>")
+                    customdata=retention,
+                    hovertemplate="%{x}: %{y} " + _("active, retention") + " %{customdata}"
+                                  "<extra></extra>")
     small = max([*flows["joined"], *flows["left"], 0]) <= 10
     fig.update_layout(barmode="relative", margin=dict(r=80),
-                      yaxis=dict(title_text="Joined / left", rangemode=None, tickformat="d",
+                      yaxis=dict(title_text=_("Joined / left"), rangemode=None, tickformat="d",
                                  dtick=1 if small else None),
-                      yaxis2=dict(title_text="Active members", overlaying="y", side="right",
+                      yaxis2=dict(title_text=_("Active members"), overlaying="y", side="right",
                                   rangemode="tozero", showgrid=False, tickformat="d"))
     return fig
 
@@ -159,60 +199,70 @@ TARGET_SYMBOLS = {"baseline": "circle-open", "milestone": "diamond", "target": "
 
 
 def against_targets(yearly: pd.DataFrame, targets: pd.DataFrame, measure: str,
-                    title: str | None = None) -> go.Figure:
+                    title: str | None = None, lang: str = DEFAULT) -> go.Figure:
     """The measure over the years with its baseline, milestones and target marked."""
+    _ = translator(lang)
     ind = INDICATORS[measure]
-    fig = _base(title or f"{ind.label} against targets", ind.unit)
-    fmt = _axis_format(ind.unit)
-    fig.add_scatter(x=yearly["year"], y=yearly[measure], mode="lines+markers", name="Actual",
+    fig = _base(title or _("{indicator} against targets").format(indicator=ind.name(lang)),
+                ind.unit, lang)
+    fmt = _axis_format(ind.unit, lang)
+    fig.add_scatter(x=yearly["year"], y=yearly[measure], mode="lines+markers", name=_("Actual"),
                     line=dict(color=PALETTE[0], width=3),
                     hovertemplate="%{x}<br>" + fmt["hover"] + "<extra></extra>")
     rows = targets[targets["indicator"] == measure]
+    kinds = vocabulary("target_kinds")
     for kind, symbol in TARGET_SYMBOLS.items():
         part = rows[rows["kind"] == kind]
         if not part.empty:
-            fig.add_scatter(x=part["year"], y=part["value"], mode="markers+text", name=kind.capitalize(),
+            name = kinds.label(kind, lang)
+            fig.add_scatter(x=part["year"], y=part["value"], mode="markers+text", name=name,
                             marker=dict(symbol=symbol, size=14, color=PALETTE[1],
                                         line=dict(width=2, color=PALETTE[1])),
-                            text=[kind.capitalize()] * len(part), textposition="top center",
-                            hovertemplate=f"{kind.capitalize()} %{{x}}<br>" + fmt["hover"]
-                                          + "<extra></extra>")
+                            text=[name] * len(part), textposition="top center",
+                            hovertemplate=f"{name} %{{x}}<br>" + fmt["hover"] + "<extra></extra>")
     return fig
 
 
-def baseline_vs_latest(growth: dict, measure: str, title: str | None = None) -> go.Figure:
+def baseline_vs_latest(growth: dict, measure: str, title: str | None = None,
+                       lang: str = DEFAULT) -> go.Figure:
     """Baseline and latest value of a measure side by side, with the change written above."""
+    _ = translator(lang)
     ind = INDICATORS[measure]
     g = growth[measure]
-    fig = _base(title or f"{ind.label}: {g['baseline_year']} vs {g['latest_year']}", ind.unit)
-    labels = [f"Baseline {g['baseline_year']}", f"Latest {g['latest_year']}"]
-    text = ["", f"{g['pct']:+.1%}" if g["pct"] is not None else ""]
+    fig = _base(title or _("{indicator}: {start} vs {end}").format(
+        indicator=ind.name(lang), start=g["baseline_year"], end=g["latest_year"]), ind.unit, lang)
+    labels = [_("Baseline {year}").format(year=g["baseline_year"]),
+              _("Latest {year}").format(year=g["latest_year"])]
+    text = ["", formatting.pct(g["pct"], signed=True, lang=lang) if g["pct"] is not None else ""]
     fig.add_bar(x=labels, y=[g["baseline"], g["latest"]], text=text, textposition="outside",
                 marker_color=[PALETTE[6], PALETTE[0]], cliponaxis=False,
-                hovertemplate="%{x}<br>" + _axis_format(ind.unit)["hover"] + "<extra></extra>")
+                hovertemplate="%{x}<br>" + _axis_format(ind.unit, lang)["hover"] + "<extra></extra>")
     fig.update_xaxes(dtick=None, type="category")
     return fig
 
 
-CONFIDENTIAL_LABEL = "Confidential (not shown separately)"
+CONFIDENTIAL_LABEL = N_("Confidential (not shown separately)")
 
 
 def stacked(breakdown: pd.DataFrame, dimension: str, measure: str,
-            title: str | None = None, totals: pd.DataFrame | None = None) -> go.Figure:
+            title: str | None = None, totals: pd.DataFrame | None = None,
+            lang: str = DEFAULT) -> go.Figure:
     """A measure by year, stacked by member type, sector or area. With ``totals`` (the
     protected by-year table), groups hidden by disclosure control are drawn together as
     one grey 'confidential' block, so the bars still reach the shown total."""
+    _ = translator(lang)
     ind = INDICATORS[measure]
-    fig = _base(title or f"{ind.label} by {DIMENSION_TITLES[dimension].lower()} and year", ind.unit)
+    fig = _base(title or _("{indicator} by {dimension} and year").format(
+        indicator=ind.name(lang), dimension=dimension_title(dimension, lang).lower()), ind.unit, lang)
     order = (breakdown.groupby(dimension, dropna=False)[measure].sum()
              .sort_values(ascending=False).index)
-    hover = _axis_format(ind.unit)["hover"]
+    hover = _axis_format(ind.unit, lang)["hover"]
     for code in order:
         part = breakdown[breakdown[dimension].isna()] if pd.isna(code) else \
             breakdown[breakdown[dimension] == code]
         part = part[part[measure].notna()]  # a gap is left out, not drawn as zero
         if not part.empty:
-            name = dimension_label(dimension, code)
+            name = dimension_label(dimension, code, lang)
             fig.add_bar(x=part["year"], y=part[measure], name=name,
                         hovertemplate=f"{name}<br>%{{x}}<br>{hover}<extra></extra>")
     if totals is not None:
@@ -220,57 +270,78 @@ def stacked(breakdown: pd.DataFrame, dimension: str, measure: str,
         rest = totals.set_index("year")[measure] - shown_sum.reindex(totals["year"]).fillna(0).values
         rest = rest[rest.notna() & (rest.abs() > 1e-6)]
         if not rest.empty:
-            fig.add_bar(x=rest.index, y=rest.values, name=CONFIDENTIAL_LABEL,
+            name = _(CONFIDENTIAL_LABEL)
+            fig.add_bar(x=rest.index, y=rest.values, name=name,
                         marker=dict(color="#d0d3d6", pattern=dict(shape="x", fgcolor="#9aa0a6")),
-                        hovertemplate=f"{CONFIDENTIAL_LABEL}<br>%{{x}}: %{{y:,.0f}}<extra></extra>")
+                        hovertemplate=f"{name}<br>%{{x}}<br>{hover}<extra></extra>")
     fig.update_layout(barmode="stack")
     return fig
 
 
+#: Share titles per measure: French needs the article of each noun ('du', 'des').
+SHARE_TITLES = {"turnover_eur": N_("Share of turnover by {dimension}, {year}"),
+                "jobs": N_("Share of jobs by {dimension}, {year}")}
+
+
 def shares(breakdown: pd.DataFrame, dimension: str, measure: str, year: int,
-           title: str | None = None) -> go.Figure:
+           title: str | None = None, lang: str = DEFAULT) -> go.Figure:
     """Each group's share of a measure in one year, largest first."""
-    ind = INDICATORS[measure]
+    _ = translator(lang)
     rows = breakdown[(breakdown["year"] == year) & breakdown[measure].notna()].copy()
     total = rows[measure].sum()
     rows["share"] = rows[measure] / total if total else float("nan")
     rows = rows.sort_values("share")
-    rows["label"] = [dimension_label(dimension, c) for c in rows[dimension]]
-    fig = _base(title or f"Share of {ind.label.lower()} by {DIMENSION_TITLES[dimension].lower()}, "
-                f"{year}", "share")
-    fig.add_bar(y=rows["label"], x=rows["share"], orientation="h", text=rows["share"],
-                texttemplate="%{text:.1%}", textposition="outside", cliponaxis=False,
-                marker_color=PALETTE[0], hovertemplate="%{y}<br>%{x:.1%}<extra></extra>")
-    fig.update_xaxes(tickformat=".0%", dtick=None, rangemode="tozero")
-    fig.update_yaxes(tickformat=None, ticksuffix="", title_text="", type="category")
+    rows["label"] = [dimension_label(dimension, c, lang) for c in rows[dimension]]
+    default = (_(SHARE_TITLES[measure]) if measure in SHARE_TITLES else
+               INDICATORS[measure].name(lang) + _(": share by {dimension}, {year}"))
+    fig = _base(title or default.format(dimension=dimension_title(dimension, lang).lower(),
+                                        year=year), "share", lang)
+    text = [formatting.pct(v, lang=lang) for v in rows["share"]]
+    fig.add_bar(y=rows["label"], x=rows["share"], orientation="h", text=text,
+                textposition="outside", cliponaxis=False, customdata=text,
+                marker_color=PALETTE[0], hovertemplate="%{y}<br>%{customdata}<extra></extra>")
+    _percent_axis(fig, float(rows["share"].max()) if not rows.empty else 1.0, lang, axis="x")
+    fig.update_xaxes(dtick=None, rangemode="tozero")
+    fig.update_yaxes(tickformat=None, tickprefix="", ticksuffix="", title_text="", type="category")
     fig.update_layout(height=max(320, 40 * len(rows) + 120), margin=dict(l=220))
     return fig
 
 
-def response_rate(yearly: pd.DataFrame, title: str = "Response rate by year") -> go.Figure:
+def response_rate(yearly: pd.DataFrame, title: str | None = None, lang: str = DEFAULT) -> go.Figure:
     """Members who submitted over active members, per year."""
-    fig = _base(title, "share")
+    _ = translator(lang)
+    fig = _base(title or _("Response rate by year"), "share", lang)
+    detail = [_("{rate} ({responded} of {active})").format(
+        rate=formatting.pct(r, lang=lang), responded=int(n), active=int(a))
+        for r, n, a in zip(yearly["response_rate"], yearly["responded"], yearly["active_members"],
+                           strict=True)]
     fig.add_scatter(x=yearly["year"], y=yearly["response_rate"], mode="lines+markers",
-                    name="Response rate", customdata=yearly[["responded", "active_members"]],
-                    hovertemplate="%{x}<br>%{y:.1%} (%{customdata[0]} of %{customdata[1]})"
-                                  "<extra></extra>")
+                    name=_("Response rate"), customdata=detail,
+                    hovertemplate="%{x}<br>%{customdata}<extra></extra>")
+    _percent_axis(fig, 1.0, lang)
     fig.update_yaxes(range=[0, 1.05], rangemode=None)
     return fig
 
 
 STATUS_COLOURS = {"submitted": PALETTE[0], "missing": PALETTE[5],
                   "submitted (not a member)": PALETTE[1]}
+STATUS_LABELS = {"submitted": N_("submitted"), "missing": N_("missing"),
+                 "submitted (not a member)": N_("submitted (not a member)")}
 
 
-def submission_grid(status: pd.DataFrame, title: str = "Who submitted for which year") -> go.Figure:
+def submission_grid(status: pd.DataFrame, title: str | None = None,
+                    lang: str = DEFAULT) -> go.Figure:
     """Member x year grid coloured by submission status."""
-    fig = go.Figure(layout=dict(template=TEMPLATE, title_text=title))
+    _ = translator(lang)
+    fig = go.Figure(layout=dict(template=TEMPLATE, title_text=title or _("Who submitted for which year"),
+                                separators=formatting.plotly_separators(lang)))
     # member text is escaped: Plotly would otherwise render tags such as <a href> in labels
     labels = status.assign(label=[html.escape(f"{i} {n or ''}") for i, n in
                                   zip(status["member_id"], status["member_name"], strict=True)])
-    for name, colour in STATUS_COLOURS.items():
-        part = labels[labels["status"] == name]
+    for code, colour in STATUS_COLOURS.items():
+        part = labels[labels["status"] == code]
         if not part.empty:
+            name = _(STATUS_LABELS[code])
             fig.add_scatter(x=part["year"], y=part["label"], mode="markers", name=name,
                             marker=dict(symbol="square", size=14, color=colour),
                             hovertemplate="%{y}<br>%{x}: " + name + "<extra></extra>")

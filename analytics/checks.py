@@ -8,26 +8,37 @@ from typing import Literal
 import pandas as pd
 import pyarrow as pa
 
+from .i18n import DEFAULT, Message, render, translator
+
 
 @dataclass(frozen=True)
 class Problem:
     """One finding, located as the user sees it in their spreadsheet."""
 
-    message: str
+    message: str | Message  # rendered in the reader's language when shown
     row: int | None = None  # spreadsheet row number (the header is row 1)
     column: str | None = None  # the header as written in the user's file
     value: str | None = None
     severity: Literal["error", "warning"] = "error"
 
-    def __str__(self) -> str:
+    def text(self, lang: str = DEFAULT) -> str:
+        """The message alone, in ``lang``."""
+        return render(self.message, lang)
+
+    def describe(self, lang: str = DEFAULT) -> str:
+        """'row 4, column 'jobs': This is not a number. (value: 'n/a')', in ``lang``."""
+        _ = translator(lang)
         where = []
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}").format(row=self.row))
         if self.column:
-            where.append(f"column '{self.column}'")
-        value = f" (value: '{self.value}')" if self.value not in (None, "") else ""
-        prefix = (", ".join(where) + ": ") if where else ""
-        return f"{prefix}{self.message}{value}"
+            where.append(_("column '{column}'").format(column=self.column))
+        value = _(" (value: '{value}')").format(value=self.value) if self.value not in (None, "") else ""
+        text = self.text(lang) + value
+        return _("{place}: {message}").format(place=", ".join(where), message=text) if where else text
+
+    def __str__(self) -> str:
+        return self.describe(DEFAULT)
 
 
 class FileRejected(Exception):
@@ -62,13 +73,13 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.errors and self.table is not None
 
-    def problems_frame(self) -> pd.DataFrame:
-        """A table for screens and CSV: severity, row, column, value, message."""
+    def problems_frame(self, lang: str = DEFAULT) -> pd.DataFrame:
+        """A table for screens and CSV, headed and worded in ``lang``: severity, row,
+        column, value, message."""
+        _ = translator(lang)
+        severity = {"error": _("error"), "warning": _("warning")}
+        columns = [_("Severity"), _("Row"), _("Column"), _("Value"), _("Message")]
         return pd.DataFrame(
-            [
-                {"severity": p.severity, "row": p.row, "column": p.column,
-                 "value": p.value, "message": p.message}
-                for p in self.problems
-            ],
-            columns=["severity", "row", "column", "value", "message"],
-        ).astype({"row": "Int64"})
+            [(severity[p.severity], p.row, p.column, p.value, p.text(lang)) for p in self.problems],
+            columns=columns,
+        ).astype({columns[1]: "Int64"})

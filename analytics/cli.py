@@ -1,4 +1,4 @@
-"""The command line: ``python -m analytics COMMAND [--db PATH] ...``.
+"""The command line: ``python -m analytics COMMAND [--db PATH] [--lang fr] ...``.
 
 Exit codes: 0 done, 1 a file was rejected or an action refused, 2 wrong usage.
 """
@@ -9,104 +9,133 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from . import formatting, kpis
+from .export import column_title
 from .filters import Filters
+from .history import history_table
+from .i18n import LANGUAGES, Message, from_environment, render, translator
 from .ingest import ingest_file, load_demo
 from .store import Store, StoreBusy, default_db_path
 from .templates import template_csv, template_xlsx
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(lang: str) -> argparse.ArgumentParser:
+    _ = translator(lang)
     parser = argparse.ArgumentParser(
         prog="python -m analytics",
-        description="Cluster indicators: load member submissions and compute KPIs.")
+        description=_("Cluster indicators: load member submissions and compute KPIs."))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    language = _("language of messages and files: en or fr (default: $CLUSTER_LANG, else "
+                 "the system's language)")
+    parser.add_argument("--lang", choices=tuple(LANGUAGES), help=language)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--db", default=None,
-                       help=f"database file (default: $CLUSTER_DB or {default_db_path()})")
+                       help=_("database file (default: $CLUSTER_DB or {path})").format(
+                           path=default_db_path()))
+        p.add_argument("--lang", choices=tuple(LANGUAGES), help=language)
         return p
 
-    command("init", "create the database file and its tables")
-    command("demo", "load the demo cluster's data")
-    p = command("ingest", "check and load submission or member-list files (CSV or XLSX)")
+    command("init", _("create the database file and its tables"))
+    command("demo", _("load the demo cluster's data"))
+    p = command("ingest", _("check and load submission or member-list files (CSV or XLSX)"))
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
-    p.add_argument("--user", default=None, help="who loads (default: your login name)")
-    p = command("kpis", "print the KPIs for a filter selection")
+    p.add_argument("--dry-run", action="store_true", help=_("check only, write nothing"))
+    p.add_argument("--user", default=None, help=_("who loads (default: your login name)"))
+    p = command("kpis", _("print the KPIs for a filter selection"))
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--role", choices=("manager", "funder", "member"), default="manager",
-                   help="funder/member: after disclosure control (hidden values are null)")
-    _filter_options(p)
-    p = command("report", "write the report pack (charts, tables, methodology, Word report) as a ZIP")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the ZIP into")
+                   help=_("funder/member: after disclosure control (hidden values are null)"))
+    _filter_options(p, _)
+    p = command("report", _("write the report pack (charts, tables, methodology, Word report) "
+                            "as a ZIP"))
+    p.add_argument("--out", required=True, metavar="DIR", help=_("folder to write the ZIP into"))
     p.add_argument("--format", action="append", choices=("png", "svg", "pdf"), default=None,
-                   help="chart image format(s) (repeatable; default: png, svg and pdf)")
-    _filter_options(p)
-    command("history", "list the loads and undos, newest first")
-    p = command("undo", "undo one load: its rows go, the values it replaced come back")
+                   help=_("chart image format(s) (repeatable; default: png, svg and pdf)"))
+    _filter_options(p, _)
+    command("history", _("list the loads and undos, newest first"))
+    p = command("undo", _("undo one load: its rows go, the values it replaced come back"))
     p.add_argument("load_id", type=int)
     p.add_argument("--user", default=None)
-    p = command("add-user", "add or update a user who signs in with a password")
+    p = command("add-user", _("add or update a user who signs in with a password"))
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=("manager", "funder", "member"))
-    p.add_argument("--member-id", help="for a member user: the member it speaks for")
+    p.add_argument("--member-id", help=_("for a member user: the member it speaks for"))
     p.add_argument("--name")
     p.add_argument("--email")
-    p.add_argument("--password", help="(default: asked for, not echoed)")
-    p.add_argument("--auth-file", help="sign-in file (default: $CLUSTER_AUTH_FILE or auth.yaml)")
-    p = command("backup", "back the database up into a new folder (Parquet files, checksums)")
+    p.add_argument("--password", help=_("(default: asked for, not echoed)"))
+    p.add_argument("--auth-file", help=_("sign-in file (default: $CLUSTER_AUTH_FILE or auth.yaml)"))
+    p = command("backup", _("back the database up into a new folder (Parquet files, checksums)"))
     p.add_argument("--out", required=True, metavar="DIR")
-    p = command("restore", "restore a backup folder into an empty or new database file")
+    p = command("restore", _("restore a backup folder into an empty or new database file"))
     p.add_argument("backup_dir", metavar="DIR")
-    p = command("template", "write an empty submission template")
-    p.add_argument("out", help="file to write: .csv or .xlsx")
+    p = command("template", _("write an empty submission template"))
+    p.add_argument("out", help=_("file to write: .csv or .xlsx"))
     return parser
 
 
-def _filter_options(p: argparse.ArgumentParser) -> None:
+def _filter_options(p: argparse.ArgumentParser, _: Callable[[str], str]) -> None:
     p.add_argument("--from", dest="year_from", type=int, metavar="YEAR")
     p.add_argument("--to", dest="year_to", type=int, metavar="YEAR")
     p.add_argument("--member-type", action="append", default=[], metavar="T")
     p.add_argument("--sector", action="append", default=[], metavar="S")
     p.add_argument("--area", action="append", default=[], metavar="A")
     p.add_argument("--estimated", action="store_true",
-                   help="fill missing submissions with the last reported values (marked)")
+                   help=_("fill missing submissions with the last reported values (marked)"))
 
 
 def _filters(args: argparse.Namespace) -> Filters:
     filters, notices = Filters.build(args.year_from, args.year_to, args.member_type,
                                      args.sector, args.area, estimated=args.estimated)
     for notice in notices:
-        print(notice, file=sys.stderr)
+        print(notice.render(args.lang), file=sys.stderr)
     return filters
 
 
+def _language(argv: list[str] | None) -> str:
+    """--lang wherever it is on the line, else the environment's language."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang", choices=tuple(LANGUAGES))
+    known, _rest = pre.parse_known_args(argv)
+    return known.lang or from_environment()
+
+
+def _error(exc: BaseException, lang: str) -> str:
+    """An exception's message in ``lang`` (our messages carry a translatable Message)."""
+    return render(exc.args[0], lang) if exc.args and isinstance(exc.args[0], Message) else str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    lang = _language(argv)
+    args = _parser(lang).parse_args(argv)
+    args.lang = lang
+    _ = translator(lang)
     if args.command == "add-user":
         from .access import add_user
 
-        password = args.password or getpass.getpass(f"Password for {args.username}: ")
+        password = args.password or getpass.getpass(
+            _("Password for {user}: ").format(user=args.username))
         try:
             path = add_user(args.username, password, args.role, name=args.name, email=args.email,
                             member_id=args.member_id,
                             path=Path(args.auth_file) if args.auth_file else None)
         except ValueError as exc:
-            print(exc, file=sys.stderr)
+            print(_error(exc, lang), file=sys.stderr)
             return 1
-        print(f"User {args.username} ({args.role}) saved in {path}")
+        print(_("User {user} ({role}) saved in {path}").format(user=args.username, role=args.role,
+                                                               path=path))
         return 0
     if args.command == "template":
-        data = template_xlsx() if args.out.lower().endswith(".xlsx") else template_csv()
+        data = template_xlsx(lang) if args.out.lower().endswith(".xlsx") else template_csv()
         Path(args.out).write_bytes(data)
-        print(f"Wrote {args.out}")
+        print(_("Wrote {path}").format(path=args.out))
         return 0
     if args.command == "restore":
         from .backup import restore
@@ -114,15 +143,16 @@ def main(argv: list[str] | None = None) -> int:
         try:
             store = restore(args.backup_dir, args.db or default_db_path())
         except (ValueError, OSError, duckdb.Error) as exc:
-            print(f"Restore failed, nothing changed: {exc}", file=sys.stderr)
+            print(_("Restore failed, nothing changed: {reason}").format(reason=_error(exc, lang)),
+                  file=sys.stderr)
             return 1
-        print(f"Restored {args.backup_dir} into {store.path}")
+        print(_("Restored {backup} into {path}").format(backup=args.backup_dir, path=store.path))
         return 0
     try:
         store = Store(args.db)
         return COMMANDS[args.command](store, args)
     except StoreBusy as exc:
-        print(exc, file=sys.stderr)
+        print(_error(exc, lang), file=sys.stderr)
         return 1
 
 
@@ -136,117 +166,136 @@ def _user(args: argparse.Namespace) -> str:
 
 
 def cmd_init(store: Store, args: argparse.Namespace) -> int:
-    print(f"Database ready: {store.path} (schema version {store.schema_version()})")
+    _ = translator(args.lang)
+    print(_("Database ready: {path} (schema version {version})").format(
+        path=store.path, version=store.schema_version()))
     return 0
 
 
 def cmd_demo(store: Store, args: argparse.Namespace) -> int:
+    _ = translator(args.lang)
     results = load_demo(store)
     rows = sum(r.rows_added + r.rows_replaced for r in results)
-    print(f"Loaded the demo data: {len(results)} files, {rows} rows into {store.path}")
+    print(_("Loaded the demo data: {files} files, {rows} rows into {path}").format(
+        files=len(results), rows=rows, path=store.path))
     return 0
 
 
 def cmd_ingest(store: Store, args: argparse.Namespace) -> int:
-    reports = []
+    lang = args.lang
+    _ = translator(lang)
     for name in args.files:
         path = Path(name)
         if not path.is_file():
-            print(f"{name}: no such file", file=sys.stderr)
+            print(_("{file}: no such file").format(file=name), file=sys.stderr)
             return 2
     status = 0
+    severity = {"error": _("error"), "warning": _("warning")}
     for name in args.files:
-        report, result = ingest_file(name, store, user=_user(args), dry_run=args.dry_run)
-        reports.append(report)
+        report, result = ingest_file(name, store, user=_user(args), dry_run=args.dry_run, lang=lang)
         for problem in report.problems:
             stream = sys.stderr if problem.severity == "error" else sys.stdout
-            print(f"{name}: {problem.severity}: {problem}", file=stream)
+            print(f"{name}: {severity[problem.severity]}: {problem.describe(lang)}", file=stream)
         if not report.ok:
-            print(f"{name}: rejected, nothing loaded ({len(report.errors)} error(s)).",
-                  file=sys.stderr)
+            print(_("{file}: rejected, nothing loaded ({count} error(s)).").format(
+                file=name, count=len(report.errors)), file=sys.stderr)
             status = 1
         elif result is None:
-            print(f"{name}: OK, {report.rows} rows would be loaded "
-                  f"({report.replaces} replacing stored values). Dry run: nothing written.")
+            print(_("{file}: OK, {rows} rows would be loaded ({replaced} replacing stored "
+                    "values). Dry run: nothing written.").format(
+                file=name, rows=report.rows, replaced=report.replaces))
         else:
-            print(f"{name}: loaded as load {result.load_id}: {result.rows_added} rows added, "
-                  f"{result.rows_replaced} replaced.")
+            print(_("{file}: loaded as load {load}: {added} rows added, {replaced} replaced.").format(
+                file=name, load=result.load_id, added=result.rows_added,
+                replaced=result.rows_replaced))
     return status
 
 
 def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
+    lang = args.lang
+    _ = translator(lang)
     filters = _filters(args)
     if args.format == "json":
-        print(json.dumps(kpis.summary(store, filters, role=args.role), indent=2, ensure_ascii=False))
+        print(json.dumps(kpis.summary(store, filters, role=args.role, lang=lang), indent=2,
+                         ensure_ascii=False))
         return 0
     result = kpis.overview(store, filters)
     if args.role != "manager":
         from .disclosure import protect_overview
 
         result = protect_overview(store, filters, result)
-    if args.format == "csv":
+    if args.format == "csv":  # machine-readable: codes and plain numbers in any language
         frames = []
         for key in ("by_year", "by_sector", "by_member_type", "by_area"):
             frames.append(result[key].assign(breakdown=key))
         pd.concat(frames, ignore_index=True).to_csv(sys.stdout, index=False)
         return 0
-    print(f"Filters: {filters.describe()}\n")
-    table = result["by_year"][["year", "turnover_eur", "jobs", "members", "active_members",
-                               "response_rate"]].copy()
-    table["turnover_eur"] = table["turnover_eur"].map(lambda v: formatting.eur(v, compact=False))
-    table["jobs"] = table["jobs"].map(lambda v: formatting.number(v, 1))
-    table["response_rate"] = table["response_rate"].map(formatting.pct)
-    print(table.to_string(index=False))
+    print(_("Filters: {filters}").format(filters=filters.describe(lang)) + "\n")
+    cols = ["year", "turnover_eur", "jobs", "members", "active_members", "response_rate"]
+    table = result["by_year"][cols].copy()
+    table["turnover_eur"] = table["turnover_eur"].map(lambda v: formatting.eur(v, False, lang))
+    table["jobs"] = table["jobs"].map(lambda v: formatting.number(v, 1, lang))
+    table["response_rate"] = table["response_rate"].map(lambda v: formatting.pct(v, lang=lang))
+    print(table.rename(columns={c: column_title(c, lang) for c in cols}).to_string(index=False))
     print()
     for key, g in result["growth"].items():
-        fmt = (lambda v: formatting.eur(v, compact=False)) if key == "turnover_eur" else \
-            (lambda v: formatting.number(v, 1))
-        print(f"{kpis.INDICATORS[key].label}: {g['baseline_year']} {fmt(g['baseline'])} -> "
-              f"{g['latest_year']} {fmt(g['latest'])}  change {fmt(g['change'])} "
-              f"({formatting.pct(g['pct'], signed=True)}), CAGR {formatting.pct(g['cagr'])}")
+        fmt = (lambda v: formatting.eur(v, False, lang)) if key == "turnover_eur" else \
+            (lambda v: formatting.number(v, 1, lang))
+        print(_("{indicator}: {start} {baseline} -> {end} {latest}  change {change} ({pct}), "
+                "CAGR {cagr}").format(
+            indicator=kpis.INDICATORS[key].name(lang), start=g["baseline_year"],
+            baseline=fmt(g["baseline"]), end=g["latest_year"], latest=fmt(g["latest"]),
+            change=fmt(g["change"]), pct=formatting.pct(g["pct"], signed=True, lang=lang),
+            cagr=formatting.pct(g["cagr"], lang=lang)))
     return 0
 
 
 def cmd_history(store: Store, args: argparse.Namespace) -> int:
+    _ = translator(args.lang)
     frame = store.history()
     if frame.empty:
-        print("No loads yet.")
+        print(_("No loads yet."))
         return 0
     frame["sha256"] = frame["sha256"].str.slice(0, 12)
-    print(frame.drop(columns=["is_demo"]).to_string(index=False))
+    print(history_table(frame.drop(columns=["is_demo"]), args.lang).to_string(index=False))
     return 0
 
 
 def cmd_undo(store: Store, args: argparse.Namespace) -> int:
+    _ = translator(args.lang)
     try:
         undo_id = store.undo(args.load_id, _user(args))
     except ValueError as exc:
-        print(exc, file=sys.stderr)
+        print(_error(exc, args.lang), file=sys.stderr)
         return 1
-    print(f"Undid load {args.load_id} (recorded as {undo_id}).")
+    print(_("Undid load {load} (recorded as {undo}).").format(load=args.load_id, undo=undo_id))
     return 0
 
 
 def cmd_report(store: Store, args: argparse.Namespace) -> int:
-    from .export import BrowserMissing
+    from .export import INSTALL_HINT, BrowserMissing
     from .report import build_pack
+
+    _ = translator(args.lang)
 
     def progress(done: int, total: int, message: str) -> None:
         print(f"[{done:>3}/{total}] {message}", file=sys.stderr, flush=True)
 
     formats = tuple(dict.fromkeys(args.format or ("png", "svg", "pdf")))
     try:
-        data, name = build_pack(store, _filters(args), formats=formats, progress=progress)
-    except BrowserMissing as exc:
-        print(exc, file=sys.stderr)
+        data, name = build_pack(store, _filters(args), formats=formats, progress=progress,
+                                lang=args.lang)
+    except BrowserMissing:
+        print(_(INSTALL_HINT), file=sys.stderr)
         return 1
     except ValueError as exc:
-        print(exc, file=sys.stderr)
+        print(_error(exc, args.lang), file=sys.stderr)
         return 1
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / name).write_bytes(data)
-    print(f"Wrote {out / name} ({len(data) / 1e6:.1f} MB)")
+    print(_("Wrote {path} ({size} MB)").format(path=out / name,
+                                               size=formatting.number(len(data) / 1e6, 1, args.lang)))
     return 0
 
 
@@ -254,7 +303,7 @@ def cmd_backup(store: Store, args: argparse.Namespace) -> int:
     from .backup import backup
 
     folder = backup(store, args.out)
-    print(f"Backup written to {folder}")
+    print(translator(args.lang)("Backup written to {path}").format(path=folder))
     return 0
 
 

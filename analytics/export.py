@@ -10,31 +10,36 @@ the installed plotly package: no network is ever needed.
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import io
 import os
 import re
 import shutil
 import threading
+import unicodedata
 import warnings
 from dataclasses import dataclass, replace
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from .charts import DIMENSION_TITLES, PALETTE, dimension_label
+from . import formatting
+from .charts import PALETTE, dimension_label, dimension_title
 from .filters import Filters
-from .kpis import INDICATORS
+from .i18n import DEFAULT, N_, translator
+from .kpis import INDICATORS, unit_name
 
 BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
                       "/usr/bin/google-chrome-stable", "/snap/bin/chromium",
                       "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
                       r"C:\Program Files\Google\Chrome\Application\chrome.exe")
-INSTALL_HINT = ("Chart images need Chrome or Chromium, and none was found. Install it "
-                "(Debian/Ubuntu: `sudo apt-get install chromium`; or run `make run`, which does) "
-                "or set BROWSER_PATH to the browser's program. Everything else keeps working.")
+INSTALL_HINT = N_("Chart images need Chrome or Chromium, and none was found. Install it "
+                  "(Debian/Ubuntu: `sudo apt-get install chromium`; or run `make run`, which "
+                  "does) or set BROWSER_PATH to the browser's program. Everything else keeps "
+                  "working.")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 WIDTH, HEIGHT, PNG_SCALE = 1100, 650, 2  # PNG: 2200 x 1300 px, print quality at 16 cm
-SOURCE = "Cluster members' annual submissions"
+SOURCE = N_("cluster members' annual submissions")
 
 
 class BrowserMissing(RuntimeError):
@@ -66,7 +71,7 @@ def _ensure_server() -> None:
         return
     browser = find_browser()
     if browser is None:
-        raise BrowserMissing(INSTALL_HINT)
+        raise BrowserMissing(INSTALL_HINT)  # English here; pages show the translated hint
     import kaleido
 
     os.environ["BROWSER_PATH"] = browser
@@ -119,9 +124,10 @@ class ExportContext:
     """What every exported file says about its data."""
 
     filters: Filters
-    data_date: str  # when data was last loaded, YYYY-MM-DD
+    loaded: dt.date | None  # when data was last loaded
     cluster: str = "Business cluster"
     years: tuple[int, int] | None = None  # baseline and latest year shown
+    lang: str = DEFAULT  # the language of every file written with this context
 
     @property
     def shown(self) -> Filters:
@@ -133,7 +139,14 @@ class ExportContext:
 
     @property
     def filters_text(self) -> str:
-        return self.shown.describe()
+        return self.shown.describe(self.lang)
+
+    @property
+    def data_date(self) -> str:
+        """'26 Nov 2026' / '26/11/2026', or 'no data'."""
+        if self.loaded is None:
+            return translator(self.lang)("no data")
+        return formatting.date(self.loaded, self.lang)
 
 
 def annotate(fig: go.Figure, ctx: ExportContext, unit: str = "") -> go.Figure:
@@ -147,8 +160,11 @@ def annotate(fig: go.Figure, ctx: ExportContext, unit: str = "") -> go.Figure:
         # a legend on the right leaves the bottom to the footer line
         legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"),
     )
-    footer = " · ".join(p for p in (f"Unit: {unit}" if unit else "", f"Data as of {ctx.data_date}",
-                                    f"Source: {ctx.cluster}, {SOURCE.lower()}") if p)
+    _ = translator(ctx.lang)
+    footer = " · ".join(p for p in (
+        _("Unit: {unit}").format(unit=unit_name(unit, ctx.lang)) if unit else "",
+        _("Data as of {date}").format(date=ctx.data_date),
+        _("Source: {cluster}, {source}").format(cluster=ctx.cluster, source=_(SOURCE))) if p)
     out.add_annotation(text=footer, xref="paper", yref="paper", x=0, y=0, xanchor="left",
                        yanchor="top", yshift=-45, showarrow=False,
                        font=dict(size=11, color="#5f6368"))
@@ -156,48 +172,114 @@ def annotate(fig: go.Figure, ctx: ExportContext, unit: str = "") -> go.Figure:
 
 
 def file_stem(name: str, filters: Filters) -> str:
-    """A safe, meaningful file name: 'turnover_by_sector_2009-2015'."""
+    """A safe, meaningful file name from a name in any language: 'turnover_by_sector_2009-2015',
+    'chiffre_d_affaires_par_secteur_2009-2015' (accents dropped, so every system copes)."""
     years = ""
-    if filters.year_from or filters.year_to:
+    if (filters.year_from or filters.year_to) and not re.search(r"(19|20)\d\d", name):
         years = f"_{filters.year_from or ''}-{filters.year_to or ''}"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{name}{years}").strip("_")
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{ascii_name}{years}".lower()).strip("_.")
+    return stem[:100] or "file"
+
+
+def chart_stem(fig: go.Figure, filters: Filters) -> str:
+    """A chart's file name: its title, in the chart's language, plus the years shown."""
+    return file_stem(fig.layout.title.text or "chart", filters)
+
+
+#: Names of files and XLSX sheets (at most 31 characters: Excel's limit).
+FILE_NAMES = {
+    "kpis": N_("kpis"), "report": N_("report"), "cluster_report": N_("cluster report"),
+    "methodology": N_("methodology"),
+    "by_year": N_("By year"), "by_sector": N_("By sector"),
+    "by_member_type": N_("By member type"), "by_area": N_("By area"), "growth": N_("Growth"),
+    "decomposition_turnover": N_("Turnover decomposition"),
+    "decomposition_jobs": N_("Jobs decomposition"), "membership": N_("Membership"),
+    "targets": N_("Targets"),
+}
+
+
+def file_name(key: str, lang: str = DEFAULT) -> str:
+    """The name of a standard file or sheet in ``lang``."""
+    return translator(lang)(FILE_NAMES[key])
 
 
 # -- tables ------------------------------------------------------------------------------
 TABLE_COLUMNS = ["turnover_eur", "jobs", "members", "active_members", "response_rate",
                  "turnover_per_job", "median_turnover_eur", "export_share", "rd_intensity",
                  "rd_jobs", "training_hours", "collaborative_projects"]
-COLUMN_TITLES = {**{k: f"{i.label} ({i.unit})" if i.unit in ("EUR", "FTE", "EUR per FTE") else i.label
-                    for k, i in INDICATORS.items()},
-                 "year": "Year", "active_members": "Active members", "response_rate": "Response rate",
-                 **{d: t for d, t in DIMENSION_TITLES.items()}}
-SHARES = {"response_rate", "export_share", "rd_intensity"}
+OTHER_TITLES = {"year": N_("Year"), "active_members": N_("Active members"),
+                "response_rate": N_("Response rate")}
+SHARES = {"response_rate", "export_share", "rd_intensity", "sme_share"}
+MONEY_FORMAT, SHARE_FORMAT, FTE_FORMAT, COUNT_FORMAT = '#,##0 "€"', "0.0%", "#,##0.0", "#,##0"
 
 
-def kpi_tables(result: dict) -> dict[str, pd.DataFrame]:
+def column_title(key: str, lang: str = DEFAULT) -> str:
+    """'Turnover (EUR)', 'Chiffre d'affaires (EUR)': an indicator with its unit."""
+    _ = translator(lang)
+    if key in INDICATORS:
+        ind = INDICATORS[key]
+        name = ind.name(lang)
+        return f"{name} ({unit_name(ind.unit, lang)})" if ind.unit in ("EUR", "FTE", "EUR per FTE") \
+            else name
+    if key in OTHER_TITLES:
+        return _(OTHER_TITLES[key])
+    return dimension_title(key, lang)
+
+
+def column_format(key: str) -> str | None:
+    """The Excel number format of a KPI column (Excel shows it with the reader's separators)."""
+    if key == "year" or key not in (*INDICATORS, "active_members", "response_rate"):
+        return None
+    if key in SHARES:
+        return SHARE_FORMAT
+    unit = INDICATORS[key].unit if key in INDICATORS else "members"
+    return {"EUR": MONEY_FORMAT, "EUR per FTE": MONEY_FORMAT, "FTE": FTE_FORMAT}.get(unit, COUNT_FORMAT)
+
+
+def titled(frame: pd.DataFrame, titles: dict[str, str], formats: dict[str, str | None]) -> pd.DataFrame:
+    """Rename columns for readers and remember each column's Excel format (in ``attrs``)."""
+    out = frame.rename(columns=titles)
+    out.attrs["formats"] = {titles.get(k, k): f for k, f in formats.items() if f}
+    return out
+
+
+def kpi_tables(result: dict, lang: str = DEFAULT) -> dict[str, pd.DataFrame]:
     """The KPI tables of a filter selection with readable column names and labels."""
+    _ = translator(lang)
     tables: dict[str, pd.DataFrame] = {}
     for key, dim in (("by_year", None), ("by_sector", "sector"), ("by_member_type", "member_type"),
                      ("by_area", "area")):
         source = result[key]
-        frame = source[["year", *([dim] if dim else []), *TABLE_COLUMNS]].copy()
+        cols = ["year", *([dim] if dim else []), *TABLE_COLUMNS]
+        frame = source[cols].copy()
         if "confidential" in source.columns:  # hidden by disclosure control: say so, never blank
             for col in TABLE_COLUMNS:
                 marks = [col in hidden for hidden in source["confidential"]]
                 if any(marks):
                     frame[col] = frame[col].astype(object)
-                    frame.loc[marks, col] = "confidential"
+                    frame.loc[marks, col] = _("confidential")
         if dim:
-            frame[dim] = [dimension_label(dim, c) for c in frame[dim]]
-        tables[key] = frame.rename(columns=COLUMN_TITLES)
+            frame[dim] = [dimension_label(dim, c, lang) for c in frame[dim]]
+        tables[key] = titled(frame, {c: column_title(c, lang) for c in cols},
+                             {c: column_format(c) for c in cols})
     rows = []
     for key, g in result["growth"].items():
-        rows.append({"Indicator": INDICATORS[key].label, "Unit": INDICATORS[key].unit,
-                     "Baseline year": g["baseline_year"], "Baseline": g["baseline"],
-                     "Latest year": g["latest_year"], "Latest": g["latest"], "Change": g["change"],
-                     "Change (%)": g["pct"], "CAGR": g["cagr"]})
-    tables["growth"] = pd.DataFrame(rows)
+        rows.append({"indicator": INDICATORS[key].name(lang),
+                     "unit": unit_name(INDICATORS[key].unit, lang),
+                     "baseline_year": g["baseline_year"], "baseline": g["baseline"],
+                     "latest_year": g["latest_year"], "latest": g["latest"], "change": g["change"],
+                     "pct": g["pct"], "cagr": g["cagr"]})
+    growth = pd.DataFrame(rows, columns=list(GROWTH_TITLES))
+    tables["growth"] = titled(growth, {k: _(t) for k, t in GROWTH_TITLES.items()},
+                              {"baseline": FTE_FORMAT, "latest": FTE_FORMAT, "change": FTE_FORMAT,
+                               "pct": SHARE_FORMAT, "cagr": SHARE_FORMAT})
     return tables
+
+
+GROWTH_TITLES = {"indicator": N_("Indicator"), "unit": N_("Unit"), "baseline_year": N_("Baseline year"),
+                 "baseline": N_("Baseline"), "latest_year": N_("Latest year"), "latest": N_("Latest"),
+                 "change": N_("Change"), "pct": N_("Change (%)"), "cagr": N_("CAGR")}
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -210,43 +292,38 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def table_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM, ';' and decimal comma: opens right in a French-locale Excel."""
-    return neutralise(frame).to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+def table_csv(frame: pd.DataFrame, lang: str = DEFAULT) -> bytes:
+    """UTF-8 with BOM, for Excel. French: ';' and decimal comma (a French Excel opens it
+    right); English: ',' and decimal point."""
+    if lang == "fr":
+        text = neutralise(frame).to_csv(sep=";", decimal=",", index=False)
+    else:
+        text = neutralise(frame).to_csv(index=False)
+    return text.encode("utf-8-sig")
 
 
-def tables_xlsx(tables: dict[str, pd.DataFrame]) -> bytes:
-    """One sheet per table, numbers stored as numbers with euro, FTE and % formats."""
+def tables_xlsx(tables: dict[str, pd.DataFrame], lang: str = DEFAULT) -> bytes:
+    """One sheet per table, named in ``lang``; numbers stored as numbers with euro, FTE and %
+    formats (Excel writes them with the reader's own separators)."""
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     out = io.BytesIO()
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for name, frame in tables.items():
-            neutralise(frame).to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
+        for key, frame in tables.items():
+            name = re.sub(r"[\[\]:*?/\\]", " ", file_name(key, lang) if key in FILE_NAMES else key)[:31]
+            neutralise(frame).to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            formats = frame.attrs.get("formats", {})
             for i, title in enumerate(frame.columns, start=1):
                 letter = get_column_letter(i)
                 sheet.column_dimensions[letter].width = max(12, min(40, len(str(title)) + 2))
                 head = sheet.cell(row=1, column=i)
                 head.font = Font(bold=True, color="FFFFFF")
                 head.fill = PatternFill("solid", fgColor=PALETTE[0].lstrip("#"))
-                fmt = _number_format(str(title), frame[title])
+                fmt = formats.get(title)
                 if fmt:
                     for cell in sheet[letter][1:]:
                         cell.number_format = fmt
             sheet.freeze_panes = "A2"
     return out.getvalue()
-
-
-def _number_format(title: str, column: pd.Series) -> str | None:
-    if not pd.api.types.is_numeric_dtype(column) or title.endswith("year") or title == "Year":
-        return None if title not in ("Baseline", "Latest", "Change") else '#,##0.0'
-    if "(EUR" in title or "Median turnover" in title:
-        return '#,##0 "€"'
-    if any(title.startswith(INDICATORS[k].label) for k in SHARES if k in INDICATORS) or \
-            title in ("Response rate", "Change (%)", "CAGR"):
-        return "0.0%"
-    if "(FTE)" in title:
-        return "#,##0.0"
-    return "#,##0"

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .i18n import N_, Message, _l, translator
 from .schema import VOCABULARY_OF_DIMENSION, normalise_value, vocabulary
 
 DIMENSION_FIELDS = {"member_type": "member_types", "sector": "sectors", "area": "areas"}
+#: The filters' names, as in the sidebar.
+FILTER_NAMES = {"member_type": N_("Member types"), "sector": N_("Sectors"), "area": N_("Areas")}
 
 
 @dataclass(frozen=True)
@@ -31,27 +34,31 @@ class Filters:
 
     def describe(self, lang: str = "en") -> str:
         """'Member types: SME, Research lab · 2009–2015', for captions and exported files."""
+        _ = translator(lang)
+        colon = "\u00a0: " if lang == "fr" else ": "
         parts = []
-        names = {"member_type": "Member types", "sector": "Sectors", "area": "Areas"}
         for dim in DIMENSION_FIELDS:
             chosen = self.selected(dim)
             if chosen:
                 voc = vocabulary(VOCABULARY_OF_DIMENSION[dim])
-                parts.append(f"{names[dim]}: {', '.join(voc.label(c, lang) for c in chosen)}")
+                parts.append(_(FILTER_NAMES[dim]) + colon + ", ".join(voc.label(c, lang) for c in chosen))
+        if not parts:
+            parts.append(_("All members"))
         if self.year_from or self.year_to:
             parts.append(f"{self.year_from or '…'}–{self.year_to or '…'}")
-        if not parts or (len(parts) == 1 and (self.year_from or self.year_to)):
-            parts.insert(0, "All members")
         if self.estimated:
-            parts.append("non-responses estimated")
-        return " · ".join(parts) if len(parts) > 1 else "All members, all years"
+            parts.append(_("non-responses estimated"))
+        return " · ".join(parts) if len(parts) > 1 or self.selected_any() else _("All members, all years")
+
+    def selected_any(self) -> bool:
+        return any(self.selected(dim) for dim in DIMENSION_FIELDS)
 
     @classmethod
     def build(cls, year_from: int | None = None, year_to: int | None = None,
               member_types: Iterable[str] = (), sectors: Iterable[str] = (),
-              areas: Iterable[str] = (), estimated: bool = False) -> tuple[Filters, list[str]]:
+              areas: Iterable[str] = (), estimated: bool = False) -> tuple[Filters, list[Message]]:
         """Filters from user input; unknown values are dropped with a notice, never an error."""
-        notices: list[str] = []
+        notices: list[Message] = []
         chosen: dict[str, tuple[str, ...]] = {}
         for dim, values in (("member_type", member_types), ("sector", sectors), ("area", areas)):
             lookup = vocabulary(VOCABULARY_OF_DIMENSION[dim]).lookup()
@@ -59,23 +66,25 @@ class Filters:
             for value in values:
                 code = lookup.get(normalise_value(value))
                 if code is None:
-                    notices.append(f"Ignored unknown {dim.replace('_', ' ')} '{value}'.")
+                    notices.append(_l("Ignored unknown value '{value}' for {filter}.",
+                                      value=value, filter=_l(FILTER_NAMES[dim])))
                 elif code not in kept:
                     kept.append(code)
             chosen[DIMENSION_FIELDS[dim]] = tuple(kept)
         if year_from is not None and year_to is not None and year_from > year_to:
-            notices.append(f"Years {year_from}–{year_to} are reversed; swapped them.")
+            notices.append(_l("Years {first}–{last} are reversed; swapped them.",
+                              first=year_from, last=year_to))
             year_from, year_to = year_to, year_from
         return cls(year_from, year_to, **chosen, estimated=estimated), notices
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str | list[str]]) -> tuple[Filters, list[str]]:
+    def from_params(cls, params: Mapping[str, str | list[str]]) -> tuple[Filters, list[Message]]:
         """From URL-style parameters: from, to, member_type, sector, area (repeatable)."""
         def many(key: str) -> list[str]:
             value = params.get(key, [])
             return [value] if isinstance(value, str) else list(value)
 
-        notices: list[str] = []
+        notices: list[Message] = []
         years: dict[str, int | None] = {}
         for key in ("from", "to"):
             raw = many(key)
@@ -84,10 +93,11 @@ class Filters:
                 try:
                     years[key] = int(raw[-1])
                 except ValueError:
-                    notices.append(f"Ignored '{key}={raw[-1]}': not a year.")
+                    notices.append(_l("Ignored '{param}': not a year.", param=f"{key}={raw[-1]}"))
         view = (many("view") or ["reported"])[-1]
         if view not in ("reported", "estimated"):
-            notices.append(f"Ignored 'view={view}': use reported or estimated.")
+            notices.append(_l("Ignored '{param}': use reported or estimated.",
+                              param=f"view={view}"))
         if (many("estimated") or ["false"])[-1].lower() in ("true", "1", "yes"):
             view = "estimated"
         filters, more = cls.build(years["from"], years["to"], many("member_type"),

@@ -1,11 +1,25 @@
-"""How numbers are written on screen and in exports: one place, so cards, tables and
-charts agree. Money in cards is compact (``70.0 M€``); tables keep thousands separators."""
+"""How numbers, money, percentages and dates are written, in English or French: one place,
+so cards, tables, charts and exports agree. Babel applies each language's rules (CLDR):
+French ``70,0 M€``, ``1 234 567 €`` (narrow no-break spaces between thousands), ``12,5 %``,
+``26/11/2026``; English ``€70.0m``, ``€1,234,567``, ``12.5%``, ``26 Nov 2026``.
+
+Babel has no compact money format with one decimal in the style of the financial press
+(``€70.0m``), so compact money is Babel's decimal number plus the suffix of the language.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+import datetime as dt
 
-THIN_SPACE = "\u202f"  # narrow no-break space, as French typography puts before € and %
+import pandas as pd
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from .i18n import DEFAULT, LOCALES, normalise, translator
+
+MISSING = "–"
+#: (size, English prefix/suffix, French suffix) for compact money.
+_COMPACT = ((1e9, "bn", "\u00a0Md€"), (1e6, "m", "\u00a0M€"), (1e3, "k", "\u00a0k€"))
 
 
 def _missing(value: float | None) -> bool:
@@ -13,39 +27,66 @@ def _missing(value: float | None) -> bool:
     return value is None or bool(pd.isna(value))
 
 
-def eur(value: float | None, compact: bool = True) -> str:
-    """70000000 -> '70.0 M€'; 1234567 -> '1,234,567 €' when not compact."""
+def _locale(lang: str) -> str:
+    return LOCALES[normalise(lang)]
+
+
+def eur(value: float | None, compact: bool = True, lang: str = DEFAULT) -> str:
+    """70000000 -> '€70.0m' / '70,0 M€'; 1234567 -> '€1,234,567' / '1 234 567 €'."""
     if _missing(value):
-        return "–"
+        return MISSING
     v = float(value)  # type: ignore[arg-type]
+    lang = normalise(lang)
     if compact:
-        for size, suffix in ((1e9, "bn€"), (1e6, "M€"), (1e3, "k€")):
+        for size, en, fr in _COMPACT:
             if abs(v) >= size:
-                return f"{v / size:,.1f}{THIN_SPACE}{suffix}"
-    return f"{v:,.0f}{THIN_SPACE}€"
+                digits = format_decimal(abs(v) / size, format="#,##0.0", locale=_locale(lang))
+                sign = "-" if v < 0 else ""
+                return f"{sign}€{digits}{en}" if lang == "en" else f"{sign}{digits}{fr}"
+    return format_currency(v, "EUR", format="¤#,##0" if lang == "en" else "#,##0\u00a0¤",
+                           locale=_locale(lang), currency_digits=False)
 
 
-def number(value: float | None, decimals: int = 0) -> str:
+def number(value: float | None, decimals: int = 0, lang: str = DEFAULT) -> str:
     if _missing(value):
-        return "–"
-    return f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(float(value), format=pattern, locale=_locale(lang))  # type: ignore[arg-type]
 
 
-def pct(value: float | None, decimals: int = 1, signed: bool = False) -> str:
+def pct(value: float | None, decimals: int = 1, signed: bool = False, lang: str = DEFAULT) -> str:
+    """0.125 -> '12.5%' / '12,5 %'; signed: '+12.5%'."""
     if _missing(value):
-        return "–"
-    sign = "+" if signed else ""
-    return f"{float(value) * 100:{sign},.{decimals}f}{THIN_SPACE}%"  # type: ignore[arg-type]
+        return MISSING
+    body = "#,##0" + ("." + "0" * decimals if decimals else "")
+    pattern = body + ("%" if normalise(lang) == "en" else "\u00a0%")
+    if signed:
+        pattern = f"+{pattern};-{pattern}"
+    return format_percent(float(value), format=pattern, locale=_locale(lang))  # type: ignore[arg-type]
 
 
-def by_unit(value: float | None, unit: str) -> str:
+def date(value: dt.date | dt.datetime | None, lang: str = DEFAULT) -> str:
+    """'26 Nov 2026' / '26/11/2026'."""
+    if value is None:
+        return MISSING
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return format_date(day, "medium" if normalise(lang) == "en" else "short", locale=_locale(lang))
+
+
+def by_unit(value: float | None, unit: str, lang: str = DEFAULT) -> str:
     """Format an indicator value according to its unit (see ``kpis.INDICATORS``)."""
+    _ = translator(lang)
     if unit == "EUR":
-        return eur(value)
+        return eur(value, lang=lang)
     if unit == "EUR per FTE":
-        return eur(value, compact=False) + " / FTE" if not _missing(value) else "–"
+        return eur(value, compact=False, lang=lang) + _(" / FTE") if not _missing(value) else MISSING
     if unit == "share":
-        return pct(value)
+        return pct(value, lang=lang)
     if unit == "FTE":
-        return number(value, 1)
-    return number(value)
+        return number(value, 1, lang=lang)
+    return number(value, lang=lang)
+
+
+def plotly_separators(lang: str) -> str:
+    """Plotly's decimal and thousands separators for charts in this language."""
+    return ".," if normalise(lang) == "en" else ",\u202f"

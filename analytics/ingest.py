@@ -15,7 +15,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from . import formatting
 from .checks import CheckReport, FileRejected, Problem
+from .i18n import DEFAULT, N_, Message, _l, gettext
 from .quality import jumps_sql
 from .readers import read_upload
 from .schema import DATA_DIR, SUBMISSIONS
@@ -25,25 +27,25 @@ from .validate import check_raw
 DEMO_DIR = DATA_DIR / "demo"
 
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, Message], None]
 
 
 def check_file(data: bytes, file_name: str, store: Store | None = None,
                today: dt.date | None = None, progress: Progress | None = None) -> CheckReport:
     """Validate a whole file; nothing is written. Warnings compare with stored data.
     ``progress(fraction, step)`` is told where a long check is (page bar, CLI line)."""
-    def tell(fraction: float, step: str) -> None:
+    def tell(fraction: float, step: Message) -> None:
         if progress:
             progress(fraction, step)
 
-    tell(0.0, "reading the file")
+    tell(0.0, _l("Reading the file"))
     report = CheckReport(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
     try:
         raw = read_upload(data, file_name, con)
         report.rows = raw.rows
-        tell(0.3, f"checking {raw.rows:,} rows")
+        tell(0.3, _l("Checking {rows} rows", rows=raw.rows))
         spec, frame, problems = check_raw(raw, today=today)
         report.kind, report.problems, report.table = spec.name, problems, frame
     except FileRejected as rejected:
@@ -52,17 +54,17 @@ def check_file(data: bytes, file_name: str, store: Store | None = None,
     finally:
         con.close()
     if report.table is not None and store is not None and spec is SUBMISSIONS:
-        tell(0.8, "comparing with the stored figures")
+        tell(0.8, _l("Comparing with the stored figures"))
         report.problems += _compare_with_store(report.table, store)
         report.replaces = _count_replaced(report.table, store)
-    tell(1.0, "checked")
+    tell(1.0, _l("Checked"))
     return report
 
 
 def load_checked(report: CheckReport, store: Store, user: str | None = None,
                  is_demo: bool = False) -> LoadResult:
     if not report.ok:
-        raise ValueError("This file has errors and cannot be loaded.")
+        raise ValueError(_l("This file has errors and cannot be loaded."))
     from .schema import SPECS
 
     spec = next(s for s in SPECS if s.name == report.kind)
@@ -71,13 +73,14 @@ def load_checked(report: CheckReport, store: Store, user: str | None = None,
 
 
 def ingest_file(path: str | Path, store: Store, user: str | None = None, dry_run: bool = False,
-                is_demo: bool = False) -> tuple[CheckReport, LoadResult | None]:
+                is_demo: bool = False, lang: str = DEFAULT) -> tuple[CheckReport, LoadResult | None]:
     path = Path(path)
     data = path.read_bytes()
     big = len(data) > 5_000_000
 
-    def line(fraction: float, step: str) -> None:
-        print(f"{path.name}: {fraction:4.0%} {step}", file=sys.stderr, flush=True)
+    def line(fraction: float, step: Message) -> None:
+        print(f"{path.name}: {formatting.pct(fraction, 0, lang=lang)} {step.render(lang)}",
+              file=sys.stderr, flush=True)
 
     report = check_file(data, path.name, store, progress=line if big else None)
     if not report.ok or dry_run:
@@ -137,14 +140,21 @@ def _compare_with_store(frame: pa.Table, store: Store) -> list[Problem]:
         finally:
             con.unregister("incoming")
     for row, member, year, prev_year, what, now, before in jumps:
-        problems.append(Problem(
-            f"Member {member}'s {what.removesuffix('_eur')} changed by "
-            f"{float((now - before) / before):+.0%} from {prev_year} ({before:,.2f}) to {year} "
-            f"({now:,.2f}). Please check.", row=row, column=what, value=f"{now}",
-            severity="warning"))
+        rate, old, new = float((now - before) / before), float(before), float(now)
+        problems.append(Problem(_l(
+            "Member {member}'s {measure} changed by {change} from {before_year} ({before}) to "
+            "{year} ({now}). Please check.", member=member,
+            measure=_l(N_("turnover") if what == "turnover_eur" else N_("jobs")),
+            change=lambda lang, r=rate: formatting.pct(r, 0, signed=True, lang=lang),
+            before_year=prev_year, year=year,
+            before=lambda lang, v=old: formatting.number(v, 2, lang=lang),
+            now=lambda lang, v=new: formatting.number(v, 2, lang=lang)),
+            row=row, column=what, value=f"{now}", severity="warning"))
     for row, member, attr, old, new in changed:
-        problems.append(Problem(
-            f"Member {member}'s {attr.replace('_', ' ')} was '{old}' and is now '{new}'. "
-            "The latest year's value is used for all years.", row=row, column=attr,
-            severity="warning"))
+        problems.append(Problem(_l(
+            "Member {member}'s {attribute} was '{old}' and is now '{new}'. The latest year's "
+            "value is used for all years.", member=member,
+            attribute=lambda lang, a=attr: gettext(SUBMISSIONS.column(a).label, lang).lower(),
+            old=old, new=new),
+            row=row, column=attr, severity="warning"))
     return problems

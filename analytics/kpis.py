@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from .filters import Filters
+from .i18n import N_, gettext
 from .schema import Vocabulary, register_vocabulary, vocabulary
 from .store import Store
 
@@ -34,6 +35,21 @@ class Indicator:
     unit: str  # "EUR", "FTE", "members", "share", "EUR per FTE", "hours", "projects"
     description: str
     sql: str  # an aggregate over the facts ``f`` of one group
+
+    def name(self, lang: str = "en") -> str:
+        return gettext(self.label, lang)
+
+    def explain(self, lang: str = "en") -> str:
+        return gettext(self.description, lang)
+
+
+UNIT_NAMES = {"EUR": N_("EUR"), "FTE": N_("FTE"), "members": N_("members"), "share": N_("share"),
+              "EUR per FTE": N_("EUR per FTE"), "hours": N_("hours"), "projects": N_("projects")}
+
+
+def unit_name(unit: str, lang: str = "en") -> str:
+    """An indicator's unit written in ``lang`` ('FTE' -> 'ETP')."""
+    return gettext(UNIT_NAMES.get(unit, unit), lang)
 
 
 def _ratio(num: str, den: str) -> str:
@@ -49,39 +65,39 @@ def _sum(measure: str) -> str:
 
 #: Each indicator's SQL aggregates the pre-aggregated cube ``c`` (see ``refresh_cube``).
 INDICATORS: dict[str, Indicator] = {i.key: i for i in (
-    Indicator("turnover_eur", "Turnover", "EUR",
-              "Combined turnover of the members that reported one; missing values are left out, "
-              "never counted as zero.", _sum("turnover_eur")),
-    Indicator("jobs", "Jobs", "FTE",
-              "Combined jobs, in full-time equivalents, of the members that reported them.",
+    Indicator("turnover_eur", N_("Turnover"), "EUR",
+              N_("Combined turnover of the members that reported one; missing values are left out, "
+              "never counted as zero."), _sum("turnover_eur")),
+    Indicator("jobs", N_("Jobs"), "FTE",
+              N_("Combined jobs, in full-time equivalents, of the members that reported them."),
               _sum("jobs")),
-    Indicator("members", "Members reporting", "members",
-              "Members that sent figures for the year.", "CAST(sum(c.members) AS BIGINT)"),
-    Indicator("turnover_reported", "Members reporting a turnover", "members",
-              "Members whose submission has a turnover (research labs often have none).",
+    Indicator("members", N_("Members reporting"), "members",
+              N_("Members that sent figures for the year."), "CAST(sum(c.members) AS BIGINT)"),
+    Indicator("turnover_reported", N_("Members reporting a turnover"), "members",
+              N_("Members whose submission has a turnover (research labs often have none)."),
               "CAST(sum(c.turnover_reported) AS BIGINT)"),
-    Indicator("sme_share", "SME share of members", "share",
-              "SMEs among the members that reported for the year.",
+    Indicator("sme_share", N_("SME share of members"), "share",
+              N_("SMEs among the members that reported for the year."),
               "CAST(sum(c.sme_members) AS DOUBLE) / nullif(CAST(sum(c.members) AS DOUBLE), 0)"),
-    Indicator("median_turnover_eur", "Median turnover", "EUR",
-              "Turnover of the middle member among those that reported one.",
+    Indicator("median_turnover_eur", N_("Median turnover"), "EUR",
+              N_("Turnover of the middle member among those that reported one."),
               "NULL::DOUBLE"),  # not decomposable: computed from the rows when asked for
-    Indicator("turnover_per_job", "Turnover per job", "EUR per FTE",
-              "Combined turnover divided by combined jobs, over members that reported both "
-              "and have jobs.", _ratio("turnover_eur", "jobs")),
-    Indicator("export_share", "Export share", "share",
-              "Export turnover divided by turnover, over members that reported both.",
+    Indicator("turnover_per_job", N_("Turnover per job"), "EUR per FTE",
+              N_("Combined turnover divided by combined jobs, over members that reported both "
+              "and have jobs."), _ratio("turnover_eur", "jobs")),
+    Indicator("export_share", N_("Export share"), "share",
+              N_("Export turnover divided by turnover, over members that reported both."),
               _ratio("export_turnover_eur", "turnover_eur")),
-    Indicator("rd_intensity", "R&D intensity", "share",
-              "R&D spend divided by turnover, over members that reported both.",
+    Indicator("rd_intensity", N_("R&D intensity"), "share",
+              N_("R&D spend divided by turnover, over members that reported both."),
               _ratio("rd_spend_eur", "turnover_eur")),
-    Indicator("rd_jobs", "R&D jobs", "FTE", "Combined R&D jobs, full-time equivalents.",
+    Indicator("rd_jobs", N_("R&D jobs"), "FTE", N_("Combined R&D jobs, full-time equivalents."),
               _sum("rd_jobs")),
-    Indicator("training_hours", "Training hours", "hours", "Combined hours of staff training.",
+    Indicator("training_hours", N_("Training hours"), "hours", N_("Combined hours of staff training."),
               _sum("training_hours")),
-    Indicator("collaborative_projects", "Collaborative projects", "projects",
-              "Sum of the collaborative projects members took part in (a project with two "
-              "members counts twice).", "CAST(sum(c.sum__collaborative_projects) AS BIGINT)"),
+    Indicator("collaborative_projects", N_("Collaborative projects"), "projects",
+              N_("Sum of the collaborative projects members took part in (a project with two "
+              "members counts twice)."), "CAST(sum(c.sum__collaborative_projects) AS BIGINT)"),
 )}
 RATIOS = (("turnover_eur", "jobs"), ("export_turnover_eur", "turnover_eur"),
           ("rd_spend_eur", "turnover_eur"))
@@ -100,7 +116,8 @@ BUILT_FROM = {"turnover_eur": ("turnover_eur",), "jobs": ("jobs",),
               "collaborative_projects": ("collaborative_projects",),
               "turnover_eur_estimated": ("turnover_eur",), "jobs_estimated": ("jobs",)}
 register_vocabulary(Vocabulary("indicators", tuple(
-    {"code": i.key, "label_en": i.label, "label_fr": i.label} for i in INDICATORS.values())))
+    {"code": i.key, "label_en": i.label, "label_fr": gettext(i.label, "fr")}
+    for i in INDICATORS.values())))
 
 CARRY_FORWARD_YEARS = int(os.environ.get("CLUSTER_CARRY_FORWARD_YEARS", "2"))
 DIMENSIONS = ("member_type", "sector", "area", "sector_group")
@@ -390,7 +407,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def summary(store: Store, filters: Filters = Filters(), role: str = "manager") -> dict[str, Any]:
+def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
+            lang: str = "en") -> dict[str, Any]:
     """The ``kpis --format json`` document; for a funder or member role, after disclosure
     control (hidden values null, listed in each row's ``confidential``)."""
     from .disclosure import protect_overview, to_json_rows
@@ -399,7 +417,7 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager") -
     protect = role != "manager"
     if protect:
         result = protect_overview(store, filters, result)
-    out: dict[str, Any] = {"filters": filters.describe(), "role": role}
+    out: dict[str, Any] = {"filters": filters.describe(lang), "role": role, "language": lang}
     for key in ("by_year", "by_sector", "by_member_type", "by_area", "by_sector_group"):
         out[key] = to_json_rows(result[key]) if protect else to_records(
             result[key].drop(columns=[c for c in result[key].columns if "__" in c]))

@@ -9,11 +9,12 @@ from typing import Any
 import pandas as pd
 
 from .disclosure import Rules
+from .i18n import N_
 from .kpis import GROWTH_MEASURES
 from .schema import SUBMISSIONS
 from .store import Store
 
-BANDS = ("bottom quarter", "second quarter", "third quarter", "top quarter")
+BANDS = (N_("bottom quarter"), N_("second quarter"), N_("third quarter"), N_("top quarter"))
 
 
 def own_rows(store: Store, member_id: str) -> pd.DataFrame:
@@ -38,7 +39,7 @@ def position(store: Store, member_id: str, rules: Rules = Rules()) -> list[dict[
         if year is None:
             continue
         rank = below / max(n - 1, 1)
-        band = BANDS[min(int(rank * 4), 3)] if n >= 4 else "not enough members to compare"
+        band = BANDS[min(int(rank * 4), 3)] if n >= 4 else N_("not enough members to compare")
         out.append({"measure": measure, "year": year, "value": float(value), "band": band,
                     "members": n, "cluster_total": None if rules.unsafe(n, float(biggest),
                                                                           float(total))

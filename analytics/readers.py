@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from .checks import FileRejected, Problem
+from .i18n import N_, _l
 
 #: Encodings tried in this order when a file is not UTF-8. Spreadsheets saved on a
 #: Western-European Windows machine are cp1252; charset detection alone often mistakes
@@ -48,16 +49,17 @@ class RawTable:
 def read_upload(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection) -> RawTable:
     """Read CSV or XLSX bytes into table ``raw``; raise FileRejected if it is not a table."""
     if not data or not data.strip():
-        raise FileRejected([Problem("The file is empty.")])
+        raise FileRejected([Problem(_l("The file is empty."))])
     if len(data) > MAX_UPLOAD_MB * 1e6:
-        raise FileRejected([Problem(
-            f"The file is {len(data) / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB:.0f} MB "
-            "(setting CLUSTER_MAX_UPLOAD_MB). Split it, e.g. one file per year.")])
+        raise FileRejected([Problem(_l(
+            "The file is {size:.0f} MB; the limit is {limit:.0f} MB (setting "
+            "CLUSTER_MAX_UPLOAD_MB). Split it, e.g. one file per year.", size=len(data) / 1e6,
+            limit=MAX_UPLOAD_MB))])
     lower = file_name.lower()
     if data.startswith(OLE_MAGIC) or lower.endswith(".xls"):
-        raise FileRejected([Problem(
+        raise FileRejected([Problem(_l(
             "This is an old Excel .xls file. Open it in your spreadsheet and save it as "
-            ".xlsx or as CSV, then upload it again.")])
+            ".xlsx or as CSV, then upload it again."))])
     if data.startswith(ZIP_MAGIC) or lower.endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data, con)
     return _read_csv(decode_text(data), con)
@@ -66,18 +68,18 @@ def read_upload(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection) -> 
 def decode_text(data: bytes) -> str:
     """Bytes -> text: UTF-8 (with or without BOM), UTF-16 with BOM, else detected."""
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise FileRejected([Problem(
+        raise FileRejected([Problem(_l(
             "This file is not a text table (it contains binary data). Upload a CSV or an "
-            ".xlsx file.")])
+            ".xlsx file."))])
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                      (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             try:
                 return data[len(bom):].decode(enc)
             except UnicodeDecodeError as exc:
-                raise FileRejected([Problem(
-                    f"The file says it is {enc.upper()} but byte {exc.start} is not valid "
-                    f"{enc.upper()}. Save it again as 'CSV UTF-8'.")]) from exc
+                raise FileRejected([Problem(_l(
+                    "The file says it is {encoding} but byte {byte} is not valid {encoding}. "
+                    "Save it again as 'CSV UTF-8'.", encoding=enc.upper(), byte=exc.start))]) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -103,10 +105,10 @@ def _reject_mixed_encodings(data: bytes) -> None:
         except UnicodeDecodeError:
             other_line = other_line or number
         if utf8_line and other_line:
-            raise FileRejected([Problem(
-                f"The file mixes two text encodings: line {utf8_line} is UTF-8 but line "
-                f"{other_line} is not. Open it in your spreadsheet and save it again as "
-                "'CSV UTF-8'.", row=other_line)])
+            raise FileRejected([Problem(_l(
+                "The file mixes two text encodings: line {utf8} is UTF-8 but line {other} is "
+                "not. Open it in your spreadsheet and save it again as 'CSV UTF-8'.",
+                utf8=utf8_line, other=other_line), row=other_line)])
 
 
 #: Characters a Western-European spreadsheet writes outside ASCII.
@@ -144,9 +146,9 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
         text = text.split("\n", 1)[1] if "\n" in text else ""
     delimiter = _detect_delimiter(text)
     if delimiter is None:
-        raise FileRejected([Problem(
+        raise FileRejected([Problem(_l(
             "This does not look like a table: the first line has no column separator "
-            "(; , tab or |). Check that the first line holds the column names.")])
+            "(; , tab or |). Check that the first line holds the column names."))])
     text = _keep_blank_lines(text, delimiter)
     with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", newline="",
                                      delete=False) as fh:
@@ -164,7 +166,8 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
             "SELECT line, error_type, error_message FROM reject_errors ORDER BY line"
         ).fetchall()
     except duckdb.Error as exc:
-        raise FileRejected([Problem(f"The file could not be read as a table: {_short(exc)}")]) from exc
+        raise FileRejected([Problem(_l("The file could not be read as a table: {reason}",
+                                        reason=_short(exc)))]) from exc
     finally:
         os.unlink(path)
     if rejects:
@@ -197,12 +200,14 @@ def _keep_blank_lines(text: str, delimiter: str) -> str:
 
 def _check_size(columns: int, rows: int) -> None:
     if columns > MAX_COLUMNS:
-        raise FileRejected([Problem(
-            f"The file has {columns} columns; a submission has at most {MAX_COLUMNS} "
-            "(setting CLUSTER_MAX_COLUMNS). Is the first row the column names?")])
+        raise FileRejected([Problem(_l(
+            "The file has {columns} columns; a submission has at most {limit} (setting "
+            "CLUSTER_MAX_COLUMNS). Is the first row the column names?", columns=columns,
+            limit=MAX_COLUMNS))])
     if rows > MAX_ROWS:
-        raise FileRejected([Problem(
-            f"The file has {rows:,} rows; the limit is {MAX_ROWS:,} (setting CLUSTER_MAX_ROWS).")])
+        raise FileRejected([Problem(_l(
+            "The file has {rows} rows; the limit is {limit} (setting CLUSTER_MAX_ROWS).",
+            rows=rows, limit=MAX_ROWS))])
 
 
 def _header_columns(text: str, delimiter: str) -> dict[str, str]:
@@ -220,13 +225,14 @@ def _header_columns(text: str, delimiter: str) -> dict[str, str]:
 
 def _reject_problem(line: int, error_type: str, message: str) -> Problem:
     plain = {
-        "MISSING COLUMNS": "this row has fewer cells than there are columns",
-        "TOO MANY COLUMNS": "this row has more cells than there are columns",
-        "UNQUOTED VALUE": "a quote is not closed or is followed by other text",
-        "LINE SIZE OVER MAXIMUM": "this line is too long",
-        "INVALID UNICODE": "this row has characters that are not valid text",
-    }.get(error_type, message)
-    return Problem(f"The row cannot be read: {plain}.", row=int(line))
+        "MISSING COLUMNS": N_("this row has fewer cells than there are columns"),
+        "TOO MANY COLUMNS": N_("this row has more cells than there are columns"),
+        "UNQUOTED VALUE": N_("a quote is not closed or is followed by other text"),
+        "LINE SIZE OVER MAXIMUM": N_("this line is too long"),
+        "INVALID UNICODE": N_("this row has characters that are not valid text"),
+    }.get(error_type)
+    return Problem(_l("The row cannot be read: {reason}.",
+                      reason=_l(plain) if plain else message), row=int(line))
 
 
 def _short(exc: Exception) -> str:
@@ -268,19 +274,20 @@ def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
     try:
         unpacked = sum(i.file_size for i in zipfile.ZipFile(BytesIO(data)).infolist())
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise FileRejected([Problem(
+        raise FileRejected([Problem(_l(
             "This Excel file cannot be opened (it is damaged or not really an .xlsx). Open it "
-            "in your spreadsheet and save it as .xlsx again, or export it as CSV.")]) from exc
+            "in your spreadsheet and save it as .xlsx again, or export it as CSV."))]) from exc
     if unpacked > MAX_XLSX_UNPACKED_MB * 1e6:
-        raise FileRejected([Problem(
-            f"This Excel file would unpack to {unpacked / 1e6:,.0f} MB, more than the "
-            f"{MAX_XLSX_UNPACKED_MB:.0f} MB allowed. Save it as CSV, or split it.")])
+        raise FileRejected([Problem(_l(
+            "This Excel file would unpack to {size:.0f} MB, more than the {limit:.0f} MB "
+            "allowed. Save it as CSV, or split it.", size=unpacked / 1e6,
+            limit=MAX_XLSX_UNPACKED_MB))])
     try:
         book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise FileRejected([Problem(
-            f"This Excel file cannot be opened ({type(exc).__name__}). Open it in your "
-            "spreadsheet, save it as .xlsx again, or export it as CSV.")]) from exc
+        raise FileRejected([Problem(_l(
+            "This Excel file cannot be opened ({reason}). Open it in your spreadsheet, save "
+            "it as .xlsx again, or export it as CSV.", reason=type(exc).__name__))]) from exc
     try:
         for sheet in book.worksheets:
             rows = sheet.iter_rows(values_only=True)
@@ -316,4 +323,4 @@ def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
             return RawTable(con, names, None, len(records))
     finally:
         book.close()
-    raise FileRejected([Problem("This Excel file has no data in any sheet.")])
+    raise FileRejected([Problem(_l("This Excel file has no data in any sheet."))])

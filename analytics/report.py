@@ -18,14 +18,18 @@ from . import charts, disclosure, formatting, growth, kpis, targets
 from .export import (
     ExportContext,
     annotate,
+    file_name,
     file_stem,
     kpi_tables,
     render,
     render_many,
     table_csv,
     tables_xlsx,
+    titled,
 )
 from .filters import Filters
+from .i18n import DEFAULT, LOCALES, N_, _l, gettext, translated, translator
+from .schema import vocabulary
 from .store import Store
 
 Progress = Callable[[int, int, str], None]
@@ -33,167 +37,205 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True)
 class Chart:
-    name: str  # file name stem, e.g. turnover_by_sector
+    name: str  # file name stem: the chart's title, in the report's language
     fig: go.Figure
     unit: str
     caption: str
 
 
-def standard_charts(result: dict, extra: dict | None = None, protect: bool = False) -> list[Chart]:
+def standard_charts(result: dict, extra: dict | None = None, protect: bool = False,
+                    lang: str = DEFAULT) -> list[Chart]:
     """The report's charts, from one overview() result and, if given, a growth.bundle()."""
     yearly, growth = result["by_year"], result["growth"]
     latest = int(yearly["year"].max())
     totals = yearly if protect else None
     specs = [
-        ("turnover_by_year", charts.trend(yearly, "turnover_eur"), "EUR"),
-        ("jobs_by_year", charts.trend(yearly, "jobs"), "FTE"),
-        ("turnover_baseline_latest", charts.baseline_vs_latest(growth, "turnover_eur"), "EUR"),
-        ("jobs_baseline_latest", charts.baseline_vs_latest(growth, "jobs"), "FTE"),
-        ("turnover_by_sector", charts.stacked(result["by_sector"], "sector", "turnover_eur",
-                                              totals=totals), "EUR"),
-        ("jobs_by_sector", charts.stacked(result["by_sector"], "sector", "jobs", totals=totals), "FTE"),
-        (f"turnover_share_by_sector_{latest}",
-         charts.shares(result["by_sector"], "sector", "turnover_eur", latest), "share of turnover"),
-        ("turnover_by_member_type",
-         charts.stacked(result["by_member_type"], "member_type", "turnover_eur", totals=totals), "EUR"),
-        ("jobs_by_member_type",
-         charts.stacked(result["by_member_type"], "member_type", "jobs", totals=totals), "FTE"),
-        ("response_rate", charts.response_rate(yearly), "share of active members"),
+        (charts.trend(yearly, "turnover_eur", lang=lang), "EUR"),
+        (charts.trend(yearly, "jobs", lang=lang), "FTE"),
+        (charts.baseline_vs_latest(growth, "turnover_eur", lang=lang), "EUR"),
+        (charts.baseline_vs_latest(growth, "jobs", lang=lang), "FTE"),
+        (charts.stacked(result["by_sector"], "sector", "turnover_eur", totals=totals, lang=lang), "EUR"),
+        (charts.stacked(result["by_sector"], "sector", "jobs", totals=totals, lang=lang), "FTE"),
+        (charts.shares(result["by_sector"], "sector", "turnover_eur", latest, lang=lang),
+         N_("share of turnover")),
+        (charts.stacked(result["by_member_type"], "member_type", "turnover_eur", totals=totals,
+                        lang=lang), "EUR"),
+        (charts.stacked(result["by_member_type"], "member_type", "jobs", totals=totals, lang=lang),
+         "FTE"),
+        (charts.response_rate(yearly, lang=lang), N_("share of active members")),
     ]
     if extra:
         for measure in kpis.GROWTH_MEASURES:
             part = extra["decomposition"][measure]["period"]
             if part is not None and part["like_for_like"] is not None:
-                specs.append((f"{measure.removesuffix('_eur')}_waterfall",
-                              charts.waterfall(part, measure), kpis.INDICATORS[measure].unit))
-        specs.append(("membership_flows", charts.membership_flows(extra["flows"]), "members"))
+                specs.append((charts.waterfall(part, measure, lang=lang), kpis.INDICATORS[measure].unit))
+        specs.append((charts.membership_flows(extra["flows"], lang=lang), "members"))
         for measure in kpis.GROWTH_MEASURES:
             if (extra["targets"]["indicator"] == measure).any():
-                specs.append((f"{measure.removesuffix('_eur')}_against_targets",
-                              charts.against_targets(yearly, extra["targets"], measure),
+                specs.append((charts.against_targets(yearly, extra["targets"], measure, lang=lang),
                               kpis.INDICATORS[measure].unit))
-    return [Chart(name, fig, unit, fig.layout.title.text) for name, fig, unit in specs]
+    return [Chart(file_stem(fig.layout.title.text, Filters()), fig, unit, fig.layout.title.text)
+            for fig, unit in specs]
 
 
-def context(store: Store, filters: Filters, cluster: str | None = None) -> ExportContext:
+CLUSTER_NAMES = {"demo": N_("Demo eco-business cluster (fictional)"), "default": N_("Business cluster")}
+
+
+def context(store: Store, filters: Filters, cluster: str | None = None,
+            lang: str = DEFAULT) -> ExportContext:
     loaded = store.last_loaded()
-    name = cluster or ("Demo eco-business cluster (fictional)" if store.shows_only_demo()
-                       else "Business cluster")
+    _ = translator(lang)
+    name = cluster or gettext(CLUSTER_NAMES["demo" if store.shows_only_demo() else "default"], lang)
     years = kpis.data_years(store)
     if years:
         years = (filters.year_from or years[0], filters.year_to or years[1])
-    return ExportContext(filters, loaded.date().isoformat() if loaded else "no data", name, years)
+    return ExportContext(filters, loaded.date() if loaded else None, name, years, lang)
+
+
+METHOD_HEADINGS = (N_("Indicators"), N_("Growth"), N_("Rules"))
 
 
 def methodology(result: dict, ctx: ExportContext) -> str:
-    """How every number was computed, for the annex of the contract report."""
+    """How every number was computed, for the annex of the contract report, in the
+    context's language."""
+    lang = ctx.lang
+    _ = translator(lang)
     yearly, g = result["by_year"], result["growth"]["turnover_eur"]
     last = yearly[yearly["year"] == g["latest_year"]]
-    reported = (f"{int(last['members'].iloc[0])} of {int(last['active_members'].iloc[0])} active "
-                f"members reported for {g['latest_year']} (response rate "
-                f"{formatting.pct(last['response_rate'].iloc[0])})") if not last.empty else "no data"
+    reported = _("{members} of {active} active members reported for {year} (response rate "
+                 "{rate})").format(members=int(last["members"].iloc[0]),
+                                   active=int(last["active_members"].iloc[0]), year=g["latest_year"],
+                                   rate=formatting.pct(last["response_rate"].iloc[0], lang=lang)) \
+        if not last.empty else _("no data")
+    years = kpis.CARRY_FORWARD_YEARS
     estimation = (
-        f"Estimated view: a member that did not report for a year while a member is given its "
-        f"last reported values, for at most {kpis.CARRY_FORWARD_YEARS} years; estimated values "
-        "are marked in every chart and table." if ctx.filters.estimated else
-        "Reported view (default): only values members reported; a missing submission is a gap, "
-        "not a zero. An estimated view (last reported values carried forward for at most "
-        f"{kpis.CARRY_FORWARD_YEARS} years) is available and marked as such.")
+        _("Estimated view: a member that did not report for a year while a member is given its "
+          "last reported values, for at most {years} years; estimated values are marked in "
+          "every chart and table.").format(years=years) if ctx.filters.estimated else
+        _("Reported view (default): only values members reported; a missing submission is a "
+          "gap, not a zero. An estimated view (last reported values carried forward for at most "
+          "{years} years) is available and marked as such.").format(years=years))
     lines = [
-        f"Methodology — {ctx.cluster}",
+        _("Methodology — {cluster}").format(cluster=ctx.cluster),
         "",
-        f"Filters: {ctx.filters_text}",
-        f"Baseline year: {g['baseline_year']}; latest year: {g['latest_year']}",
-        f"Data as of: {ctx.data_date} (date of the last load of members' submissions)",
-        f"Members reporting: {reported}",
+        _("Filters: {filters}").format(filters=ctx.filters_text),
+        _("Baseline year: {start}; latest year: {end}").format(start=g["baseline_year"],
+                                                               end=g["latest_year"]),
+        _("Data as of: {date} (date of the last load of members' submissions)").format(
+            date=ctx.data_date),
+        _("Members reporting: {reported}").format(reported=reported),
         estimation,
         "",
-        "Indicators",
+        _(METHOD_HEADINGS[0]),
     ]
     for ind in kpis.INDICATORS.values():
-        lines.append(f"- {ind.label} ({ind.unit}): {ind.description}")
+        lines.append(f"- {ind.name(lang)} ({kpis.unit_name(ind.unit, lang)}): {ind.explain(lang)}")
     lines += [
-        "- Jobs created (gross): jobs added by members whose jobs grew plus the jobs of new "
-        "members; losses are not netted out.",
-        f"- High-growth enterprises (Eurostat): at least {growth.HGE_MIN_JOBS} employees "
-        f"{growth.HGE_YEARS} years earlier and at least {growth.HGE_MIN_GROWTH:.0%} average annual "
-        "employment growth since.",
-        "- Active members: members in the year, from the year they joined until the year they "
-        "left; response rate = members that reported / active members.",
+        "- " + _("Jobs created (gross): jobs added by members whose jobs grew plus the jobs of "
+                 "new members; losses are not netted out."),
+        "- " + _("High-growth enterprises (Eurostat): at least {jobs} employees {years} years "
+                 "earlier and at least {growth} average annual employment growth since.").format(
+            jobs=growth.HGE_MIN_JOBS, years=growth.HGE_YEARS,
+            growth=formatting.pct(growth.HGE_MIN_GROWTH, 0, lang=lang)),
+        "- " + _("Active members: members in the year, from the year they joined until the year "
+                 "they left; response rate = members that reported / active members."),
         "",
-        "Growth",
-        "- Change = latest value - baseline value; change (%) = change / baseline.",
-        "- Compound annual growth rate (CAGR) = (latest / baseline)^(1 / years) - 1, where years "
-        "= latest year - baseline year.",
-        "- Totals are sums over the members that reported in each year: they grow both because "
-        "members grow and because members join.",
-        "- Decomposition: total change = like-for-like change (members with a value in both "
-        "years) + entries (a value only in the later year) - exits (a value only in the earlier "
-        "year); the parts add up exactly. Like-for-like growth = continuing members' total in "
-        "the later year / their total in the earlier year - 1; the chained like-for-like index "
-        "multiplies the annual like-for-like ratios (baseline = 100).",
-        "- Progress to target = (latest - baseline) / (target - baseline), or latest / target "
-        "without a baseline.",
+        _(METHOD_HEADINGS[1]),
+        "- " + _("Change = latest value - baseline value; change (%) = change / baseline."),
+        "- " + _("Compound annual growth rate (CAGR) = (latest / baseline)^(1 / years) - 1, where "
+                 "years = latest year - baseline year."),
+        "- " + _("Totals are sums over the members that reported in each year: they grow both "
+                 "because members grow and because members join."),
+        "- " + _("Decomposition: total change = like-for-like change (members with a value in "
+                 "both years) + entries (a value only in the later year) - exits (a value only in "
+                 "the earlier year); the parts add up exactly. Like-for-like growth = continuing "
+                 "members' total in the later year / their total in the earlier year - 1; the "
+                 "chained like-for-like index multiplies the annual like-for-like ratios "
+                 "(baseline = 100)."),
+        "- " + _("Progress to target = (latest - baseline) / (target - baseline), or latest / "
+                 "target without a baseline."),
         "",
-        "Rules",
-        "- A value a member did not report is missing, never zero: it is left out of sums and "
-        "ratios and counted as missing.",
-        "- A member's type, sector and area are those of its latest submission and apply to all "
-        "its years.",
-        "- Ratios (turnover per job, export share, R&D intensity) are ratios of sums over the "
-        "members that reported both parts.",
-        f"- Confidentiality: figures shown to funders and members leave out every cell built "
-        f"from fewer than {disclosure.MIN_UNITS} members or where one member makes more than "
-        f"{disclosure.DOMINANCE:.0%} of it, and further cells so that none can be recomputed "
-        "from totals, other cells, other years or other selections; such cells read "
-        "'confidential'. Medians are not shown to funders.",
-        "- Sectors are the cluster's own list, each mapped to a Eurostat EGSS class (CEPA for "
-        "environmental protection, CReMA for resource management).",
+        _(METHOD_HEADINGS[2]),
+        "- " + _("A value a member did not report is missing, never zero: it is left out of sums "
+                 "and ratios and counted as missing."),
+        "- " + _("A member's type, sector and area are those of its latest submission and apply "
+                 "to all its years."),
+        "- " + _("Ratios (turnover per job, export share, R&D intensity) are ratios of sums over "
+                 "the members that reported both parts."),
+        "- " + _("Confidentiality: figures shown to funders and members leave out every cell "
+                 "built from fewer than {units} members or where one member makes more than "
+                 "{share} of it, and further cells so that none can be recomputed from totals, "
+                 "other cells, other years or other selections; such cells read 'confidential'. "
+                 "Medians are not shown to funders.").format(
+            units=disclosure.MIN_UNITS, share=formatting.pct(disclosure.DOMINANCE, 0, lang=lang)),
+        "- " + _("Sectors are the cluster's own list, each mapped to a Eurostat EGSS class (CEPA "
+                 "for environmental protection, CReMA for resource management)."),
     ]
     return "\n".join(lines) + "\n"
 
 
-def summary_rows(result: dict) -> list[tuple[str, str, str, str, str, str]]:
+def summary_rows(result: dict, lang: str = DEFAULT) -> list[tuple[str, str, str, str, str, str]]:
     """Indicator, baseline, latest, change, change %, CAGR: the KPI table of the report."""
+    _ = translator(lang)
     rows = []
     for key, g in result["growth"].items():
         unit = kpis.INDICATORS[key].unit
-        fmt = (lambda v: formatting.eur(v, compact=False)) if unit == "EUR" else \
-            (lambda v: formatting.number(v, 1))
-        rows.append((f"{kpis.INDICATORS[key].label} ({unit})",
+        fmt = (lambda v: formatting.eur(v, compact=False, lang=lang)) if unit == "EUR" else \
+            (lambda v: formatting.number(v, 1, lang=lang))
+        rows.append((f"{kpis.INDICATORS[key].name(lang)} ({kpis.unit_name(unit, lang)})",
                      f"{fmt(g['baseline'])} ({g['baseline_year']})",
                      f"{fmt(g['latest'])} ({g['latest_year']})", fmt(g["change"]),
-                     formatting.pct(g["pct"], signed=True), formatting.pct(g["cagr"])))
+                     formatting.pct(g["pct"], signed=True, lang=lang),
+                     formatting.pct(g["cagr"], lang=lang)))
     yearly = result["by_year"]
     first, last = yearly.iloc[0], yearly.iloc[-1]
     for key in ("members", "turnover_per_job", "export_share", "rd_intensity"):
         unit = kpis.INDICATORS[key].unit
-        rows.append((kpis.INDICATORS[key].label,
-                     f"{formatting.by_unit(first[key], unit)} ({int(first['year'])})",
-                     f"{formatting.by_unit(last[key], unit)} ({int(last['year'])})", "", "", ""))
-    rows.append(("Response rate", f"{formatting.pct(first['response_rate'])} ({int(first['year'])})",
-                 f"{formatting.pct(last['response_rate'])} ({int(last['year'])})", "", "", ""))
+        rows.append((kpis.INDICATORS[key].name(lang),
+                     f"{formatting.by_unit(first[key], unit, lang)} ({int(first['year'])})",
+                     f"{formatting.by_unit(last[key], unit, lang)} ({int(last['year'])})", "", "", ""))
+    rows.append((_("Response rate"),
+                 f"{formatting.pct(first['response_rate'], lang=lang)} ({int(first['year'])})",
+                 f"{formatting.pct(last['response_rate'], lang=lang)} ({int(last['year'])})",
+                 "", "", ""))
     return rows
 
 
-def growth_tables(extra: dict) -> dict:
+DECOMPOSITION_TITLES = {
+    "year": N_("Year"), "like_for_like": N_("Like-for-like"), "entries": N_("Entries"),
+    "exits": N_("Exits"), "change": N_("Total change"), "like_for_like_rate": N_("Like-for-like growth"),
+    "created": N_("Gross creation"), "entering_members": N_("Entering members"),
+    "exiting_members": N_("Exiting members"), "like_for_like_index": N_("Chained index")}
+FLOW_TITLES = {"year": N_("Year"), "active_members": N_("Active members"), "joined": N_("Joined"),
+               "left": N_("Left"), "retention_rate": N_("Retention rate")}
+TARGET_TITLES = {"indicator": N_("Indicator"), "kind": N_("Kind"), "year": N_("Year"),
+                 "value": N_("Value"), "note": N_("Note")}
+
+
+def growth_tables(extra: dict, lang: str = DEFAULT) -> dict:
     """Decomposition per year, membership flows and targets, as report tables."""
     import pandas as pd
+
+    _ = translator(lang)
 
     out = {}
     for measure in kpis.GROWTH_MEASURES:
         table = growth.annual_table(extra["decomposition"][measure])
         index = {i["year"]: i["index"] for i in extra["decomposition"][measure]["index"]}
         table["like_for_like_index"] = [index.get(y) for y in table["year"]]
-        out[f"decomposition_{measure.removesuffix('_eur')}"] = table.rename(columns={
-            "year": "Year", "like_for_like": "Like-for-like", "entries": "Entries", "exits": "Exits",
-            "change": "Total change", "like_for_like_rate": "Like-for-like growth",
-            "created": "Gross creation", "entering_members": "Entering members",
-            "exiting_members": "Exiting members", "like_for_like_index": "Chained index"})
-    out["membership"] = extra["flows"].rename(columns={
-        "year": "Year", "active_members": "Active members", "joined": "Joined", "left": "Left",
-        "retention_rate": "Retention rate"})
-    out["targets"] = pd.DataFrame(extra["targets"]).rename(columns=str.capitalize)
+        money = "#,##0" if measure == "jobs" else '#,##0 "€"'
+        out[f"decomposition_{measure.removesuffix('_eur')}"] = titled(
+            table, translated(DECOMPOSITION_TITLES, lang),
+            {**dict.fromkeys(("like_for_like", "entries", "exits", "change", "created"), money),
+             "like_for_like_rate": "0.0%", "like_for_like_index": "0.0"})
+    out["membership"] = titled(extra["flows"], translated(FLOW_TITLES, lang), {"retention_rate": "0.0%"})
+    targets_frame = pd.DataFrame(extra["targets"])
+    if "indicator" in targets_frame.columns:
+        kinds = vocabulary("target_kinds")
+        targets_frame["indicator"] = [kpis.INDICATORS[i].name(lang) if i in kpis.INDICATORS else i
+                                      for i in targets_frame["indicator"]]
+        targets_frame["kind"] = [kinds.label(k, lang) for k in targets_frame["kind"]]
+    out["targets"] = titled(targets_frame, translated(TARGET_TITLES, lang), {})
     return out
 
 
@@ -213,73 +255,97 @@ def _table(doc, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def _part_text(value, unit: str, sign: str = "") -> str:
-    return "confidential" if value is None else sign + formatting.by_unit(float(value), unit)
+def _part_text(value, unit: str, lang: str, sign: str = "") -> str:
+    if value is None:
+        return translator(lang)("confidential")
+    return sign + formatting.by_unit(float(value), unit, lang)
 
 
 def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
                 chart_list: list[Chart], extra: dict | None = None) -> bytes:
-    """A Word report: title page, KPI summary table, captioned charts, methodology."""
+    """A Word report in the context's language: title page, KPI summary table, captioned
+    charts, methodology. The document's language is set too, so Word checks the spelling
+    in the right language."""
     from docx import Document
+    from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
+    lang = ctx.lang
+    _ = translator(lang)
+    confidential = _("confidential")
     doc = Document()
-    doc.styles["Normal"].font.name = "Calibri"
-    doc.styles["Normal"].font.size = Pt(10.5)
+    normal = doc.styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(10.5)
+    run_props = normal.element.get_or_add_rPr()
+    lang_tag = run_props.find(qn("w:lang"))
+    if lang_tag is None:
+        lang_tag = run_props.makeelement(qn("w:lang"), {})
+        run_props.append(lang_tag)
+    lang_tag.set(qn("w:val"), LOCALES[lang].replace("_", "-"))
+    doc.core_properties.language = LOCALES[lang].replace("_", "-")
+    doc.core_properties.title = _("Cluster indicators report")
     doc.add_paragraph(ctx.cluster, style="Title")
-    doc.add_paragraph("Cluster indicators report", style="Subtitle")
-    doc.add_paragraph(f"Filters: {ctx.filters_text}")
-    doc.add_paragraph(f"Data as of {ctx.data_date} · Report generated on {dt.date.today().isoformat()}")
+    doc.add_paragraph(_("Cluster indicators report"), style="Subtitle")
+    doc.add_paragraph(_("Filters: {filters}").format(filters=ctx.filters_text))
+    doc.add_paragraph(_("Data as of {date} · Report generated on {today}").format(
+        date=ctx.data_date, today=formatting.date(dt.date.today(), lang)))
     doc.add_page_break()
 
-    doc.add_heading("Key indicators", level=1)
+    doc.add_heading(_("Key indicators"), level=1)
     protected = "confidential" in result["by_year"].columns
-    rows = summary_rows(result)
+    rows = summary_rows(result, lang)
     if protected:  # a value hidden by disclosure control says so, never a dash
-        rows = [tuple("confidential" if i and cell.startswith("–") else cell
+        rows = [tuple(confidential if i and cell.startswith("–") else cell
                       for i, cell in enumerate(row)) for row in rows]
-    _table(doc, ("Indicator", "Baseline", "Latest", "Change", "Change (%)", "CAGR"), rows)
+    _table(doc, (_("Indicator"), _("Baseline"), _("Latest"), _("Change"), _("Change (%)"),
+                 _("CAGR")), rows)
 
     if extra is not None:
-        progress = targets.progress(result["by_year"], extra["targets"])
+        progress = targets.progress(result["by_year"], extra["targets"], lang)
         if progress:
-            doc.add_heading("Progress to targets", level=2)
+            doc.add_heading(_("Progress to targets"), level=2)
 
             def val(v: float | None, year: int | None, unit: str) -> str:
-                return "–" if v is None else f"{formatting.by_unit(v, unit)} ({year})"
+                return "–" if v is None else f"{formatting.by_unit(v, unit, lang)} ({year})"
 
-            _table(doc, ("Indicator", "Baseline", "Milestone", "Latest", "Target", "Way to target"),
+            _table(doc, (_("Indicator"), _("Baseline"), _("Milestone"), _("Latest"), _("Target"),
+                         _("Way to target")),
                    [(p["label"], val(p["baseline"], p["baseline_year"], p["unit"]),
                      val(p["milestone"], p["milestone_year"], p["unit"]),
                      val(p["latest"], p["latest_year"], p["unit"]),
                      val(p["target"], p["target_year"], p["unit"]),
-                     formatting.pct(p["target_progress"])) for p in progress])
-        doc.add_heading("Where the growth came from", level=2)
+                     formatting.pct(p["target_progress"], lang=lang)) for p in progress])
+        doc.add_heading(_("Where the growth came from"), level=2)
         parts = []
         for measure in kpis.GROWTH_MEASURES:
             part = extra["decomposition"][measure]["period"]
             if part is None:
                 continue
-            unit = kpis.INDICATORS[measure].unit
-            parts.append((f"{kpis.INDICATORS[measure].label} ({unit})",
-                          f"{formatting.by_unit(float(part['total_before']), unit)} ({part['y0']})",
-                          _part_text(part["like_for_like"], unit),
-                          _part_text(part["entries"], unit),
-                          _part_text(part["exits"], unit, "−"),
-                          f"{formatting.by_unit(float(part['total_after']), unit)} ({part['y1']})"))
-        _table(doc, ("Indicator", "Baseline", "Like-for-like", "Entries", "Exits", "Latest"), parts)
+            ind = kpis.INDICATORS[measure]
+            unit = ind.unit
+            parts.append((f"{ind.name(lang)} ({kpis.unit_name(unit, lang)})",
+                          f"{formatting.by_unit(float(part['total_before']), unit, lang)} ({part['y0']})",
+                          _part_text(part["like_for_like"], unit, lang),
+                          _part_text(part["entries"], unit, lang),
+                          _part_text(part["exits"], unit, lang, "−"),
+                          f"{formatting.by_unit(float(part['total_after']), unit, lang)} ({part['y1']})"))
+        _table(doc, (_("Indicator"), _("Baseline"), _("Like-for-like"), _("Entries"), _("Exits"),
+                     _("Latest")), parts)
 
-    doc.add_heading("Charts", level=1)
+    doc.add_heading(_("Charts"), level=1)
     for number, chart in enumerate(chart_list, start=1):
         doc.add_picture(io.BytesIO(images[chart.name]), width=Cm(16))
-        doc.add_paragraph(f"Figure {number}: {chart.caption}. {ctx.filters_text}. "
-                          f"Data as of {ctx.data_date}.", style="Caption")
+        doc.add_paragraph(_("Figure {number}: {caption}. {filters}. Data as of {date}.").format(
+            number=number, caption=chart.caption, filters=ctx.filters_text, date=ctx.data_date),
+            style="Caption")
 
-    doc.add_heading("Methodology", level=1)
+    doc.add_heading(_("Methodology"), level=1)
+    headings = {_(h) for h in METHOD_HEADINGS}
     for line in methodology(result, ctx).splitlines()[2:]:
         if not line:
             continue
-        if line in ("Indicators", "Growth", "Rules"):
+        if line in headings:
             doc.add_heading(line, level=2)
         elif line.startswith("- "):
             doc.add_paragraph(line[2:], style="List Bullet")
@@ -292,17 +358,19 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
 
 def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, ...] = ("png", "svg", "pdf"),
                progress: Progress | None = None, cluster: str | None = None,
-               protect: bool = False) -> tuple[bytes, str]:
-    """The ZIP of the report pack and its file name. Raises BrowserMissing without a browser.
-    With ``protect`` (a funder's pack) every number goes through disclosure control."""
+               protect: bool = False, lang: str = DEFAULT) -> tuple[bytes, str]:
+    """The ZIP of the report pack and its file name, every file in ``lang``. Raises
+    BrowserMissing without a browser. With ``protect`` (a funder's pack) every number goes
+    through disclosure control."""
+    _ = translator(lang)
     result = kpis.overview(store, filters)
     if protect:
         result = disclosure.protect_overview(store, filters, result)
     if result["by_year"].empty:
-        raise ValueError("No submissions match these filters: nothing to report.")
-    ctx = context(store, filters, cluster)
+        raise ValueError(_l("No submissions match these filters: nothing to report."))
+    ctx = context(store, filters, cluster, lang)
     extra = growth.bundle(store, filters, protect)
-    chart_list = standard_charts(result, extra, protect)
+    chart_list = standard_charts(result, extra, protect, lang)
     steps = len(chart_list) * len(formats) + 3
     done = 0
 
@@ -312,6 +380,7 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
         if progress:
             progress(done, steps, message)
 
+    folders = {"charts": file_stem(_("charts"), Filters()), "tables": file_stem(_("tables"), Filters())}
     out = io.BytesIO()
     pngs: dict[str, bytes] = {}
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -326,18 +395,21 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
                     data = next(images)
                     if fmt == "png":
                         pngs[chart.name] = data
-                    zf.writestr(f"charts/{file_stem(chart.name, ctx.shown)}.{fmt}", data)
-                    step(f"chart {chart.name}.{fmt}")
-        tables = {**kpi_tables(result), **growth_tables(extra)}
-        for name, frame in tables.items():
-            zf.writestr(f"tables/{file_stem(name, ctx.shown)}.csv", table_csv(frame))
-        zf.writestr(f"tables/{file_stem('kpis', ctx.shown)}.xlsx", tables_xlsx(tables))
-        step("tables")
-        zf.writestr("methodology.txt", methodology(result, ctx).encode("utf-8"))
-        step("methodology")
+                    zf.writestr(f"{folders['charts']}/{file_stem(chart.name, ctx.shown)}.{fmt}", data)
+                    step(_("Chart {name}").format(name=f"{chart.caption} ({fmt.upper()})"))
+        tables = {**kpi_tables(result, lang), **growth_tables(extra, lang)}
+        for key, frame in tables.items():
+            zf.writestr(f"{folders['tables']}/{file_stem(file_name(key, lang), ctx.shown)}.csv",
+                        table_csv(frame, lang))
+        zf.writestr(f"{folders['tables']}/{file_stem(file_name('kpis', lang), ctx.shown)}.xlsx",
+                    tables_xlsx(tables, lang))
+        step(_("Tables"))
+        zf.writestr(f"{file_stem(file_name('methodology', lang), Filters())}.txt",
+                    methodology(result, ctx).encode("utf-8"))
+        step(_("Methodology"))
         if "png" not in formats:
             pngs = {c.name: render(annotate(c.fig, ctx, c.unit), "png") for c in chart_list}
-        zf.writestr(f"{file_stem('report', ctx.shown)}.docx",
+        zf.writestr(f"{file_stem(file_name('report', lang), ctx.shown)}.docx",
                     report_docx(result, ctx, pngs, chart_list, extra))
-        step("Word report")
-    return out.getvalue(), f"{file_stem('cluster_report', ctx.shown)}.zip"
+        step(_("Word report"))
+    return out.getvalue(), f"{file_stem(file_name('cluster_report', lang), ctx.shown)}.zip"

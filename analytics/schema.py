@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from .i18n import N_
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 Kind = Literal["text", "code", "year", "money", "quantity", "count", "decimal"]
@@ -77,50 +79,50 @@ class TableSpec:
 
 SUBMISSIONS = TableSpec(
     name="submissions",
-    label="member submissions",
+    label=N_("member submissions"),
     key=("member_id", "year"),
     marker="year",
     columns=(
-        Column("member_id", "text", "Member ID", "The member's identifier, stable across years.",
+        Column("member_id", "text", N_("Member ID"), N_("The member's identifier, stable across years."),
                ("id", "member", "member_code", "id_membre", "membre_id", "identifiant",
                 "code_membre", "numero_adherent", "adherent")),
-        Column("member_name", "text", "Member name", "The member's name.",
+        Column("member_name", "text", N_("Member name"), N_("The member's name."),
                ("name", "nom", "nom_membre", "raison_sociale", "organisation", "organization",
                 "entreprise", "societe")),
-        Column("member_type", "code", "Member type", "SME, university, research lab, ...",
+        Column("member_type", "code", N_("Member type"), N_("SME, university, research lab, ..."),
                ("type", "type_de_membre", "type_membre", "categorie", "category",
                 "categorie_de_membre"), vocabulary="member_types"),
-        Column("sector", "code", "Sector", "The member's main environmental activity.",
+        Column("sector", "code", N_("Sector"), N_("The member's main environmental activity."),
                ("secteur", "filiere", "activite", "domaine", "activity"),
                vocabulary="sectors"),
-        Column("area", "code", "Area", "Where the member is based (département).",
+        Column("area", "code", N_("Area"), N_("Where the member is based (département)."),
                ("departement", "dept", "territoire", "zone", "region", "department",
                 "territory"), vocabulary="areas"),
-        Column("year", "year", "Year", "The year the figures are for.",
+        Column("year", "year", N_("Year"), N_("The year the figures are for."),
                ("annee", "exercice", "fiscal_year", "annee_fiscale")),
-        Column("turnover_eur", "money", "Turnover (EUR)",
-               "Annual turnover in euros; empty when the member has none (e.g. a lab).",
+        Column("turnover_eur", "money", N_("Turnover (EUR)"),
+               N_("Annual turnover in euros; empty when the member has none (e.g. a lab)."),
                ("turnover", "revenue", "sales", "chiffre_affaires", "chiffre_d_affaires",
                 "ca", "ca_eur", "ca_ht"), value_required=False),
-        Column("jobs", "quantity", "Jobs (FTE)", "Jobs in full-time equivalents.",
+        Column("jobs", "quantity", N_("Jobs (FTE)"), N_("Jobs in full-time equivalents."),
                ("fte", "employees", "staff", "headcount", "effectif", "effectifs", "etp",
                 "emplois", "effectif_etp", "salaries"), value_required=False),
-        Column("export_turnover_eur", "money", "Export turnover (EUR)",
-               "Part of the turnover made outside France.",
+        Column("export_turnover_eur", "money", N_("Export turnover (EUR)"),
+               N_("Part of the turnover made outside France."),
                ("export_turnover", "exports", "ca_export", "chiffre_affaires_export",
                 "chiffre_d_affaires_export", "ca_a_l_export"),
                required=False, value_required=False),
-        Column("rd_spend_eur", "money", "R&D spend (EUR)", "Research and development spending.",
+        Column("rd_spend_eur", "money", N_("R&D spend (EUR)"), N_("Research and development spending."),
                ("rd_spend", "r_d_spend", "rd", "depenses_rd", "depenses_r_d", "depenses_de_r_d",
                 "budget_rd"), required=False, value_required=False),
-        Column("rd_jobs", "quantity", "R&D jobs (FTE)", "Jobs in R&D, full-time equivalents.",
+        Column("rd_jobs", "quantity", N_("R&D jobs (FTE)"), N_("Jobs in R&D, full-time equivalents."),
                ("r_d_jobs", "effectif_rd", "effectif_r_d", "etp_rd", "etp_r_d", "emplois_rd"),
                required=False, value_required=False),
-        Column("training_hours", "quantity", "Training hours", "Hours of staff training.",
+        Column("training_hours", "quantity", N_("Training hours"), N_("Hours of staff training."),
                ("training", "heures_formation", "heures_de_formation", "formation_heures"),
                required=False, value_required=False),
-        Column("collaborative_projects", "count", "Collaborative projects",
-               "Collaborative projects the member took part in.",
+        Column("collaborative_projects", "count", N_("Collaborative projects"),
+               N_("Collaborative projects the member took part in."),
                ("projects", "projets_collaboratifs", "projets", "nb_projets_collaboratifs"),
                required=False, value_required=False),
     ),
@@ -128,18 +130,18 @@ SUBMISSIONS = TableSpec(
 
 MEMBERS = TableSpec(
     name="members",
-    label="member list",
+    label=N_("member list"),
     key=("member_id",),
     marker="joined_year",
     columns=(
         SUBMISSIONS.column("member_id"),
-        Column("member_name", "text", "Member name", "The member's name.",
+        Column("member_name", "text", N_("Member name"), N_("The member's name."),
                SUBMISSIONS.column("member_name").aliases, required=False, value_required=False),
-        Column("joined_year", "year", "Joined in", "First year as a member.",
+        Column("joined_year", "year", N_("Joined in"), N_("First year as a member."),
                ("joined", "join_year", "annee_adhesion", "adhesion", "annee_d_adhesion",
                 "entree", "annee_entree")),
-        Column("left_year", "year", "Left in",
-               "Year the member left (no figures expected from that year on); empty if still a member.",
+        Column("left_year", "year", N_("Left in"),
+               N_("Year the member left (no figures expected from that year on); empty if still a member."),
                ("left", "exit_year", "annee_sortie", "sortie", "annee_de_sortie", "depart"),
                required=False, value_required=False),
     ),
@@ -147,19 +149,19 @@ MEMBERS = TableSpec(
 
 TARGETS = TableSpec(
     name="targets",
-    label="indicator targets",
+    label=N_("indicator targets"),
     key=("indicator", "kind", "year"),
     marker="indicator",
     columns=(
-        Column("indicator", "code", "Indicator", "Which indicator (e.g. jobs, turnover_eur).",
+        Column("indicator", "code", N_("Indicator"), N_("Which indicator (e.g. jobs, turnover_eur)."),
                ("indicateur", "kpi"), vocabulary="indicators"),
-        Column("kind", "code", "Kind", "baseline, milestone or target.",
+        Column("kind", "code", N_("Kind"), N_("baseline, milestone or target."),
                ("type", "nature", "type_de_valeur"), vocabulary="target_kinds"),
-        Column("year", "year", "Year", "The year the value is for.", ("annee", "echeance"),
+        Column("year", "year", N_("Year"), N_("The year the value is for."), ("annee", "echeance"),
                years_ahead=30),
-        Column("value", "decimal", "Value", "The value, in the indicator's unit.",
+        Column("value", "decimal", N_("Value"), N_("The value, in the indicator's unit."),
                ("valeur", "objectif", "montant")),
-        Column("note", "text", "Note", "Where the value comes from.",
+        Column("note", "text", N_("Note"), N_("Where the value comes from."),
                ("commentaire", "source", "remarque"), required=False, value_required=False),
     ),
 )
@@ -207,8 +209,8 @@ class Vocabulary:
                 out.setdefault(normalise_value(spelling), r["code"])
         return out
 
-    def allowed_text(self) -> str:
-        return ", ".join(f"{r['code']} ({r['label_en']})" for r in self.rows)
+    def allowed_text(self, lang: str = "en") -> str:
+        return ", ".join(f"{r['code']} ({self.label(r['code'], lang)})" for r in self.rows)
 
 
 _REGISTERED: dict[str, Vocabulary] = {}

@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from .i18n import _l
 from .schema import DATA_DIR, MEMBERS, SPECS, SUBMISSIONS, TARGETS, TableSpec
 
 DEFAULT_DB = DATA_DIR / "cluster.duckdb"
@@ -132,10 +133,10 @@ class Store:
                 if "lock" not in str(exc).lower():
                     raise
                 if time.monotonic() >= deadline:
-                    raise StoreBusy(
-                        f"The database {self.path} is in use by another program and stayed "
-                        f"locked for {self.wait_seconds:.0f} s. Try again in a moment."
-                    ) from exc
+                    raise StoreBusy(_l(
+                        "The database {path} is in use by another program and stayed locked "
+                        "for {seconds:.0f} s. Try again in a moment.", path=self.path,
+                        seconds=self.wait_seconds)) from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
 
@@ -228,10 +229,11 @@ class Store:
             found = con.execute("SELECT kind, action, undone_by, undoes FROM loads WHERE load_id = ?",
                                 [load_id]).fetchall()
             if not found:
-                raise ValueError(f"There is no load {load_id}.")
+                raise ValueError(_l("There is no load {load}.", load=load_id))
             kind, action, undone_by, undoes = found[0]
             if undone_by is not None:
-                raise ValueError(f"{load_id} was already undone (by {undone_by}).")
+                raise ValueError(_l("{load} was already undone (by {undo}).", load=load_id,
+                                    undo=undone_by))
             spec = next(s for s in SPECS if s.name == kind)
             cols = ", ".join([*spec.names, "load_id"])
             keys = ", ".join(spec.key)
@@ -241,8 +243,9 @@ class Store:
                                     "ON l.load_id = h.replaced_by WHERE h.load_id = ? "
                                     "AND l.action = 'load'", [load_id]).fetchall()[0][0]
                 if later is not None:
-                    raise ValueError(f"Rows of load {load_id} were replaced by load {later} since; "
-                                     f"undo load {later} first.")
+                    raise ValueError(_l("Rows of load {load} were replaced by load {later} "
+                                        "since; undo load {later} first.", load=load_id,
+                                        later=later))
                 # the load's rows step aside (kept, for a redo); the rows it replaced return
                 removed = con.execute(f"INSERT INTO {kind}_history SELECT {cols}, ? FROM {kind} "
                                       "WHERE load_id = ?", [new_id, load_id]).fetchall()[0][0]

@@ -29,7 +29,7 @@ def save_targets(store: Store, frame: pd.DataFrame, user: str | None) -> LoadRes
                       user=user, replace_all=True)
 
 
-def progress(yearly: pd.DataFrame, targets: pd.DataFrame) -> list[dict[str, Any]]:
+def progress(yearly: pd.DataFrame, targets: pd.DataFrame, lang: str = "en") -> list[dict[str, Any]]:
     """For each indicator with targets: the latest value, progress to the final target
     ((latest - baseline) / (target - baseline), or latest / target without a baseline),
     and whether the latest milestone due by the latest year was reached."""
@@ -58,7 +58,7 @@ def progress(yearly: pd.DataFrame, targets: pd.DataFrame) -> list[dict[str, Any]
         if target is not None and latest is not None and float(target["value"]) != start:
             share = (latest - start) / (float(target["value"]) - start)
         out.append({
-            "indicator": indicator, "label": INDICATORS[indicator].label,
+            "indicator": indicator, "label": INDICATORS[indicator].name(lang),
             "unit": INDICATORS[indicator].unit, "latest_year": latest_year, "latest": latest,
             "baseline": None if base is None else float(base["value"]),
             "baseline_year": None if base is None else int(base["year"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from .i18n import DEFAULT, translator
 from .schema import SUBMISSIONS, TableSpec, vocabularies
 
 
@@ -15,13 +16,16 @@ def template_csv(spec: TableSpec = SUBMISSIONS) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def template_xlsx(spec: TableSpec = SUBMISSIONS) -> bytes:
-    """A workbook: the header to fill in, drop-down lists, and a sheet of allowed values."""
+def template_xlsx(lang: str = DEFAULT, spec: TableSpec = SUBMISSIONS) -> bytes:
+    """A workbook: the header to fill in, drop-down lists, and a sheet of allowed values,
+    explained in ``lang``. The column names stay the canonical ones: accepted in any language."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    _ = translator(lang)
+    allowed = _("allowed values")[:31]
     book = Workbook()
     sheet = book.active
     sheet.title = spec.name
@@ -31,12 +35,13 @@ def template_xlsx(spec: TableSpec = SUBMISSIONS) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEFE7" if col.required else "F2F2F2")
         sheet.column_dimensions[get_column_letter(i)].width = max(14, len(col.name) + 4)
-    lists = book.create_sheet("allowed values")
-    lists.append(["column", "code", "English", "French"])
-    help_sheet = book.create_sheet("columns")
-    help_sheet.append(["column", "required", "description"])
+    lists = book.create_sheet(allowed)
+    lists.append([_("column"), _("code"), _("English"), _("French")])
+    help_sheet = book.create_sheet(_("columns")[:31])
+    help_sheet.append([_("column"), _("name"), _("required"), _("description")])
     for col in spec.columns:
-        help_sheet.append([col.name, "yes" if col.required else "no", col.description])
+        help_sheet.append([col.name, _(col.label), _("yes") if col.required else _("no"),
+                           _(col.description)])
     vocabs = vocabularies()
     row = 2
     for i, col in enumerate(spec.columns, start=1):
@@ -46,7 +51,7 @@ def template_xlsx(spec: TableSpec = SUBMISSIONS) -> bytes:
         for entry in vocabs[col.vocabulary].rows:
             lists.append([col.name, entry["code"], entry["label_en"], entry["label_fr"]])
             row += 1
-        rule = DataValidation(type="list", formula1=f"='allowed values'!$B${first}:$B${row - 1}",
+        rule = DataValidation(type="list", formula1=f"='{allowed}'!$B${first}:$B${row - 1}",
                               allow_blank=True, showErrorMessage=False)
         sheet.add_data_validation(rule)
         letter = get_column_letter(i)

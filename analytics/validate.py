@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from . import kpis  # noqa: F401  (registers the 'indicators' vocabulary)
 from .checks import Problem
+from .i18n import N_, Message, _l
 from .readers import RawTable
 from .schema import (
     FIRST_YEAR,
@@ -85,22 +86,23 @@ def map_headers(headers: list[str], spec: TableSpec) -> tuple[dict[str, str], li
             unknown += 1
             if unknown > 20:
                 continue  # listed once below, not one line each
-            problems.append(Problem(
-                f"Unknown column '{header}'. Allowed columns: {', '.join(spec.names)} "
-                "(or their French names, see the template).", column=header))
+            problems.append(Problem(_l(
+                "Unknown column '{header}'. Allowed columns: {names} "
+                "(or their French names, see the template).", header=header,
+                names=", ".join(spec.names)), column=header))
         elif col.name in mapping:
-            problems.append(Problem(
-                f"Two columns mean '{col.name}': '{mapping[col.name]}' and '{header}'. "
-                "Keep only one.", column=header))
+            problems.append(Problem(_l(
+                "Two columns mean '{name}': '{first}' and '{second}'. Keep only one.",
+                name=col.name, first=mapping[col.name], second=header), column=header))
         else:
             mapping[col.name] = header
     if unknown > 20:
-        problems.append(Problem(f"... and {unknown - 20} more unknown columns."))
+        problems.append(Problem(_l("... and {count} more unknown columns.", count=unknown - 20)))
     missing = [c.name for c in spec.columns if c.required and c.name not in mapping]
     if missing:
-        problems.append(Problem(
-            f"Missing required column(s): {', '.join(missing)}. The first row must hold the "
-            "column names; download the template to see them."))
+        problems.append(Problem(_l(
+            "Missing required column(s): {names}. The first row must hold the column names; "
+            "download the template to see them.", names=", ".join(missing))))
     return mapping, problems
 
 
@@ -112,7 +114,7 @@ def check_raw(raw: RawTable, spec: TableSpec | None = None,
     if problems:
         return spec, None, problems
     if raw.rows == 0:
-        return spec, None, [Problem("The file has column names but no data rows.")]
+        return spec, None, [Problem(_l("The file has column names but no data rows."))]
     con = raw.con
     con.execute(_MACROS)
     this_year = (today or dt.date.today()).year
@@ -199,7 +201,7 @@ def _final_expr(col: Column) -> str:
 
 
 def _rule(con: duckdb.DuckDBPyConnection, header: str, value_sql: str, where: str,
-          message: str, severity: str = "error") -> list[Problem]:
+          message: Message, severity: str = "error") -> list[Problem]:
     rows = con.execute(
         f"SELECT _row, {value_sql} FROM typed WHERE {where} ORDER BY _row LIMIT {MAX_ERRORS_PER_RULE + 1}"
     ).fetchall()
@@ -207,8 +209,9 @@ def _rule(con: duckdb.DuckDBPyConnection, header: str, value_sql: str, where: st
                 for r, v in rows[:MAX_ERRORS_PER_RULE]]
     if len(rows) > MAX_ERRORS_PER_RULE:
         total = con.execute(f"SELECT count(*) FROM typed WHERE {where}").fetchall()[0][0]
-        problems.append(Problem(f"... and {total - MAX_ERRORS_PER_RULE} more rows with the same "
-                                "problem.", column=header, severity=severity))  # type: ignore[arg-type]
+        problems.append(Problem(_l("... and {count} more rows with the same problem.",
+                                   count=total - MAX_ERRORS_PER_RULE),
+                                column=header, severity=severity))  # type: ignore[arg-type]
     return problems
 
 
@@ -218,29 +221,34 @@ def _column_problems(con: duckdb.DuckDBPyConnection, col: Column, header: str,
     out: list[Problem] = []
     if col.value_required:
         out += _rule(con, header, raw, f"{raw} IS NULL",
-                     f"This cell is empty; every row needs a value here ({col.label}).")
+                     _l("This cell is empty; every row needs a value here ({label}).",
+                        label=_l(col.label)))
     if col.kind in ("text", "code"):
         out += _rule(con, header, f"left({raw}, 40) || '…'", f"length({raw}) > {MAX_TEXT_LENGTH}",
-                     f"This text is too long (more than {MAX_TEXT_LENGTH} characters).")
+                     _l("This text is too long (more than {count} characters).",
+                        count=MAX_TEXT_LENGTH))
     if col.kind in NUMERIC_KINDS:
         out += _rule(con, header, raw, f"{raw} IS NOT NULL AND {num} IS NULL",
-                     "This is not a number. Write digits only, e.g. 1234567,89 or 1 234 567.")
+                     _l("This is not a number. Write digits only, e.g. 1234567,89 or 1 234 567."))
         if col.kind == "year":
             last = this_year + col.years_ahead
             out += _rule(con, header, raw, f"{num} IS NOT NULL AND ({num} < {FIRST_YEAR} OR "
                          f"{num} > {last} OR {num} <> round({num}))",
-                         f"The year must be a whole year from {FIRST_YEAR} to {last}.")
+                         _l("The year must be a whole year from {first} to {last}.",
+                            first=FIRST_YEAR, last=last))
         else:
-            out += _rule(con, header, raw, f"{num} < 0", "A negative number is not allowed here.")
+            out += _rule(con, header, raw, f"{num} < 0",
+                         _l("A negative number is not allowed here."))
             decimals = MAX_DECIMALS[col.kind]
-            what = "a whole number" if decimals == 0 else f"at most {decimals} decimals"
-            out += _rule(con, header, raw, f"{num} >= 0 AND {num} <> round({num}, {decimals})",
-                         f"Use {what} here.")
+            what = _l("Use a whole number here.") if decimals == 0 else \
+                _l("Use at most {count} decimals here.", count=decimals)
+            out += _rule(con, header, raw, f"{num} >= 0 AND {num} <> round({num}, {decimals})", what)
     if col.vocabulary:
         voc = vocabulary(col.vocabulary)
         out += _rule(con, header, raw, f"{raw} IS NOT NULL AND {col.name}__code IS NULL",
-                     f"Unknown {col.label.lower()}. Use one of: {voc.allowed_text()} "
-                     "(code, English or French name).")
+                     _l("Unknown value for {label}. Use one of: {allowed} "
+                        "(code, English or French name).", label=_l(col.label),
+                        allowed=voc.allowed_text))
     return out
 
 
@@ -253,10 +261,11 @@ def _duplicate_keys(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> list[Pro
     ).fetchall()
     out = []
     for row_list, *key_values in rows:
-        what = " and ".join(f"{k.replace('_', ' ')} {v}" for k, v in zip(spec.key, key_values, strict=True))
+        what = ", ".join(f"{k} {v}" for k, v in zip(spec.key, key_values, strict=True))
         for r in row_list[1:]:
-            out.append(Problem(f"The same {what} appears more than once (rows "
-                               f"{', '.join(map(str, row_list))}). Keep one row.", row=r))
+            out.append(Problem(_l("The same {key} appears more than once (rows {rows}). "
+                                  "Keep one row.", key=what, rows=", ".join(map(str, row_list))),
+                               row=r))
     return out
 
 
@@ -266,7 +275,7 @@ def _left_before_joined(con: duckdb.DuckDBPyConnection, mapping: dict[str, str])
     return _rule(con, mapping["left_year"], "left_year__raw",
                  "left_year__num IS NOT NULL AND joined_year__num IS NOT NULL "
                  "AND left_year__num <= joined_year__num",
-                 "The year a member left must come after the year it joined.")
+                 _l("The year a member left must come after the year it joined."))
 
 
 def _inconsistent_members(con: duckdb.DuckDBPyConnection, spec: TableSpec,
@@ -282,10 +291,11 @@ def _inconsistent_members(con: duckdb.DuckDBPyConnection, spec: TableSpec,
             f"GROUP BY member_id__raw HAVING count(DISTINCT {value}) > 1 ORDER BY 3 "
             f"LIMIT {MAX_ERRORS_PER_RULE}").fetchall()
         for member, values, first_row in rows:
-            out.append(Problem(
-                f"Member {member} has different values in different rows "
-                f"({', '.join(map(str, values))}); the value of its latest year is used for all "
-                "years.", row=first_row, column=mapping[attr], severity="warning"))
+            out.append(Problem(_l(
+                "Member {member} has different values in different rows ({values}); the value "
+                "of its latest year is used for all years.", member=member,
+                values=", ".join(map(str, values))), row=first_row, column=mapping[attr],
+                severity="warning"))
     return out
 
 
@@ -300,7 +310,9 @@ def _missing_measures(con: duckdb.DuckDBPyConnection, spec: TableSpec,
             f"SELECT _row FROM typed WHERE {name}__raw IS NULL ORDER BY _row").fetchall()]
         if rows:
             shown = ", ".join(map(str, rows[:20])) + (" ..." if len(rows) > 20 else "")
-            out.append(Problem(
-                f"{len(rows)} row(s) have no {name.removesuffix('_eur')} (rows {shown}). "
-                "They count as missing, not as zero.", column=mapping[name], severity="warning"))
+            measure = N_("turnover") if name == "turnover_eur" else N_("jobs")
+            out.append(Problem(_l(
+                "{count} row(s) have no {measure} (rows {rows}). They count as missing, not as "
+                "zero.", count=len(rows), measure=_l(measure), rows=shown),
+                column=mapping[name], severity="warning"))
     return out

@@ -3,52 +3,68 @@
 import streamlit as st
 
 import ui
-from analytics import charts, formatting
+from analytics import charts, export, kpis
+from analytics.i18n import N_
 from analytics.quality import JUMP_WARNING, stored_jumps
+from ui import _
 
 ui.require("manager")
 MAX_ROWS_SHOWN = 1_000  # longer lists are downloaded, not scrolled
 MAX_GRID_MEMBERS = 200  # one line per member: beyond this the chart is unreadable
-st.title("Data quality")
+TITLES = {"member_id": N_("Member ID"), "member_name": N_("Member name"), "year": N_("Year"),
+          "prev_year": N_("Year before"), "measure": N_("Indicator"), "value": N_("Value"),
+          "prev_value": N_("Value the year before"), "change": N_("Change")}
+st.title(_("Data quality"))
+lang = ui.lang()
 f = ui.filters()
 ui.filter_caption(f)
 yearly = ui.overview(f)["by_year"]
 status = ui.member_status(f)
 if status.empty:
-    st.warning("No members match these filters.")
+    st.warning(_("No members match these filters."))
 else:
     missing = status[status["status"] == "missing"]
     cols = st.columns(3)
-    cols[0].metric("Missing submissions", len(missing),
-                   help="Active members that sent nothing for a year: gaps, not zeros.")
-    cols[1].metric("Lowest response rate", formatting.pct(yearly["response_rate"].min()))
-    cols[2].metric("Members", status["member_id"].nunique())
-    ui.show_chart(charts.response_rate(yearly), key="response_rate_by_year",
-                  unit="share of active members")
-    st.subheader("Missing submissions")
+    cols[0].metric(_("Missing submissions"), ui.fmt_number(len(missing)),
+                   help=_("Active members that sent nothing for a year: gaps, not zeros."))
+    cols[1].metric(_("Lowest response rate"), ui.fmt_pct(yearly["response_rate"].min()))
+    cols[2].metric(_("Members"), ui.fmt_number(status["member_id"].nunique()))
+    ui.show_chart(charts.response_rate(yearly, lang=lang), key="response_rate_by_year",
+                  unit=N_("share of active members"))
+    st.subheader(_("Missing submissions"))
     if missing.empty:
-        st.success("Every active member submitted for every year shown.")
+        st.success(_("Every active member submitted for every year shown."))
     else:
         shown = missing[["member_id", "member_name", "year"]]
+        named = shown.rename(columns={k: _(v) for k, v in TITLES.items()})
         if len(shown) > MAX_ROWS_SHOWN:
-            st.caption(f"The first {MAX_ROWS_SHOWN:,} of {len(shown):,} missing submissions; "
-                       "download the full list below.")
-        st.dataframe(shown.head(MAX_ROWS_SHOWN), hide_index=True, key="missing")
-        st.download_button("Missing submissions (CSV)", shown.to_csv(index=False).encode("utf-8-sig"),
-                           "missing_submissions.csv", "text/csv", key="download_missing",
-                           on_click="ignore")
+            st.caption(_("The first {shown} of {total} missing submissions; download the full "
+                         "list below.").format(shown=ui.fmt_number(MAX_ROWS_SHOWN),
+                                               total=ui.fmt_number(len(shown))))
+        st.dataframe(named.head(MAX_ROWS_SHOWN), hide_index=True, key="missing")
+        st.download_button(_("Missing submissions (CSV)"),
+                           named.to_csv(index=False, sep=";" if lang == "fr" else ",")
+                           .encode("utf-8-sig"),
+                           export.file_stem(_("missing submissions"), f) + ".csv", "text/csv",
+                           key="download_missing", on_click="ignore")
     members = status["member_id"].nunique()
-    with st.expander("Who submitted for which year", expanded=False):
+    with st.expander(_("Who submitted for which year"), expanded=False):
         if members <= MAX_GRID_MEMBERS:
-            ui.show_chart(charts.submission_grid(status), key="submission_grid")
+            ui.show_chart(charts.submission_grid(status, lang=lang), key="submission_grid")
         else:
-            st.write(f"The grid is drawn for up to {MAX_GRID_MEMBERS} members; narrow the "
-                     f"filters ({members:,} members now).")
-st.subheader("Unusual changes")
+            st.write(_("The grid is drawn for up to {limit} members; narrow the filters "
+                       "({count} members now).").format(limit=MAX_GRID_MEMBERS,
+                                                        count=ui.fmt_number(members)))
+st.subheader(_("Unusual changes"))
 jumps = stored_jumps(ui.store(), f)
+limit = ui.fmt_pct(JUMP_WARNING, 0)
 if jumps.empty:
-    st.write(f"No member's jobs or turnover moved by more than {JUMP_WARNING:.0%} in a year.")
+    st.write(_("No member's jobs or turnover moved by more than {limit} in a year.").format(
+        limit=limit))
 else:
-    st.write(f"Jobs or turnover that moved by more than {JUMP_WARNING:.0%} from one year to "
-             "the next; worth a check with the member.")
-    st.dataframe(jumps, hide_index=True, key="jumps")
+    st.write(_("Jobs or turnover that moved by more than {limit} from one year to the next; "
+               "worth a check with the member.").format(limit=limit))
+    jumps = jumps.assign(measure=[kpis.INDICATORS[m].name(lang) for m in jumps["measure"]],
+                         change=[ui.fmt_pct(c, 0, signed=True) for c in jumps["change"]])
+    st.dataframe(jumps.rename(columns={k: _(v) for k, v in TITLES.items()}), hide_index=True,
+                 key="jumps")

@@ -3,134 +3,152 @@
 import streamlit as st
 
 import ui
-from analytics import charts, formatting, kpis, targets
+from analytics import charts, growth, kpis, targets
+from ui import _, fmt_eur, fmt_number, fmt_pct
 
 ui.require("manager", "funder")
 
-st.title("Cluster overview")
+st.title(_("Cluster overview"))
+lang = ui.lang()
 f = ui.filters()
 ui.filter_caption(f)
 if not ui.no_data():
     result = ui.overview(f)
-    yearly, growth = result["by_year"], result["growth"]
+    yearly, growth_by = result["by_year"], result["growth"]
     latest = yearly[yearly["year"] == yearly["year"].max()].iloc[0]
-    t, j = growth["turnover_eur"], growth["jobs"]
-    since = f"since {t['baseline_year']}"
+    year = int(latest["year"])
+    t, j = growth_by["turnover_eur"], growth_by["jobs"]
+    since = _("since {year}").format(year=t["baseline_year"])
 
     cols = st.columns(4)
-    cols[0].metric(f"Turnover {t['latest_year']}", ui.shown(t["latest"], "EUR"),
-                   f"{formatting.pct(t['pct'], signed=True)} {since}" if t["pct"] is not None else None,
-                   help=f"Baseline {t['baseline_year']}: {formatting.eur(t['baseline'])}. "
-                        f"Change {formatting.eur(t['change'])}.")
-    cols[1].metric(f"Jobs {j['latest_year']} (FTE)", ui.shown(j["latest"], "FTE"),
-                   f"{formatting.pct(j['pct'], signed=True)} {since}" if j["pct"] is not None else None,
-                   help=f"Baseline {j['baseline_year']}: {formatting.number(j['baseline'], 1)} FTE. "
-                        f"Change {formatting.number(j['change'], 1)}.")
-    cols[2].metric("Turnover growth per year (CAGR)", ui.shown(t["cagr"], "share"),
-                   help="Compound annual growth rate from baseline to latest year.")
-    cols[3].metric("Jobs growth per year (CAGR)", ui.shown(j["cagr"], "share"))
+    cols[0].metric(_("Turnover {year}").format(year=t["latest_year"]), ui.shown(t["latest"], "EUR"),
+                   f"{fmt_pct(t['pct'], signed=True)} {since}" if t["pct"] is not None else None,
+                   help=_("Baseline {year}: {value}. Change {change}.").format(
+                       year=t["baseline_year"], value=fmt_eur(t["baseline"]),
+                       change=fmt_eur(t["change"])))
+    cols[1].metric(_("Jobs {year} (FTE)").format(year=j["latest_year"]), ui.shown(j["latest"], "FTE"),
+                   f"{fmt_pct(j['pct'], signed=True)} {since}" if j["pct"] is not None else None,
+                   help=_("Baseline {year}: {value} FTE. Change {change}.").format(
+                       year=j["baseline_year"], value=fmt_number(j["baseline"], 1),
+                       change=fmt_number(j["change"], 1)))
+    cols[2].metric(_("Turnover growth per year (CAGR)"), ui.shown(t["cagr"], "share"),
+                   help=_("Compound annual growth rate from baseline to latest year."))
+    cols[3].metric(_("Jobs growth per year (CAGR)"), ui.shown(j["cagr"], "share"))
     cols = st.columns(4)
-    cols[0].metric(f"Members reporting {int(latest['year'])}", f"{int(latest['members'])}",
-                   help=f"{int(latest['active_members'])} active members in {int(latest['year'])}.")
-    cols[1].metric("Response rate", formatting.pct(latest["response_rate"]))
-    cols[2].metric("Turnover per job", ui.shown(latest["turnover_per_job"], "EUR"))
-    cols[3].metric("Export share", ui.shown(latest["export_share"], "share"),
-                   help=f"R&D intensity: {ui.shown(latest['rd_intensity'], 'share')}")
+    cols[0].metric(_("Members reporting {year}").format(year=year), fmt_number(latest["members"]),
+                   help=_("{count} active members in {year}.").format(
+                       count=int(latest["active_members"]), year=year))
+    cols[1].metric(_("Response rate"), fmt_pct(latest["response_rate"]))
+    cols[2].metric(_("Turnover per job"), ui.shown(latest["turnover_per_job"], "EUR"))
+    cols[3].metric(_("Export share"), ui.shown(latest["export_share"], "share"),
+                   help=_("R&D intensity: {value}").format(
+                       value=ui.shown(latest["rd_intensity"], "share")))
 
     left, right = st.columns(2)
     with left:
-        ui.show_chart(charts.trend(yearly, "turnover_eur"), key="turnover_by_year", unit="EUR")
-        ui.show_chart(charts.baseline_vs_latest(growth, "turnover_eur"), key="turnover_baseline_latest",
+        ui.show_chart(charts.trend(yearly, "turnover_eur", lang=lang), key="turnover_by_year",
                       unit="EUR")
+        ui.show_chart(charts.baseline_vs_latest(growth_by, "turnover_eur", lang=lang),
+                      key="turnover_baseline_latest", unit="EUR")
     with right:
-        ui.show_chart(charts.trend(yearly, "jobs"), key="jobs_by_year", unit="FTE")
-        ui.show_chart(charts.baseline_vs_latest(growth, "jobs"), key="jobs_baseline_latest", unit="FTE")
-    with st.expander("Table by year"):
+        ui.show_chart(charts.trend(yearly, "jobs", lang=lang), key="jobs_by_year", unit="FTE")
+        ui.show_chart(charts.baseline_vs_latest(growth_by, "jobs", lang=lang),
+                      key="jobs_baseline_latest", unit="FTE")
+    with st.expander(_("Table by year")):
         st.dataframe(ui.formatted_table(yearly), hide_index=True)
 
     if f.estimated:
-        notes = [f"{int(r['year'])}: {int(r['estimated_members'])} member(s), "
-                 f"{formatting.pct((r['turnover_eur_estimated'] or 0) / r['turnover_eur'])} of "
-                 f"turnover and {formatting.pct((r['jobs_estimated'] or 0) / r['jobs'])} of jobs"
-                 for _, r in yearly.iterrows() if r["estimated_members"] > 0]
-        st.caption("Estimated view: missing submissions are filled with the member's last "
-                   "reported values (hatched in the charts). "
-                   + ("Estimated — " + "; ".join(notes) + "." if notes else
-                      "Nothing needed estimating."))
+        notes = [_("{year}: {count} member(s), {turnover} of turnover and {jobs} of jobs").format(
+                     year=int(r["year"]), count=int(r["estimated_members"]),
+                     turnover=fmt_pct((r["turnover_eur_estimated"] or 0) / r["turnover_eur"]),
+                     jobs=fmt_pct((r["jobs_estimated"] or 0) / r["jobs"]))
+                 for _i, r in yearly.iterrows() if r["estimated_members"] > 0]
+        st.caption(_("Estimated view: missing submissions are filled with the member's last "
+                     "reported values (hatched in the charts).") + " "
+                   + (_("Estimated — {details}.").format(details="; ".join(notes)) if notes else
+                      _("Nothing needed estimating.")))
 
     g = ui.growth_results(f)
-    st.header("Where the growth came from")
-    st.write("Totals grow because members grow and because members join. The like-for-like "
-             "part compares the same members in both years; entries and exits are the members "
-             "that joined or left (or did not report) in between. The parts add up exactly.")
+    st.header(_("Where the growth came from"))
+    st.write(_("Totals grow because members grow and because members join. The like-for-like "
+               "part compares the same members in both years; entries and exits are the members "
+               "that joined or left (or did not report) in between. The parts add up exactly."))
     left, right = st.columns(2)
     for col, measure in ((left, "turnover_eur"), (right, "jobs")):
         part = g["decomposition"][measure]["period"]
+        name = kpis.INDICATORS[measure].name(lang)
         if part is not None and part["like_for_like"] is None:
-            col.info(f"{kpis.INDICATORS[measure].label}: the parts of the change are confidential "
-                     "for this selection (too few members).")
+            col.info(_("{indicator}: the parts of the change are confidential for this selection "
+                       "(too few members).").format(indicator=name))
         elif part is not None:
             with col:
-                ui.show_chart(charts.waterfall(part, measure), key=f"{measure}_waterfall",
+                ui.show_chart(charts.waterfall(part, measure, lang=lang), key=f"{measure}_waterfall",
                               unit=kpis.INDICATORS[measure].unit)
-                rate = part["like_for_like_rate"]
-                st.caption(f"Like-for-like growth {part['y0']}–{part['y1']}: "
-                           f"{formatting.pct(rate, signed=True)}; chained index "
-                           f"{g['decomposition'][measure]['index'][-1]['index'] or 0:.1f} "
-                           f"(baseline = 100).")
-    with st.expander("Parts of the change, year by year"):
+                index = g["decomposition"][measure]["index"][-1]["index"] or 0
+                st.caption(_("Like-for-like growth {start}–{end}: {rate}; chained index {index} "
+                             "(baseline = 100).").format(
+                    start=part["y0"], end=part["y1"], rate=fmt_pct(part["like_for_like_rate"],
+                                                                    signed=True),
+                    index=fmt_number(index, 1)))
+    with st.expander(_("Parts of the change, year by year")):
         for measure in ("turnover_eur", "jobs"):
-            st.markdown(f"**{kpis.INDICATORS[measure].label}**")
+            st.markdown(f"**{kpis.INDICATORS[measure].name(lang)}**")
             st.dataframe(ui.decomposition_table(g["decomposition"][measure], measure),
                          hide_index=True)
 
     if not g["targets"].empty:
-        st.header("Progress to targets")
-        progress = targets.progress(yearly, g["targets"])
+        st.header(_("Progress to targets"))
+        progress = targets.progress(yearly, g["targets"], lang)
         cols = st.columns(max(1, len(progress)))
         for col, p in zip(cols, progress, strict=True):
             unit = p["unit"]
-            goal = (f"{formatting.by_unit(p['target'], unit)} by {p['target_year']}"
-                    if p["target"] is not None else "no final target")
+            goal = (_("{value} by {year}").format(value=ui.shown(p["target"], unit),
+                                                  year=p["target_year"])
+                    if p["target"] is not None else _("no final target"))
             milestone = ""
             if p["milestone_met"] is not None:
-                milestone = (f"Milestone {p['milestone_year']} "
-                             f"({formatting.by_unit(p['milestone'], unit)}): "
-                             f"{'reached' if p['milestone_met'] else 'not reached'}.")
-            col.metric(f"{p['label']}: way to target", formatting.pct(p["target_progress"]),
-                       help=f"{formatting.by_unit(p['latest'], unit)} in {p['latest_year']}; "
-                            f"target {goal}. {milestone}")
+                reached = _("reached") if p["milestone_met"] else _("not reached")
+                milestone = _("Milestone {year} ({value}): {reached}.").format(
+                    year=p["milestone_year"], value=ui.shown(p["milestone"], unit), reached=reached)
+            col.metric(_("{indicator}: way to target").format(indicator=p["label"]),
+                       fmt_pct(p["target_progress"]),
+                       help=_("{value} in {year}; target {goal}. {milestone}").format(
+                           value=ui.shown(p["latest"], unit), year=p["latest_year"], goal=goal,
+                           milestone=milestone))
         if not f.is_default() and not (f.year_from or f.year_to):
-            st.caption("Targets are for the whole cluster; the filters in the sidebar narrow the "
-                       "actual values.")
+            st.caption(_("Targets are for the whole cluster; the filters in the sidebar narrow "
+                         "the actual values."))
         left, right = st.columns(2)
         for col, measure in ((left, "turnover_eur"), (right, "jobs")):
             if (g["targets"]["indicator"] == measure).any():
                 with col:
-                    ui.show_chart(charts.against_targets(yearly, g["targets"], measure),
+                    ui.show_chart(charts.against_targets(yearly, g["targets"], measure, lang=lang),
                                   key=f"{measure}_targets", unit=kpis.INDICATORS[measure].unit)
 
-    st.header("Members")
+    st.header(_("Members"))
     flows = g["flows"]
     left, right = st.columns(2)
     with left:
-        ui.show_chart(charts.membership_flows(flows), key="membership_flows", unit="members")
+        ui.show_chart(charts.membership_flows(flows, lang=lang), key="membership_flows",
+                      unit="members")
     with right:
         jobs_part = g["decomposition"]["jobs"]["annual"]
         hge = g["high_growth"]
         cols = st.columns(2)
-        cols[0].metric(f"Jobs created {int(latest['year'])} (gross)",
+        cols[0].metric(_("Jobs created {year} (gross)").format(year=year),
                        ui.shown(float(jobs_part[-1]["created"]) if jobs_part and
                                 jobs_part[-1]["created"] is not None else None, "FTE"),
-                       help="Jobs added by growing members plus the jobs of new members; "
-                            "losses are not netted out.")
-        cols[1].metric("High-growth enterprises",
-                       str(int(hge["high_growth"].iloc[-1])) if not hge.empty else "–",
-                       help="Eurostat: at least 10 employees three years earlier and at least "
-                            "10 % average annual employment growth since.")
+                       help=_("Jobs added by growing members plus the jobs of new members; "
+                              "losses are not netted out."))
+        cols[1].metric(_("High-growth enterprises"),
+                       fmt_number(hge["high_growth"].iloc[-1]) if not hge.empty else "–",
+                       help=_("Eurostat: at least {jobs} employees {years} years earlier and at "
+                              "least {growth} average annual employment growth since.").format(
+                           jobs=growth.HGE_MIN_JOBS, years=growth.HGE_YEARS,
+                           growth=fmt_pct(growth.HGE_MIN_GROWTH, 0)))
         cols = st.columns(2)
-        cols[0].metric("SME share of members", ui.shown(latest["sme_share"], "share"))
+        cols[0].metric(_("SME share of members"), ui.shown(latest["sme_share"], "share"))
         retention = flows["retention_rate"].iloc[-1] if not flows.empty else None
-        cols[1].metric("Retention rate", formatting.pct(retention),
-                       help="Members of the year before that are still members.")
+        cols[1].metric(_("Retention rate"), fmt_pct(retention),
+                       help=_("Members of the year before that are still members."))
         st.dataframe(ui.flows_table(flows), hide_index=True)

@@ -80,7 +80,7 @@ def test_templates_have_every_column_and_reload_cleanly(store, tmp_path):
     text = template_csv().decode("utf-8-sig")
     assert text.strip().split(";") == SUBMISSIONS.names
     report = check_file(template_csv(), "t.csv", store)
-    assert [p.message for p in report.errors] == ["The file has column names but no data rows."]
+    assert [p.text() for p in report.errors] == ["The file has column names but no data rows."]
     import io
 
     from openpyxl import load_workbook

@@ -70,8 +70,7 @@ def test_file_names_are_safe_and_meaningful():
 
 def test_csv_round_trips(result):
     frame = export.kpi_tables(result)["by_sector"]
-    back = pd.read_csv(io.BytesIO(export.table_csv(frame)), sep=";", decimal=",",
-                       encoding="utf-8-sig")
+    back = pd.read_csv(io.BytesIO(export.table_csv(frame)), encoding="utf-8-sig")
     assert export.table_csv(frame)[:3] == b"\xef\xbb\xbf"
     pd.testing.assert_frame_equal(back, frame.reset_index(drop=True), check_dtype=False)
 
@@ -89,8 +88,8 @@ def test_xlsx_numbers_are_numbers(result, demo_rows):
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(export.tables_xlsx(export.kpi_tables(result))))
-    assert set(book.sheetnames) == {"by_year", "by_sector", "by_member_type", "by_area", "growth"}
-    sheet = book["by_year"]
+    assert book.sheetnames == ["By year", "By sector", "By member type", "By area", "Growth"]
+    sheet = book["By year"]
     header = [c.value for c in sheet[1]]
     col = header.index("Turnover (EUR)")
     values = {row[0].value: row[col].value for row in sheet.iter_rows(min_row=2)}
@@ -114,7 +113,7 @@ def test_report_pack_contents(pack):
     names = zf.namelist()
     for fmt in ("png", "svg", "pdf"):
         assert sum(n.startswith("charts/") and n.endswith(f".{fmt}") for n in names) == 15
-    assert "charts/turnover_by_sector_2009-2015.svg" in names
+    assert "charts/turnover_by_sector_and_year_2009-2015.svg" in names
     assert "methodology.txt" in names and "tables/kpis_2009-2015.xlsx" in names
     text = zf.read("methodology.txt").decode()
     assert "Baseline year: 2009; latest year: 2015" in text
@@ -132,8 +131,8 @@ def test_word_report_has_charts_and_right_numbers(pack, demo_store):
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
     growth = kpis.summary(demo_store)["growth"]
     turnover = rows["Turnover (EUR)"]
-    assert turnover[1].startswith(f"{growth['turnover_eur']['baseline']:,.0f}")  # 50,000,000
-    assert turnover[2].startswith("70,000,000") and "(2015)" in turnover[2]
+    assert turnover[1].startswith(f"€{growth['turnover_eur']['baseline']:,.0f}")  # €50,000,000
+    assert turnover[2].startswith("€70,000,000") and "(2015)" in turnover[2]
     assert rows["Jobs (FTE)"][3] == "200.0" and rows["Jobs (FTE)"][4].startswith("+40.0")
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
     assert len(captions) == 15 and captions[0].startswith("Figure 1: Turnover by year")

@@ -37,7 +37,7 @@ def test_english_csv_loads_with_missing_turnover_kept_null(store):
     assert report.ok and result.rows_added == 2
     assert table(store) == [("M01", 2014, Decimal("1000000.00"), Decimal("10.00")),
                             ("M02", 2014, None, Decimal("20.50"))]
-    assert any("count as missing, not as zero" in p.message for p in report.warnings)
+    assert any("count as missing, not as zero" in p.text() for p in report.warnings)
 
 
 def test_french_cp1252_file_with_spaces_and_decimal_comma(store):
@@ -114,7 +114,7 @@ def test_xlsx_three_decimal_float_is_not_read_as_thousands(store):
                                     ["M01", "A", "SME", "waste", 87, 2014, 1000, 12.375]]),
                         "f.xlsx", store)
     # 12.375 jobs is a real value with 3 decimals: rejected for precision, not read as 12375.
-    assert [p.message for p in report.errors] == ["Use at most 2 decimals here."]
+    assert [p.text() for p in report.errors] == ["Use at most 2 decimals here."]
 
 
 def test_xlsx_data_on_second_sheet(store):
@@ -143,7 +143,7 @@ def test_each_value_error_names_row_column_and_cause(store, text, row, column, w
     assert not report.ok
     [error] = report.errors
     assert (error.row, error.column) == (row, column)
-    assert words in error.message
+    assert words in error.text()
 
 
 def test_all_errors_are_reported_at_once(store):
@@ -158,12 +158,12 @@ def test_duplicate_member_year_in_one_file(store):
             "\nM01,A,SME,waste,87,2014,6,1\n")
     report = check_file(text.encode(), "f.csv", store)
     [error] = report.errors
-    assert error.row == 4 and "rows 2, 4" in error.message
+    assert error.row == 4 and "rows 2, 4" in error.text()
 
 
 def test_header_problems(store):
     report = check_file(b"member_id,name,colour\nM01,A,red\n", "f.csv", store)
-    messages = " ".join(p.message for p in report.errors)
+    messages = " ".join(p.text() for p in report.errors)
     assert "Unknown column 'colour'" in messages
     assert "Missing required column(s): member_type, sector, area, year, turnover_eur, jobs" in messages
 
@@ -181,7 +181,7 @@ def test_header_problems(store):
 def test_files_that_are_not_tables_are_rejected_clearly(store, data, words):
     report = check_file(data, "f.csv", store)
     assert not report.ok
-    assert any(words in p.message for p in report.errors), report.errors
+    assert any(words in p.text() for p in report.errors), report.errors
 
 
 def test_rejected_file_leaves_database_exactly_as_it_was(demo_store):
@@ -242,9 +242,11 @@ def test_warnings_do_not_block_and_compare_with_stored_years(store):
     report = check_file((HEADER_EN + "\nM01,A,large_company,waste,87,2014,1000000,20\n").encode(),
                         "f.csv", store)
     assert report.ok
-    texts = [p.message for p in report.warnings]
+    texts = [p.text() for p in report.warnings]
     assert any("jobs changed by +100%" in t for t in texts)
     assert any("member type was 'sme' and is now 'large_company'" in t for t in texts)
+    french = [p.text("fr") for p in report.warnings]
+    assert any("emplois\u00a0: évolution de +100\u00a0%" in t for t in french), french
 
 
 def test_member_list_file_sets_joined_and_left_years(store):
@@ -252,7 +254,7 @@ def test_member_list_file_sets_joined_and_left_years(store):
                         "members.csv", store)
     assert report.kind == "members"
     [error] = report.errors
-    assert error.row == 3 and "after the year it joined" in error.message
+    assert error.row == 3 and "after the year it joined" in error.text()
     report = check_file(b"id,nom,annee_adhesion,annee_sortie\nM01,A,2010,\nM02,B,2011,2014\n",
                         "members.csv", store)
     load_checked(report, store)

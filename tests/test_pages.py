@@ -66,7 +66,7 @@ def test_every_page_renders(demo_db, monkeypatch, page):
 def test_overview_shows_reference_cluster(demo_db, monkeypatch):
     at = app(demo_db, monkeypatch)
     assert any("demo data" in i.value for i in at.info)
-    assert metric(at, "Turnover 2015") == formatting.eur(70_000_000) == "70.0\u202fM€"
+    assert metric(at, "Turnover 2015") == formatting.eur(70_000_000) == "€70.0m"
     assert metric(at, "Jobs 2015") == "700.0"
     assert "+40.0" in next(m for m in at.metric if m.label.startswith("Turnover 2015")).delta
     titles = [f["layout"]["title"]["text"] for f in figures(at)]
@@ -80,7 +80,7 @@ def test_filter_widget_changes_numbers(demo_db, monkeypatch, demo_rows):
     at = app(demo_db, monkeypatch)
     at.multiselect(key="member_type").set_value(["sme"]).run()
     assert not at.exception
-    assert metric(at, "Turnover 2015") == sme_turnover_2015(demo_rows) != "70.0\u202fM€"
+    assert metric(at, "Turnover 2015") == sme_turnover_2015(demo_rows) != "€70.0m"
     assert "Member types: SME" in " ".join(c.value for c in at.caption)
 
 
@@ -95,12 +95,12 @@ def test_filters_come_from_the_url(demo_db, monkeypatch, demo_rows):
 def test_year_range_sets_baseline_and_latest(demo_db, monkeypatch):
     at = app(demo_db, monkeypatch)
     at.slider(key="years").set_value((2011, 2013)).run()
-    assert metric(at, "Turnover 2013").startswith("60.7")
+    assert metric(at, "Turnover 2013").startswith("€60.7")
 
 
 def test_invalid_url_parameter_is_ignored(demo_db, monkeypatch):
     at = app(demo_db, monkeypatch, member_type="no such type", years="abc")
-    assert metric(at, "Turnover 2015") == "70.0\u202fM€"
+    assert metric(at, "Turnover 2015") == "€70.0m"
 
 
 def test_filters_matching_nothing_say_so(demo_db, monkeypatch):
@@ -119,8 +119,8 @@ def test_breakdown_page_has_stacked_chart_per_sector(demo_db, monkeypatch):
 
 def test_data_quality_lists_missing_submissions(demo_db, monkeypatch):
     at = app(demo_db, monkeypatch, "app_pages/data_quality.py")
-    missing = frame_with(at, "member_name")
-    assert sorted(zip(missing["member_id"], missing["year"], strict=True)) == [("M07", 2013), ("M11", 2012)]
+    missing = frame_with(at, "Member name")
+    assert sorted(zip(missing["Member ID"], missing["Year"], strict=True)) == [("M07", 2013), ("M11", 2012)]
 
 
 BAD = (b"member_id;member_name;member_type;sector;area;year;turnover_eur;jobs\n"
@@ -134,8 +134,8 @@ def test_upload_bad_file_shows_errors_and_loads_nothing(tmp_path, monkeypatch):
     at.file_uploader[0].set_value(("bad.csv", BAD, "text/csv")).run()
     assert not at.exception
     assert any("1 error(s). Nothing was loaded" in e.value for e in at.error)
-    problems = frame_with(at, "severity")
-    assert problems.iloc[0][["row", "column", "value"]].tolist() == [3, "turnover_eur", "douze"]
+    problems = frame_with(at, "Severity")
+    assert problems.iloc[0][["Row", "Column", "Value"]].tolist() == [3, "turnover_eur", "douze"]
     assert not any(b.label.startswith("Load ") for b in at.button)
     assert Store(db).history().equals(before)
 
@@ -193,7 +193,7 @@ def test_overview_shows_decomposition_targets_and_flows(demo_db, monkeypatch):
     assert "Jobs against targets" in titles and "Members joining and leaving" in titles
     waterfall = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Jobs: what"))
     assert values(waterfall["data"][0]["y"]) == [500, 175, 45, -20, 700]
-    assert metric(at, "Jobs: way to target") == "66.7\u202f%"  # (700 - 500) / (800 - 500)
+    assert metric(at, "Jobs: way to target") == "66.7%"  # (700 - 500) / (800 - 500)
 
 
 def test_estimated_view_is_marked(demo_db, monkeypatch):

@@ -29,7 +29,7 @@ def assert_clean_outcome(report: CheckReport) -> None:
     """Either a clean load candidate or a clear rejection with a message, never a crash."""
     assert isinstance(report, CheckReport)
     if not report.ok:
-        assert report.errors and all(p.message for p in report.errors)
+        assert report.errors and all(p.text() for p in report.errors)
 
 
 @pytest.mark.parametrize("path", sorted(BROKEN.iterdir()), ids=lambda p: p.name)
@@ -50,7 +50,7 @@ def test_broken_corpus_is_rejected_clearly_and_loads_nothing(path, demo_store):
 
 def test_messages_for_hostile_files():
     def first(name: str) -> str:
-        return check_file((BROKEN / name).read_bytes(), name).errors[0].message
+        return check_file((BROKEN / name).read_bytes(), name).errors[0].text()
 
     assert "unpack to" in first("zip_bomb.xlsx")
     assert "10000 columns" in first("ten_thousand_columns.csv")
@@ -86,9 +86,9 @@ def test_upload_limits_are_settings(monkeypatch):
     text = "member_id,member_name,member_type,sector,area,year,turnover_eur,jobs\n" + \
         "".join(f"M{i},A,SME,waste,87,2014,1,1\n" for i in range(3))
     [error] = check_file(text.encode(), "f.csv").errors
-    assert "the limit is 2" in error.message
+    assert "the limit is 2" in error.text()
     monkeypatch.setattr(readers, "MAX_UPLOAD_MB", 0.0001)
-    assert "CLUSTER_MAX_UPLOAD_MB" in check_file(text.encode(), "f.csv").errors[0].message
+    assert "CLUSTER_MAX_UPLOAD_MB" in check_file(text.encode(), "f.csv").errors[0].text()
 
 
 def test_backup_restore_gives_identical_kpis(demo_store, tmp_path):
@@ -169,4 +169,5 @@ def test_long_checks_report_progress(demo_store):
     assert report.ok
     fractions = [f for f, _ in steps]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
-    assert any("comparing" in s for _, s in steps)
+    assert any("Comparing" in s.render("en") for _, s in steps)
+    assert any("Comparaison" in s.render("fr") for _, s in steps)

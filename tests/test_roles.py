@@ -41,7 +41,8 @@ def page_titles(at: AppTest) -> list[str]:
 def test_signed_out_user_sees_only_the_sign_in(signed):
     at = signed(None)
     assert [b.label for b in at.button] == ["Sign in with your organisation's account"]
-    assert not at.title and not at.metric and not at.sidebar.children
+    assert not at.title and not at.metric
+    assert [w.key for w in at.sidebar.children.values()] == ["lang"]  # only the language switch
 
 
 def test_unknown_account_gets_no_access(signed):
@@ -54,7 +55,7 @@ def test_funder_sees_protected_aggregates_only(signed):
     at = signed("funder@region.eu")
     assert page_titles(at) == ["Cluster overview"]
     values = {m.label: m.value for m in at.metric}
-    assert values["Turnover 2015"] == "70.0\u202fM€"  # the headline stays visible
+    assert values["Turnover 2015"] == "€70.0m"  # the headline stays visible
     at = signed("funder@region.eu", member_type="Technology transfer centre")
     assert {m.label: m.value for m in at.metric}["Turnover 2015"] == "confidential"
 
@@ -62,7 +63,7 @@ def test_funder_sees_protected_aggregates_only(signed):
 def test_funder_sector_table_says_confidential(signed):
     at = signed("funder@region.eu", "app_pages/sectors.py")
     table = next(d.value for d in at.dataframe if "Sector" in d.value.columns)
-    assert (table["Turnover"] == "confidential").any()
+    assert (table["Turnover (EUR)"] == "confidential").any()
     import json
 
     stacked = json.loads(at.get("plotly_chart")[0].proto.spec)
@@ -90,8 +91,8 @@ def test_pages_check_the_role_on_the_server(signed, monkeypatch):
 def test_member_sees_own_figures_and_a_position_band(signed):
     at = signed("m01@ondivert.fr")
     assert page_titles(at) == ["My figures"]
-    own = next(d.value for d in at.dataframe if "member_id" in d.value.columns)
-    assert set(own["member_id"]) == {"M01"}
+    own = next(d.value for d in at.dataframe if "Member ID" in d.value.columns)
+    assert set(own["Member ID"]) == {"M01"}
     labels = [m.label for m in at.metric]
     assert "Your position" in labels
     assert all("quarter" in m.value or "enough" in m.value for m in at.metric
@@ -109,9 +110,9 @@ def test_member_cannot_upload_another_members_rows(signed, tmp_path, monkeypatch
     at.file_uploader[0].set_value(("f.csv", data, "text/csv")).run()
     assert not at.exception
     assert any("Nothing was loaded" in e.value for e in at.error)
-    problems = next(d.value for d in at.dataframe if "severity" in d.value.columns)
-    errors = problems[problems["severity"] == "error"]
-    assert errors[["row", "value"]].values.tolist() == [[3, "M02"]]
+    problems = next(d.value for d in at.dataframe if "Severity" in d.value.columns)
+    errors = problems[problems["Severity"] == "error"]
+    assert errors[["Row", "Value"]].values.tolist() == [[3, "M02"]]
     assert not any(b.label.startswith("Load ") for b in at.button)
 
 
