@@ -7,6 +7,7 @@ figure looks the same in the page (``st.plotly_chart(fig, theme=None)``) and in 
 from __future__ import annotations
 
 import html
+import math
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -85,11 +86,26 @@ def _unit_title(unit: str, lang: str = DEFAULT) -> str:
 def _percent_axis(fig: go.Figure, top: float, lang: str, axis: str = "y") -> None:
     """Percent ticks written by ``formatting.pct`` ('20%', '20 %'): Plotly's own percent
     format has no space before the sign, which French needs."""
-    step = 0.1 if top <= 0.6 else 0.2
+    step = 0.05 if top <= 0.3 else 0.1 if top <= 0.6 else 0.2
     ticks = [round(i * step, 2) for i in range(int(top / step) + 2)]
     update = fig.update_yaxes if axis == "y" else fig.update_xaxes
     update(tickmode="array", tickvals=ticks, ticktext=[formatting.pct(t, 0, lang=lang) for t in ticks],
            tickformat=None)
+
+
+def _money_axis(fig: go.Figure, top: float | None, lang: str) -> None:
+    """Euro ticks written like the rest of the page ('€20m', '20 M€'): Plotly's SI format
+    would write '20M €' in French. ``top`` is the largest value drawn."""
+    if top is None or not math.isfinite(top) or top <= 0:
+        return
+    rough = top / 7
+    magnitude = 10 ** math.floor(math.log10(rough))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= rough)
+    ticks = [i * step for i in range(math.ceil(top / step) + 1)]
+    size = next((s for s in (1e9, 1e6, 1e3) if ticks[-1] >= s), 1.0)
+    decimals = 0 if abs(step / size - round(step / size)) < 1e-9 else 1
+    fig.update_yaxes(tickmode="array", tickvals=ticks, tickformat=None, tickprefix="", ticksuffix="",
+                     ticktext=[formatting.eur(t, lang=lang, decimals=decimals) for t in ticks])
 
 
 def dimension_label(dimension: str, code: str | None, lang: str = DEFAULT) -> str:
@@ -123,9 +139,13 @@ def trend(yearly: pd.DataFrame, measure: str, title: str | None = None,
                     marker=dict(color="#a8d5c2", pattern=dict(shape="/", fgcolor=PALETTE[0])),
                     hovertemplate="%{x} " + _("estimated") + "<br>" + hover + "<extra></extra>")
         fig.update_layout(barmode="stack")
+        if ind.unit == "EUR":
+            _money_axis(fig, yearly[measure].max(), lang)
         return fig
     fig.add_bar(x=yearly["year"], y=yearly[measure], name=ind.name(lang),
                 hovertemplate="%{x}<br>" + hover + "<extra></extra>")
+    if ind.unit == "EUR":
+        _money_axis(fig, yearly[measure].max(), lang)
     return fig
 
 
@@ -159,6 +179,11 @@ def waterfall(part: dict, measure: str, title: str | None = None, lang: str = DE
         hovertemplate="%{x}<br>" + fmt["hover"] + "<extra></extra>"))
     fig.update_xaxes(dtick=None, type="category", tickangle=0)
     fig.update_layout(showlegend=False)
+    if ind.unit == "EUR":
+        steps = [values[0]]
+        for v in values[1:-1]:
+            steps.append(steps[-1] + v)
+        _money_axis(fig, max(*steps, values[-1]), lang)
     return fig
 
 
@@ -220,6 +245,8 @@ def against_targets(yearly: pd.DataFrame, targets: pd.DataFrame, measure: str,
                                         line=dict(width=2, color=PALETTE[1])),
                             text=[name] * len(part), textposition="top center",
                             hovertemplate=f"{name} %{{x}}<br>" + fmt["hover"] + "<extra></extra>")
+    if ind.unit == "EUR":
+        _money_axis(fig, max(yearly[measure].max(), rows["value"].max() if not rows.empty else 0), lang)
     return fig
 
 
@@ -238,6 +265,8 @@ def baseline_vs_latest(growth: dict, measure: str, title: str | None = None,
                 marker_color=[PALETTE[6], PALETTE[0]], cliponaxis=False,
                 hovertemplate="%{x}<br>" + _axis_format(ind.unit, lang)["hover"] + "<extra></extra>")
     fig.update_xaxes(dtick=None, type="category")
+    if ind.unit == "EUR":
+        _money_axis(fig, max(g["baseline"] or 0, g["latest"] or 0), lang)
     return fig
 
 
@@ -275,6 +304,11 @@ def stacked(breakdown: pd.DataFrame, dimension: str, measure: str,
                         marker=dict(color="#d0d3d6", pattern=dict(shape="x", fgcolor="#9aa0a6")),
                         hovertemplate=f"{name}<br>%{{x}}<br>{hover}<extra></extra>")
     fig.update_layout(barmode="stack")
+    if ind.unit == "EUR":
+        top = breakdown.groupby("year")[measure].sum().max() if not breakdown.empty else None
+        if totals is not None and not totals.empty:
+            top = max(top or 0, totals[measure].max())
+        _money_axis(fig, top, lang)
     return fig
 
 
@@ -302,7 +336,8 @@ def shares(breakdown: pd.DataFrame, dimension: str, measure: str, year: int,
                 marker_color=PALETTE[0], hovertemplate="%{y}<br>%{customdata}<extra></extra>")
     _percent_axis(fig, float(rows["share"].max()) if not rows.empty else 1.0, lang, axis="x")
     fig.update_xaxes(dtick=None, rangemode="tozero")
-    fig.update_yaxes(tickformat=None, tickprefix="", ticksuffix="", title_text="", type="category")
+    fig.update_yaxes(tickformat=None, tickprefix="", ticksuffix="", title_text="", type="category",
+                     automargin=True)  # long labels (French ones are) widen the margin
     fig.update_layout(height=max(320, 40 * len(rows) + 120), margin=dict(l=220))
     return fig
 

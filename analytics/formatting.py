@@ -31,7 +31,7 @@ def _locale(lang: str) -> str:
     return LOCALES[normalise(lang)]
 
 
-def eur(value: float | None, compact: bool = True, lang: str = DEFAULT) -> str:
+def eur(value: float | None, compact: bool = True, lang: str = DEFAULT, decimals: int = 1) -> str:
     """70000000 -> '€70.0m' / '70,0 M€'; 1234567 -> '€1,234,567' / '1 234 567 €'."""
     if _missing(value):
         return MISSING
@@ -40,7 +40,8 @@ def eur(value: float | None, compact: bool = True, lang: str = DEFAULT) -> str:
     if compact:
         for size, en, fr in _COMPACT:
             if abs(v) >= size:
-                digits = format_decimal(abs(v) / size, format="#,##0.0", locale=_locale(lang))
+                pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+                digits = format_decimal(abs(v) / size, format=pattern, locale=_locale(lang))
                 sign = "-" if v < 0 else ""
                 return f"{sign}€{digits}{en}" if lang == "en" else f"{sign}{digits}{fr}"
     return format_currency(v, "EUR", format="¤#,##0" if lang == "en" else "#,##0\u00a0¤",

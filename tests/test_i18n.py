@@ -49,9 +49,11 @@ def test_translations_keep_placeholders_and_markup(catalogues):
     for message in french:
         if not message.id:
             continue
-        for pattern in (r"\{[^}]*\}", r"<br>", r"\*\*", r"`"):
+        for pattern in (r"\{[^}]*\}", r"\*\*", r"`"):
             assert sorted(re.findall(pattern, message.id)) == sorted(re.findall(pattern, message.string)), \
                 (message.id, message.string)
+        # line breaks in chart labels may differ (French words are longer), but not vanish
+        assert ("<br>" in message.id) == ("<br>" in message.string), message.id
 
 
 def test_a_missing_translation_would_be_found(catalogues):
@@ -162,7 +164,7 @@ def test_french_overview_numbers_and_navigation(demo_db, monkeypatch):
     assert metric(at, "Emplois : progression".replace(" :", f"{NBSP}:")) == f"66,7{NBSP}%"
     turnover = next(f for f in figures(at) if f["layout"]["title"]["text"] == "Chiffre d'affaires par année")
     assert turnover["layout"]["separators"] == ",\u202f"
-    assert turnover["layout"]["yaxis"]["ticksuffix"] == f"{NBSP}€"
+    assert turnover["layout"]["yaxis"]["ticktext"][-1] == f"70{NBSP}M€"  # not Plotly's '70M €'
     assert any("données de démonstration" in i.value for i in at.info)
 
 
