@@ -15,7 +15,6 @@ import ui
 from analytics.access import PAGES
 from analytics.i18n import N_
 
-st.set_page_config(page_title="Cluster indicators", page_icon="🌿", layout="wide")
 _ = ui._
 ui.language()  # first: the sign-in form, the page names and the filters use it
 st.set_page_config(page_title=_("Cluster indicators"), page_icon="🌿", layout="wide")

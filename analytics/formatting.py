@@ -74,6 +74,13 @@ def date(value: dt.date | dt.datetime | None, lang: str = DEFAULT) -> str:
     return format_date(day, "medium" if normalise(lang) == "en" else "short", locale=_locale(lang))
 
 
+def date_time(value: dt.datetime | None, lang: str = DEFAULT) -> str:
+    """'26 Nov 2026 10:56' / '26/11/2026 10:56' (as stored: UTC)."""
+    if value is None or _missing(value):
+        return MISSING
+    return f"{date(value, lang)} {value:%H:%M}"
+
+
 def by_unit(value: float | None, unit: str, lang: str = DEFAULT) -> str:
     """Format an indicator value according to its unit (see ``kpis.INDICATORS``)."""
     _ = translator(lang)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import formatting
 from .i18n import DEFAULT, N_, translator
 
 HISTORY_TITLES = {
-    "load_id": N_("Load"), "loaded_at": N_("When"), "loaded_by": N_("By"), "action": N_("Action"),
+    "load_id": N_("Load"), "loaded_at": N_("When (UTC)"), "loaded_by": N_("By"), "action": N_("Action"),
     "kind": N_("File kind"), "file_name": N_("File"), "sha256": N_("Checksum (SHA-256)"),
     "rows_added": N_("Rows added"), "rows_replaced": N_("Rows replaced"), "undoes": N_("Undoes"),
     "undone_by": N_("Undone by"), "is_demo": N_("Demo data"),
@@ -23,6 +24,8 @@ def history_table(frame: pd.DataFrame, lang: str = DEFAULT) -> pd.DataFrame:
     out = frame.copy()
     if "action" in out.columns:
         out["action"] = [_(ACTIONS.get(a, a)) for a in out["action"]]
+    if "loaded_at" in out.columns:
+        out["loaded_at"] = [formatting.date_time(t, lang) for t in out["loaded_at"]]
     if "kind" in out.columns:
         out["kind"] = [_(KINDS.get(k, k)) for k in out["kind"]]
     return out.rename(columns={k: _(v) for k, v in HISTORY_TITLES.items()})

@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from analytics.history import history_table, kind_name
 from analytics.ingest import check_file, load_checked
+from analytics.schema import SPECS
 from analytics.templates import template_csv, template_xlsx
 from ui import _
 
@@ -53,7 +54,10 @@ if upload is not None:
             st.success(passed.format(file=name, rows=rows, kind=kind,
                                      replaced=ui.fmt_number(report.replaces)))
             with st.expander(_("Preview")):
-                st.dataframe(report.table.slice(0, 1000).to_pandas(), hide_index=True)
+                spec = next(s for s in SPECS if s.name == report.kind)
+                preview = report.table.slice(0, 1000).to_pandas().drop(columns="_row", errors="ignore")
+                st.dataframe(preview.rename(columns={c.name: ui.translate(c.label) for c in spec.columns}),
+                             hide_index=True)
             if st.button(_("Load {rows} rows").format(rows=rows), type="primary",
                          key="confirm_load"):
                 result = load_checked(report, store, user=ui.user_name())

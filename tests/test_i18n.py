@@ -283,3 +283,17 @@ def test_report_pack_in_french(demo_store):
     assert doc.core_properties.language == "fr-FR"
     english_words = {"Key indicators", "Figure 1:", "Methodology", "Where the growth came from"}
     assert not [w for w in english_words if w in text]
+
+
+def test_good_upload_on_the_french_page(tmp_path, monkeypatch):
+    at = app(str(tmp_path / "t.duckdb"), monkeypatch, "app_pages/submissions.py", lang="fr")
+    good = BAD.replace(b"douze", b"12,5").replace(b"Spaceship", b"PME").replace(b";-3", b";3")
+    at.file_uploader[0].set_value(("bon.csv", good, "text/csv")).run()
+    assert any("a passé les vérifications\u00a0: 2 lignes de déclarations des membres" in s.value
+               for s in at.success)
+    preview = next(d.value for d in at.dataframe if "Chiffre d'affaires (EUR)" in d.value.columns)
+    assert list(preview["Identifiant du membre"]) == ["M40", "M41"]
+    at.button(key="confirm_load").click().run()
+    assert any(s.value.startswith("Chargé sous le numéro") for s in at.success)
+    history = next(d.value for d in at.dataframe if "Date (UTC)" in d.value.columns)
+    assert history.iloc[0]["Action"] == "chargement" and history.iloc[0]["Fichier"] == "bon.csv"
