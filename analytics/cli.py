@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                path=path))
         return 0
     if args.command == "template":
-        data = template_xlsx(lang) if args.out.lower().endswith(".xlsx") else template_csv()
+        data = template_xlsx(lang) if args.out.lower().endswith(".xlsx") else template_csv(lang)
         Path(args.out).write_bytes(data)
         print(_("Wrote {path}").format(path=args.out))
         return 0

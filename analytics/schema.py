@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from .i18n import N_
+from .i18n import LANGUAGES, N_, gettext
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -56,7 +56,15 @@ class Column:
         return SQL_TYPES[self.kind]
 
     def accepted_headers(self) -> set[str]:
-        return {normalise_header(h) for h in (self.name, *self.aliases)}
+        """The name, its aliases and its label in every language (so a template written in
+        French reads back)."""
+        labels = [gettext(self.label, lang) for lang in LANGUAGES]
+        return {normalise_header(h) for h in (self.name, *self.aliases, *labels)}
+
+    def header(self, lang: str = "en") -> str:
+        """The column's header in a template: the code name in English (what other
+        programs write), the label in other languages."""
+        return self.name if lang == "en" else gettext(self.label, lang)
 
 
 @dataclass(frozen=True)

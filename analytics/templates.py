@@ -9,10 +9,11 @@ from .i18n import DEFAULT, translator
 from .schema import SUBMISSIONS, TableSpec, vocabularies
 
 
-def template_csv(spec: TableSpec = SUBMISSIONS) -> bytes:
-    """The header row, UTF-8 with BOM and ';' so French Excel opens it right."""
+def template_csv(lang: str = DEFAULT, spec: TableSpec = SUBMISSIONS) -> bytes:
+    """The header row (French labels in French), UTF-8 with BOM and ';' so French Excel
+    opens it right."""
     out = io.StringIO()
-    csv.writer(out, delimiter=";", lineterminator="\r\n").writerow(spec.names)
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerow([c.header(lang) for c in spec.columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -29,18 +30,18 @@ def template_xlsx(lang: str = DEFAULT, spec: TableSpec = SUBMISSIONS) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = spec.name
-    sheet.append(spec.names)
+    sheet.append([c.header(lang) for c in spec.columns])
     for i, col in enumerate(spec.columns, start=1):
         cell = sheet.cell(row=1, column=i)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEFE7" if col.required else "F2F2F2")
-        sheet.column_dimensions[get_column_letter(i)].width = max(14, len(col.name) + 4)
+        sheet.column_dimensions[get_column_letter(i)].width = max(14, len(col.header(lang)) + 4)
     lists = book.create_sheet(allowed)
     lists.append([_("column"), _("code"), _("English"), _("French")])
     help_sheet = book.create_sheet(_("columns")[:31])
     help_sheet.append([_("column"), _("name"), _("required"), _("description")])
     for col in spec.columns:
-        help_sheet.append([col.name, _(col.label), _("yes") if col.required else _("no"),
+        help_sheet.append([col.header(lang), _(col.label), _("yes") if col.required else _("no"),
                            _(col.description)])
     vocabs = vocabularies()
     row = 2
@@ -49,7 +50,7 @@ def template_xlsx(lang: str = DEFAULT, spec: TableSpec = SUBMISSIONS) -> bytes:
             continue
         first = row
         for entry in vocabs[col.vocabulary].rows:
-            lists.append([col.name, entry["code"], entry["label_en"], entry["label_fr"]])
+            lists.append([col.header(lang), entry["code"], entry["label_en"], entry["label_fr"]])
             row += 1
         rule = DataValidation(type="list", formula1=f"='{allowed}'!$B${first}:$B${row - 1}",
                               allow_blank=True, showErrorMessage=False)

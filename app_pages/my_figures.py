@@ -21,7 +21,7 @@ if own.empty:
     st.warning(_("No figures for member {member} yet. Send them on the Submissions page.").format(
         member=ui.plain(member_id)))
     st.stop()
-titles = {c.name: _(c.label) for c in SUBMISSIONS.columns}
+titles = {c.name: ui.translate(c.label) for c in SUBMISSIONS.columns}
 st.dataframe(own.rename(columns=titles), hide_index=True, key="own_rows")
 st.subheader(_("Where you stand in the cluster"))
 st.caption(_("Your position among the members that reported the same year. Cluster figures are "

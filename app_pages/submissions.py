@@ -3,6 +3,8 @@
 import streamlit as st
 
 import ui
+from analytics.export import file_stem
+from analytics.filters import Filters
 from analytics.history import history_table, kind_name
 from analytics.ingest import check_file, load_checked
 from analytics.schema import SPECS
@@ -71,8 +73,9 @@ st.subheader(_("Templates"))
 st.write(_("An empty file with the expected columns. The Excel template has drop-down lists "
            "and a sheet of allowed member types, sectors and areas."))
 c1, c2 = st.columns(2)
-c1.download_button(_("Template (CSV)"), template_csv(), "submission_template.csv", "text/csv")
-c2.download_button(_("Template (Excel)"), template_xlsx(lang), "submission_template.xlsx",
+template_name = file_stem(_("submission template"), Filters())
+c1.download_button(_("Template (CSV)"), template_csv(lang), f"{template_name}.csv", "text/csv")
+c2.download_button(_("Template (Excel)"), template_xlsx(lang), f"{template_name}.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader(_("History of loads"))

@@ -297,3 +297,23 @@ def test_good_upload_on_the_french_page(tmp_path, monkeypatch):
     assert any(s.value.startswith("Chargé sous le numéro") for s in at.success)
     history = next(d.value for d in at.dataframe if "Date (UTC)" in d.value.columns)
     assert history.iloc[0]["Action"] == "chargement" and history.iloc[0]["Fichier"] == "bon.csv"
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_templates_in_each_language_read_back(lang, store):
+    from openpyxl import load_workbook
+
+    from analytics.schema import SUBMISSIONS
+    from analytics.templates import template_csv, template_xlsx
+
+    header = template_csv(lang).decode("utf-8-sig").strip()
+    if lang == "fr":
+        assert header.startswith("Identifiant du membre;Nom du membre;Type de membre;Secteur;")
+    else:
+        assert header.split(";") == SUBMISSIONS.names
+    row = "M01;Une entreprise;PME;Gestion de l'eau;Haute-Vienne;2015;1 234,5;3;;;;;"
+    report_ = check_file(f"{header}\n{row}\n".encode(), "t.csv", store)
+    assert report_.ok, [str(p) for p in report_.problems]
+    assert report_.table.column("turnover_eur")[0].as_py() == pytest.approx(1234.5)
+    book = load_workbook(io.BytesIO(template_xlsx(lang)))
+    assert book.sheetnames[1] == ("valeurs autorisées" if lang == "fr" else "allowed values")
