@@ -19,14 +19,23 @@ from . import formatting, kpis
 from .export import column_title
 from .filters import Filters
 from .history import history_table
-from .i18n import LANGUAGES, Message, from_environment, render, translator
+from .i18n import LANGUAGES, N_, Message, from_environment, render, translator
 from .ingest import ingest_file, load_demo
 from .store import Store, StoreBusy, default_db_path
 from .templates import template_csv, template_xlsx
 
+#: argparse's own words (usage, errors), translated by handing argparse our ``_``.
+ARGPARSE_TEXTS = (
+    N_("usage: "), N_("positional arguments"), N_("options"), N_("show this help message and exit"),
+    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
+    N_("argument %(argument_name)s: %(message)s"), N_("expected one argument"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"), N_("%(prog)s: error: %(message)s\n"))
+
 
 def _parser(lang: str) -> argparse.ArgumentParser:
     _ = translator(lang)
+    argparse._ = _  # type: ignore[attr-defined]  # argparse looks its words up through _
     parser = argparse.ArgumentParser(
         prog="python -m analytics",
         description=_("Cluster indicators: load member submissions and compute KPIs."))

@@ -49,7 +49,7 @@ def test_translations_keep_placeholders_and_markup(catalogues):
     for message in french:
         if not message.id:
             continue
-        for pattern in (r"\{[^}]*\}", r"\*\*", r"`"):
+        for pattern in (r"\{[^}]*\}", r"%\(\w+\)[sr]|%[sr]", r"\*\*", r"`"):
             assert sorted(re.findall(pattern, message.id)) == sorted(re.findall(pattern, message.string)), \
                 (message.id, message.string)
         # line breaks in chart labels may differ (French words are longer), but not vanish
@@ -211,6 +211,8 @@ def test_cli_speaks_french(demo_db, tmp_path):
     assert out.returncode == 1
     assert "ligne 2, colonne «\u00a0turnover_eur\u00a0»\u00a0: Ce n'est pas un nombre." in out.stderr
     assert "refusé, rien n'a été chargé (3 erreur(s))." in out.stderr
+    usage = _cli("kpis", "--lang", "fr", "--format", "xml", db=demo_db)
+    assert usage.returncode == 2 and "erreur\u00a0: argument --format\u00a0: choix invalide" in usage.stderr
     english = _cli("ingest", str(bad), "--lang", "en", db=str(tmp_path / "x.duckdb"))
     assert "rejected, nothing loaded (3 error(s))." in english.stderr
 
@@ -317,3 +319,28 @@ def test_templates_in_each_language_read_back(lang, store):
     assert report_.table.column("turnover_eur")[0].as_py() == pytest.approx(1234.5)
     book = load_workbook(io.BytesIO(template_xlsx(lang)))
     assert book.sheetnames[1] == ("valeurs autorisées" if lang == "fr" else "allowed values")
+
+
+@pytest.fixture
+def pseudo_french(monkeypatch):
+    """Pseudo-localisation: every French text comes wrapped in ⟦ ⟧, so any text on a French
+    page without the brackets was never marked for translation."""
+    real = i18n.catalogue("fr")
+    marked = {k: f"⟦{v}⟧" for k, v in real.items()}
+    monkeypatch.setattr(i18n, "catalogue", lambda lang: marked if lang == "fr" else {})
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_unmarked_text_on_french_pages(demo_db, monkeypatch, pseudo_french, page):
+    at = app(demo_db, monkeypatch, page, lang="fr")
+    texts = [e.value for kind in ("title", "header", "subheader") for e in getattr(at, kind)]
+    texts += [m.label for m in at.metric] + [e.label for e in at.expander]
+    texts += [b.label for b in at.button if b.label not in ("PNG", "SVG", "PDF")]
+    texts += [w.label for kind in ("multiselect", "slider", "toggle", "selectbox", "text_input")
+              for w in getattr(at, kind)]
+    for fig in figures(at):
+        texts.append(fig["layout"]["title"]["text"])
+        texts += [axis["title"]["text"] for key, axis in fig["layout"].items()
+                  if key.startswith(("xaxis", "yaxis")) and axis.get("title", {}).get("text")]
+    unmarked = [t for t in texts if "⟦" not in t]
+    assert texts and unmarked == [], f"texts never marked for translation: {unmarked}"
