@@ -344,3 +344,30 @@ def test_no_unmarked_text_on_french_pages(demo_db, monkeypatch, pseudo_french, p
                   if key.startswith(("xaxis", "yaxis")) and axis.get("title", {}).get("text")]
     unmarked = [t for t in texts if "⟦" not in t]
     assert texts and unmarked == [], f"texts never marked for translation: {unmarked}"
+
+
+BROKEN = ROOT / "tests" / "files" / "broken"
+MORE_PROBLEMS = [  # one file per kind of check, beyond the broken-file corpus
+    b"member_id;member_name;member_type;sector;area;year;turnover_eur;jobs;colour\n"
+    b"M1;A;SME;waste;87;1890;1,234;2.5;red\n",
+    b"member_id;member_name;member_type;sector;area;year;turnover_eur\nM1;A;SME;waste;87;2015;1\n",
+    b"member_id;member_name;member_type;sector;area;year;turnover_eur;jobs\n"
+    b"M1;A;SME;waste;87;2015;;1\nM1;B;SME;mars;87;2015;1;1,123\n;;;;;;;\nM2;C;SME;waste;87;2014;1;\n",
+    b"member_id;joined_year;left_year\nM1;2012;2010\nM1;2012;\n",
+]
+
+
+@pytest.mark.parametrize("source", [*sorted(BROKEN.iterdir()), *range(len(MORE_PROBLEMS))],
+                         ids=lambda s: s.name if hasattr(s, "name") else f"case{s}")
+def test_every_check_message_reads_in_french(source, store):
+    if isinstance(source, int):
+        data, name = MORE_PROBLEMS[source], "f.csv"
+    else:
+        data, name = source.read_bytes(), source.name
+    problems = check_file(data, name, store).problems
+    assert problems
+    for problem in problems:
+        english, french = problem.describe("en"), problem.describe("fr")
+        assert "{" not in french and "⟦" not in french
+        assert french != english, english
+        assert i18n.gettext(problem.message.text, "fr") != problem.message.text  # type: ignore[union-attr]
