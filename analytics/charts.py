@@ -177,7 +177,7 @@ def waterfall(part: dict, measure: str, title: str | None = None, lang: str = DE
         increasing=dict(marker_color=PALETTE[0]), decreasing=dict(marker_color=PALETTE[5]),
         totals=dict(marker_color=PALETTE[6]),
         hovertemplate="%{x}<br>" + fmt["hover"] + "<extra></extra>"))
-    fig.update_xaxes(dtick=None, type="category", tickangle=0)
+    fig.update_xaxes(dtick=None, type="category", tickangle=0, automargin=True)  # 4-line labels
     fig.update_layout(showlegend=False)
     if ind.unit == "EUR":
         steps = [values[0]]

@@ -67,7 +67,9 @@ def page(server):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=BROWSER, args=CHROMIUM_ARGS)
-        context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+        # English whatever the machine's language (a French laptop runs these tests too)
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000},
+                                      locale="en-GB")
         yield context.new_page()
         browser.close()
 

@@ -62,7 +62,7 @@ def test_cli_ingests_while_the_dashboard_reads(server, tmp_path):  # noqa: F811
                                text=True) for _ in range(2)]
     with sync_playwright() as p:  # page reads at the same time
         browser = p.chromium.launch(executable_path=BROWSER, args=CHROMIUM_ARGS)
-        page = browser.new_page()
+        page = browser.new_page(locale="en-GB")
         for _ in range(3):
             page.goto(server)
             page.get_by_text("Cluster overview").wait_for(timeout=60_000)
