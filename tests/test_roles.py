@@ -150,3 +150,23 @@ def test_idle_session_expires(signed):
     assert not at.exception
     assert not at.metric
     assert [b.label for b in at.button] == ["Sign in with your organisation's account"]
+
+
+def test_sign_in_and_member_page_in_french(signed):
+    at = signed(None, lang="fr")
+    assert [b.label for b in at.button] == ["Se connecter avec le compte de votre organisation"]
+    at = signed("stranger@example.com", lang="fr")
+    assert any("n'a pas accès à ce tableau de bord" in e.value for e in at.error)
+    at = signed("m01@ondivert.fr", lang="fr")
+    assert page_titles(at) == ["Mes chiffres"]
+    own = next(d.value for d in at.dataframe if "Identifiant du membre" in d.value.columns)
+    assert set(own["Identifiant du membre"]) == {"M01"}
+    positions = [m.value for m in at.metric if m.label == "Votre position"]
+    assert positions and all("quart" in v or "pas assez" in v for v in positions)
+    assert any(c.value.startswith("Connecté en tant que") and "(membre)" in c.value
+               for c in at.sidebar.caption)
+
+
+def test_funder_sees_confidential_in_french(signed):
+    at = signed("funder@region.eu", member_type="Centre de transfert de technologie", lang="fr")
+    assert {m.label: m.value for m in at.metric}["Chiffre d'affaires 2015"] == "confidentiel"
