@@ -222,6 +222,7 @@ def test_cli_json_keeps_codes_and_describes_filters_in_the_language(demo_db):
     doc = json.loads(out.stdout)
     assert doc["filters"].startswith("Types de membres\u00a0: PME") and doc["language"] == "fr"
     assert "turnover_eur" in doc["by_year"][0]
+    assert "Emplois" in [t["label"] for t in doc["targets"]]
 
 
 # -- exports -------------------------------------------------------------------------------
