@@ -60,10 +60,9 @@ def _(message: str) -> str:
     return i18n.gettext(message, lang())
 
 
-def translate(message: str) -> str:
-    """Like ``_`` for a text held in a variable (an ``N_`` constant): ``_`` is kept for
-    literal texts, which ``make messages`` collects."""
-    return i18n.gettext(message, lang())
+#: ``_`` for a text held in a variable (an ``N_`` constant); ``_("…")`` is kept for literal
+#: texts, which ``make messages`` collects from the code.
+translate = _
 
 
 def fmt_eur(value: float | None, compact: bool = True) -> str:
