@@ -17,10 +17,10 @@ import pyarrow as pa
 
 from . import formatting
 from .checks import CheckReport, FileRejected, Problem
-from .i18n import DEFAULT, N_, Message, _l, gettext
+from .i18n import DEFAULT, Message, _l, gettext
 from .quality import jumps_sql
 from .readers import read_upload
-from .schema import DATA_DIR, SUBMISSIONS
+from .schema import DATA_DIR, MEASURE_NOUNS, SUBMISSIONS
 from .store import LoadResult, Store
 from .validate import check_raw
 
@@ -144,7 +144,7 @@ def _compare_with_store(frame: pa.Table, store: Store) -> list[Problem]:
         problems.append(Problem(_l(
             "Member {member}'s {measure} changed by {change} from {before_year} ({before}) to "
             "{year} ({now}). Please check.", member=member,
-            measure=_l(N_("turnover") if what == "turnover_eur" else N_("jobs")),
+            measure=_l(MEASURE_NOUNS[what]),
             change=lambda lang, r=rate: formatting.pct(r, 0, signed=True, lang=lang),
             before_year=prev_year, year=year,
             before=lambda lang, v=old: formatting.number(v, 2, lang=lang),

@@ -29,7 +29,7 @@ from .export import (
 )
 from .filters import Filters
 from .i18n import DEFAULT, LOCALES, N_, _l, gettext, translated, translator
-from .schema import vocabulary
+from .schema import TARGETS, vocabulary
 from .store import Store
 
 Progress = Callable[[int, int, str], None]
@@ -208,8 +208,8 @@ DECOMPOSITION_TITLES = {
     "exiting_members": N_("Exiting members"), "like_for_like_index": N_("Chained index")}
 FLOW_TITLES = {"year": N_("Year"), "active_members": N_("Active members"), "joined": N_("Joined"),
                "left": N_("Left"), "retention_rate": N_("Retention rate")}
-TARGET_TITLES = {"indicator": N_("Indicator"), "kind": N_("Kind"), "year": N_("Year"),
-                 "value": N_("Value"), "note": N_("Note")}
+#: The targets table's columns are those of a targets file: one set of labels (schema.py).
+TARGET_TITLES = {c.name: c.label for c in TARGETS.columns}
 
 
 def growth_tables(extra: dict, lang: str = DEFAULT) -> dict:

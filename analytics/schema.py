@@ -174,6 +174,8 @@ TARGETS = TableSpec(
     ),
 )
 
+#: The main measures as nouns in a sentence ("3 rows have no turnover").
+MEASURE_NOUNS = {"turnover_eur": N_("turnover"), "jobs": N_("jobs")}
 #: Most specific first: a file is of the first kind whose marker column it has.
 SPECS = (TARGETS, MEMBERS, SUBMISSIONS)
 MEASURES = [c.name for c in SUBMISSIONS.columns if c.kind in ("money", "quantity", "count")]

@@ -17,11 +17,12 @@ import pyarrow as pa
 
 from . import kpis  # noqa: F401  (registers the 'indicators' vocabulary)
 from .checks import Problem
-from .i18n import N_, Message, _l
+from .i18n import Message, _l
 from .readers import RawTable
 from .schema import (
     FIRST_YEAR,
     MAX_DECIMALS,
+    MEASURE_NOUNS,
     NUMERIC_KINDS,
     SPECS,
     SUBMISSIONS,
@@ -310,9 +311,8 @@ def _missing_measures(con: duckdb.DuckDBPyConnection, spec: TableSpec,
             f"SELECT _row FROM typed WHERE {name}__raw IS NULL ORDER BY _row").fetchall()]
         if rows:
             shown = ", ".join(map(str, rows[:20])) + (" ..." if len(rows) > 20 else "")
-            measure = N_("turnover") if name == "turnover_eur" else N_("jobs")
             out.append(Problem(_l(
                 "{count} row(s) have no {measure} (rows {rows}). They count as missing, not as "
-                "zero.", count=len(rows), measure=_l(measure), rows=shown),
+                "zero.", count=len(rows), measure=_l(MEASURE_NOUNS[name]), rows=shown),
                 column=mapping[name], severity="warning"))
     return out

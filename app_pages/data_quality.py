@@ -6,12 +6,13 @@ import ui
 from analytics import charts, export, kpis
 from analytics.i18n import N_
 from analytics.quality import JUMP_WARNING, stored_jumps
+from analytics.schema import SUBMISSIONS
 from ui import _
 
 ui.require("manager")
 MAX_ROWS_SHOWN = 1_000  # longer lists are downloaded, not scrolled
 MAX_GRID_MEMBERS = 200  # one line per member: beyond this the chart is unreadable
-TITLES = {"member_id": N_("Member ID"), "member_name": N_("Member name"), "year": N_("Year"),
+TITLES = {**{c: SUBMISSIONS.column(c).label for c in ("member_id", "member_name", "year")},
           "prev_year": N_("Year before"), "measure": N_("Indicator"), "value": N_("Value"),
           "prev_value": N_("Value the year before"), "change": N_("Change")}
 st.title(_("Data quality"))
