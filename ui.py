@@ -386,8 +386,7 @@ def restrict_to_member(report: Any, member_id: str | None) -> None:
 
 def error_text(exc: BaseException) -> str:
     """An exception's message in the page's language (our errors carry a Message)."""
-    arg = exc.args[0] if exc.args else None
-    return i18n.render(arg, lang()) if isinstance(arg, i18n.Message) else str(exc)
+    return i18n.error_text(exc, lang())
 
 
 def plain(text: str) -> str:

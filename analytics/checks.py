@@ -8,7 +8,9 @@ from typing import Literal
 import pandas as pd
 import pyarrow as pa
 
-from .i18n import DEFAULT, Message, render, translator
+from .i18n import DEFAULT, N_, Message, gettext, render, translator
+
+SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,10 @@ class Problem:
     column: str | None = None  # the header as written in the user's file
     value: str | None = None
     severity: Literal["error", "warning"] = "error"
+
+    def severity_text(self, lang: str = DEFAULT) -> str:
+        """'error' / 'erreur'."""
+        return gettext(SEVERITIES[self.severity], lang)
 
     def text(self, lang: str = DEFAULT) -> str:
         """The message alone, in ``lang``."""
@@ -77,9 +83,8 @@ class CheckReport:
         """A table for screens and CSV, headed and worded in ``lang``: severity, row,
         column, value, message."""
         _ = translator(lang)
-        severity = {"error": _("error"), "warning": _("warning")}
         columns = [_("Severity"), _("Row"), _("Column"), _("Value"), _("Message")]
         return pd.DataFrame(
-            [(severity[p.severity], p.row, p.column, p.value, p.text(lang)) for p in self.problems],
+            [(p.severity_text(lang), p.row, p.column, p.value, p.text(lang)) for p in self.problems],
             columns=columns,
         ).astype({columns[1]: "Int64"})

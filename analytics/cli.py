@@ -19,7 +19,7 @@ from . import formatting, kpis
 from .export import column_title
 from .filters import Filters
 from .history import history_table
-from .i18n import LANGUAGES, N_, Message, from_environment, render, translator
+from .i18n import LANGUAGES, N_, error_text, from_environment, translator
 from .ingest import ingest_file, load_demo
 from .store import Store, StoreBusy, default_db_path
 from .templates import template_csv, template_xlsx
@@ -116,11 +116,6 @@ def _language(argv: list[str] | None) -> str:
     return known.lang or from_environment()
 
 
-def _error(exc: BaseException, lang: str) -> str:
-    """An exception's message in ``lang`` (our messages carry a translatable Message)."""
-    return render(exc.args[0], lang) if exc.args and isinstance(exc.args[0], Message) else str(exc)
-
-
 def main(argv: list[str] | None = None) -> int:
     lang = _language(argv)
     args = _parser(lang).parse_args(argv)
@@ -136,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                             member_id=args.member_id,
                             path=Path(args.auth_file) if args.auth_file else None)
         except ValueError as exc:
-            print(_error(exc, lang), file=sys.stderr)
+            print(error_text(exc, lang), file=sys.stderr)
             return 1
         print(_("User {user} ({role}) saved in {path}").format(user=args.username, role=args.role,
                                                                path=path))
@@ -152,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             store = restore(args.backup_dir, args.db or default_db_path())
         except (ValueError, OSError, duckdb.Error) as exc:
-            print(_("Restore failed, nothing changed: {reason}").format(reason=_error(exc, lang)),
+            print(_("Restore failed, nothing changed: {reason}").format(reason=error_text(exc, lang)),
                   file=sys.stderr)
             return 1
         print(_("Restored {backup} into {path}").format(backup=args.backup_dir, path=store.path))
@@ -161,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         store = Store(args.db)
         return COMMANDS[args.command](store, args)
     except StoreBusy as exc:
-        print(_error(exc, lang), file=sys.stderr)
+        print(error_text(exc, lang), file=sys.stderr)
         return 1
 
 
@@ -199,12 +194,11 @@ def cmd_ingest(store: Store, args: argparse.Namespace) -> int:
             print(_("{file}: no such file").format(file=name), file=sys.stderr)
             return 2
     status = 0
-    severity = {"error": _("error"), "warning": _("warning")}
     for name in args.files:
         report, result = ingest_file(name, store, user=_user(args), dry_run=args.dry_run, lang=lang)
         for problem in report.problems:
             stream = sys.stderr if problem.severity == "error" else sys.stdout
-            print(f"{name}: {severity[problem.severity]}: {problem.describe(lang)}", file=stream)
+            print(f"{name}: {problem.severity_text(lang)}: {problem.describe(lang)}", file=stream)
         if not report.ok:
             print(_("{file}: rejected, nothing loaded ({count} error(s)).").format(
                 file=name, count=len(report.errors)), file=sys.stderr)
@@ -275,7 +269,7 @@ def cmd_undo(store: Store, args: argparse.Namespace) -> int:
     try:
         undo_id = store.undo(args.load_id, _user(args))
     except ValueError as exc:
-        print(_error(exc, args.lang), file=sys.stderr)
+        print(error_text(exc, args.lang), file=sys.stderr)
         return 1
     print(_("Undid load {load} (recorded as {undo}).").format(load=args.load_id, undo=undo_id))
     return 0
@@ -298,7 +292,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
         print(_(INSTALL_HINT), file=sys.stderr)
         return 1
     except ValueError as exc:
-        print(_error(exc, args.lang), file=sys.stderr)
+        print(error_text(exc, args.lang), file=sys.stderr)
         return 1
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

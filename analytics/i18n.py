@@ -107,3 +107,9 @@ def _l(message: str, **params: Any) -> Message:
 def render(message: str | Message, lang: str) -> str:
     """Plain strings (e.g. already rendered) pass through; Messages are rendered."""
     return message.render(lang) if isinstance(message, Message) else gettext(message, lang)
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """An exception's message in ``lang``: ours carry a Message, others say what they say."""
+    arg = exc.args[0] if exc.args else None
+    return arg.render(lang) if isinstance(arg, Message) else str(exc)

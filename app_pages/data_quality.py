@@ -44,8 +44,7 @@ else:
                                                total=ui.fmt_number(len(shown))))
         st.dataframe(named.head(MAX_ROWS_SHOWN), hide_index=True, key="missing")
         st.download_button(_("Missing submissions (CSV)"),
-                           named.to_csv(index=False, sep=";" if lang == "fr" else ",")
-                           .encode("utf-8-sig"),
+                           export.table_csv(named, lang),
                            export.file_stem(_("missing submissions"), f) + ".csv", "text/csv",
                            key="download_missing", on_click="ignore")
     members = status["member_id"].nunique()
