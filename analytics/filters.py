@@ -35,23 +35,16 @@ class Filters:
     def describe(self, lang: str = "en") -> str:
         """'Member types: SME, Research lab · 2009–2015', for captions and exported files."""
         _ = translator(lang)
-        colon = "\u00a0: " if lang == "fr" else ": "
-        parts = []
-        for dim in DIMENSION_FIELDS:
-            chosen = self.selected(dim)
-            if chosen:
-                voc = vocabulary(VOCABULARY_OF_DIMENSION[dim])
-                parts.append(_(FILTER_NAMES[dim]) + colon + ", ".join(voc.label(c, lang) for c in chosen))
-        if not parts:
-            parts.append(_("All members"))
-        if self.year_from or self.year_to:
-            parts.append(f"{self.year_from or '…'}–{self.year_to or '…'}")
-        if self.estimated:
-            parts.append(_("non-responses estimated"))
-        return " · ".join(parts) if len(parts) > 1 or self.selected_any() else _("All members, all years")
-
-    def selected_any(self) -> bool:
-        return any(self.selected(dim) for dim in DIMENSION_FIELDS)
+        parts = [_("{filter}: {values}").format(
+                     filter=_(FILTER_NAMES[dim]),
+                     values=", ".join(vocabulary(VOCABULARY_OF_DIMENSION[dim]).label(c, lang)
+                                      for c in self.selected(dim)))
+                 for dim in DIMENSION_FIELDS if self.selected(dim)]
+        years = [f"{self.year_from or '…'}–{self.year_to or '…'}"] if self.year_from or self.year_to else []
+        estimated = [_("non-responses estimated")] if self.estimated else []
+        if not (parts or years or estimated):
+            return _("All members, all years")
+        return " · ".join((parts or [_("All members")]) + years + estimated)
 
     @classmethod
     def build(cls, year_from: int | None = None, year_to: int | None = None,
