@@ -263,10 +263,9 @@ def _duplicate_keys(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> list[Pro
     out = []
     for row_list, *key_values in rows:
         what = ", ".join(f"{k} {v}" for k, v in zip(spec.key, key_values, strict=True))
-        for r in row_list[1:]:
-            out.append(Problem(_l("The same {key} appears more than once (rows {rows}). "
-                                  "Keep one row.", key=what, rows=", ".join(map(str, row_list))),
-                               row=r))
+        message = _l("The same {key} appears more than once (rows {rows}). Keep one row.",
+                     key=what, rows=", ".join(map(str, row_list)))  # once per group, not per row
+        out += [Problem(message, row=r) for r in row_list[1:]]
     return out
 
 
