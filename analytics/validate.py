@@ -80,9 +80,10 @@ def map_headers(headers: list[str], spec: TableSpec) -> tuple[dict[str, str], li
     mapping: dict[str, str] = {}
     problems: list[Problem] = []
     unknown = 0
+    accepted = [(c, c.accepted_headers()) for c in spec.columns]  # once, not once per header
     for header in headers:
         norm = normalise_header(header)
-        col = next((c for c in spec.columns if norm in c.accepted_headers()), None)
+        col = next((c for c, names in accepted if norm in names), None)
         if col is None:
             unknown += 1
             if unknown > 20:
