@@ -363,27 +363,6 @@ def flows_table(flows: pd.DataFrame) -> pd.DataFrame:
                          titles["retention_rate"]: [fmt_pct(v) for v in flows["retention_rate"]]})
 
 
-def restrict_to_member(report: Any, member_id: str | None) -> None:
-    """Add an error for every row of a member's upload that is not its own."""
-    from analytics.checks import Problem
-    from analytics.i18n import _l
-
-    if report.table is None:
-        return
-    if report.kind != "submissions":
-        report.problems.append(Problem(_l("Members can only send their own submissions.")))
-        report.table = None
-        return
-    table = report.table.to_pandas()
-    foreign = table[table["member_id"] != member_id]
-    for _i, row in foreign.iterrows():
-        report.problems.append(Problem(
-            _l("You can only send figures for your own member ID ({member}).", member=member_id),
-            row=int(row["_row"]), column="member_id", value=str(row["member_id"])))
-    if not foreign.empty:
-        report.table = None
-
-
 def error_text(exc: BaseException) -> str:
     """An exception's message in the page's language (our errors carry a Message)."""
     return i18n.error_text(exc, lang())

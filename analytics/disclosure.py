@@ -4,33 +4,35 @@ Members are competitors; a cell of business data is not published when it is bui
 fewer than ``MIN_UNITS`` members (frequency rule) or when one member makes more than
 ``DOMINANCE`` of it (dominance rule), as in French official statistics.
 
-Design note (how a hidden value stays hidden):
-- Primary: every (row, sum) cell is checked with the two rules, using the number of
-  contributing members and the largest contribution that come with every grouped result.
-- Secondary, in breakdowns: a row of categories adds up to the year's total, which is shown,
-  so in every year the hidden cells of a row are at least two and their union passes both
-  rules; more cells are hidden (smallest first) until it does. A category hidden in one year
-  is hidden in every year shown (a consistent pattern), so two years cannot be compared to
-  recover it.
-- Filters: a selection is shown only if every selected category is shown in the breakdown
-  of its dimension (under the other filters) and what is left out passes both rules;
-  otherwise the difference between two selections could isolate a member.
-- Derived values: a ratio is hidden when one of its sums is (``kpis.BUILT_FROM``); growth
-  is hidden when its baseline or latest value is; medians are never shown to funders (a
-  median is one member's own figure). Member counts stay visible.
+Design note: the rules are applied once per data version to the whole linked set of
+cells in ``publication.py`` (every table, every year, both views, ratios, decomposition
+parts), and the pattern is then audited by an LP intruder (``audit.py``, the tau-ARGUS /
+sdcTable method) who also may be a member knowing its own figures. This module only
+*reads* that publication to mask a result that the KPI queries computed:
+- a sum shows when its published cell(s) do: the cluster, or the chosen categories of one
+  dimension (several categories add up published cells); a selection that crosses two
+  dimensions, or a breakdown inside a filtered selection, is not published;
+- a ratio shows when its own cell does (one category at most: a ratio over several
+  categories would be a new equation); medians are never shown to funders (a median is one
+  member's own figure); the estimated parts show when their carried-forward cells do;
+- growth shows when its baseline and latest values do; decomposition parts when their
+  cells and both totals do; like-for-like also when only the net of entries and exits is
+  published; gross job creation is never shown to funders (it is a sum over the members that
+  grew, across two years). Member counts stay visible.
 Hidden values become NaN/None, never 0, and each row lists them in ``confidential``.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from . import publication
 from .filters import DIMENSION_FIELDS, Filters
-from .kpis import BUILT_FROM, SDC_MEASURES, by_dimension
+from .kpis import BUILT_FROM
 
 MIN_UNITS = int(os.environ.get("CLUSTER_SDC_MIN_UNITS", "3"))
 DOMINANCE = float(os.environ.get("CLUSTER_SDC_DOMINANCE", "0.85"))
@@ -56,19 +58,12 @@ def stats_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c.startswith(("n__", "max__", "sum__"))]
 
 
-def _cell_unsafe(row: pd.Series, measure: str, rules: Rules) -> bool:
-    return rules.unsafe(row[f"n__{measure}"], row[f"max__{measure}"], row[f"sum__{measure}"])
-
-
 def _hide(frame: pd.DataFrame, hidden: dict[Any, set[str]]) -> pd.DataFrame:
-    """Blank the hidden sums and everything built from them; list them per row."""
+    """Blank the hidden fields; list them per row (only what had a value is listed)."""
     out = frame.copy()
     confidential: list[list[str]] = []
     for idx in out.index:
-        sums = hidden.get(idx, set())
-        fields = [k for k, parts in BUILT_FROM.items()
-                  if k in out.columns and (set(parts) & sums or k in NEVER_SHOWN)
-                  and not pd.isna(out.at[idx, k])]  # only what had a value is hidden
+        fields = [f for f in hidden.get(idx, set()) if f in out.columns and not pd.isna(out.at[idx, f])]
         for f in fields:
             out.at[idx, f] = float("nan")
         confidential.append(sorted(fields))
@@ -76,87 +71,39 @@ def _hide(frame: pd.DataFrame, hidden: dict[Any, set[str]]) -> pd.DataFrame:
     return out.drop(columns=stats_columns(out))
 
 
-Unsafe = dict[int, set[str]]  # year -> sums that the selection may not show
+def _view(filters: Filters) -> str:
+    return "estimated" if filters.estimated else "reported"
 
 
-def protect_yearly(frame: pd.DataFrame, rules: Rules = Rules(),
-                   unsafe: Unsafe | None = None) -> pd.DataFrame:
-    """The by-year table of a selection: each year's sums checked with the rules."""
+def _hidden_fields(pub: publication.Publication, view: str, year: int, table: str | None,
+                   cats: tuple) -> set[str]:
+    """The fields of one row (a year of a selection) that the publication does not show."""
+    if table is None:  # not a published selection: nothing built from members' values
+        return set(BUILT_FROM)
+    hidden = set(NEVER_SHOWN)
+    for field_name, parts in BUILT_FROM.items():
+        if field_name in publication.RATIO_KEYS:
+            if not pub.ratio_shown(view, field_name, year, table, cats):
+                hidden.add(field_name)
+        elif field_name.endswith("_estimated"):
+            if not pub.carried_shown(parts[0], year, table, cats):
+                hidden.add(field_name)
+        elif field_name not in NEVER_SHOWN and not pub.sum_shown(view, parts[0], year, table, cats):
+            hidden.add(field_name)
+    return hidden
+
+
+def _mask(frame: pd.DataFrame, pub: publication.Publication, view: str,
+          selection: tuple[str, tuple] | None, dimension: str | None = None) -> pd.DataFrame:
     hidden: dict[Any, set[str]] = {}
     for idx, row in frame.iterrows():
-        hidden[idx] = {m for m in SDC_MEASURES if _cell_unsafe(row, m, rules)} | \
-            (unsafe or {}).get(int(row["year"]), set())
+        table, cats = selection if selection is not None else (None, ())
+        if dimension is not None and table is not None:
+            cat = row[dimension]
+            cats = (None if pd.isna(cat) else cat,)
+            table = dimension
+        hidden[idx] = _hidden_fields(pub, view, int(row["year"]), table, cats)
     return _hide(frame, hidden)
-
-
-def hidden_categories(frame: pd.DataFrame, dimension: str, measure: str,
-                      rules: Rules = Rules()) -> dict[int, set]:
-    """Per year, the categories of a breakdown hidden for one sum: primary, made consistent
-    across years, then secondary until every year's hidden cells are >= 2 and safe together.
-    A lone hidden cell that is safe by itself is shown again: it equals the total minus the
-    shown cells anyway, and hiding it would only pretend."""
-    rows = frame[frame[f"n__{measure}"].fillna(0) > 0]
-    hidden = {row[dimension] for _, row in rows.iterrows() if _cell_unsafe(row, measure, rules)}
-    changed = bool(hidden)
-    while changed:
-        changed = False
-        for _, year_rows in rows.groupby("year"):
-            inside = year_rows[year_rows[dimension].isin(hidden)]
-            if inside.empty:
-                continue
-            n, total = inside[f"n__{measure}"].sum(), inside[f"sum__{measure}"].sum()
-            biggest = inside[f"max__{measure}"].max()
-            if len(inside) >= 2 and not rules.unsafe(n, biggest, total):
-                continue
-            candidates = year_rows[~year_rows[dimension].isin(hidden)]
-            if candidates.empty:
-                continue  # all hidden already: the year's total is checked on its own
-            pick = candidates.sort_values([f"n__{measure}", f"sum__{measure}"]).iloc[0]
-            hidden.add(pick[dimension])
-            changed = True
-    per_year: dict[int, set] = {}
-    for year, year_rows in rows.groupby("year"):
-        inside = year_rows[year_rows[dimension].isin(hidden)]
-        if len(inside) == 1 and not _cell_unsafe(inside.iloc[0], measure, rules):
-            continue
-        per_year[int(year)] = set(inside[dimension])
-    return per_year
-
-
-def protect_breakdown(frame: pd.DataFrame, dimension: str, rules: Rules = Rules(),
-                      unsafe: Unsafe | None = None) -> pd.DataFrame:
-    hidden_by_measure = {m: hidden_categories(frame, dimension, m, rules) for m in SDC_MEASURES}
-    hidden = {}
-    for idx, row in frame.iterrows():
-        year = int(row["year"])
-        hidden[idx] = {m for m, cats in hidden_by_measure.items()
-                       if row[dimension] in cats.get(year, set())} | \
-            (unsafe or {}).get(int(row["year"]), set())
-    return _hide(frame, hidden)
-
-
-def unsafe_selection(store, filters: Filters, rules: Rules = Rules()) -> Unsafe:
-    """Per year, the sums a filtered selection may not show because comparing it with a
-    wider selection (one filter removed) would isolate too few members."""
-    unsafe: Unsafe = {}
-    for dim in DIMENSION_FIELDS:
-        chosen = filters.selected(dim)
-        if not chosen:
-            continue
-        wider = replace(filters, **{DIMENSION_FIELDS[dim]: ()})
-        frame = by_dimension(store, dim, wider)
-        for measure in SDC_MEASURES:
-            hidden = hidden_categories(frame, dim, measure, rules)
-            for year, rows in frame.groupby("year"):
-                rows = rows[rows[f"n__{measure}"].fillna(0) > 0]
-                picked = rows[dim].isin(chosen)
-                rest = rows[~picked]
-                if picked.any() and ((picked & rows[dim].isin(hidden.get(int(year), set()))).any() or (
-                        not rest.empty and rules.unsafe(rest[f"n__{measure}"].sum(),
-                                                        rest[f"max__{measure}"].max(),
-                                                        rest[f"sum__{measure}"].sum()))):
-                    unsafe.setdefault(int(year), set()).add(measure)
-    return unsafe
 
 
 def protect_growth(growth: dict[str, dict[str, Any]], yearly: pd.DataFrame) -> dict:
@@ -174,50 +121,73 @@ def protect_growth(growth: dict[str, dict[str, Any]], yearly: pd.DataFrame) -> d
     return out
 
 
+def breakdown_selection(filters: Filters, dimension: str) -> tuple[str, tuple] | None:
+    """The published table a breakdown by ``dimension`` reads under the filters: its own
+    categories when nothing or only this dimension is filtered; else not published."""
+    picked = [dim for dim in DIMENSION_FIELDS if filters.selected(dim)]
+    if not picked or picked == [dimension]:
+        return dimension, ()
+    return None
+
+
 def protect_overview(store, filters: Filters, result: dict[str, Any],
                      rules: Rules = Rules()) -> dict[str, Any]:
-    """The overview() result as a funder or member may see it."""
-    unsafe = unsafe_selection(store, filters, rules)
-    yearly = protect_yearly(result["by_year"], rules, unsafe)
+    """The overview() result as a funder or member may see it: masked by the publication."""
+    pub = publication.get(store, rules)
+    view = _view(filters)
+    yearly = _mask(result["by_year"], pub, view, publication.scope(filters))
     out = {"by_year": yearly}
     for key, frame in result.items():
         if key.startswith("by_") and key != "by_year":
-            out[key] = protect_breakdown(frame, key.removeprefix("by_"), rules, unsafe)
+            dim = key.removeprefix("by_")
+            out[key] = _mask(frame, pub, view, breakdown_selection(filters, dim), dim)
     out["growth"] = protect_growth(result["growth"], yearly)
     return out
 
 
-def part_unsafe(n: int, biggest: float | None, total: float | None, rules: Rules = Rules()) -> bool:
-    return rules.unsafe(n, abs(biggest or 0), abs(total or 0))
+def protect_decomposition(d: dict[str, Any], store, filters: Filters, measure: str,
+                          rules: Rules = Rules()) -> dict[str, Any]:
+    """A decomposition as the publication shows it: parts when their cells and both totals
+    are published, like-for-like also from a published net; never gross creation."""
+    pub = publication.get(store, rules)
+    view, selection = _view(filters), publication.scope(filters)
 
-
-def protect_decomposition(d: dict[str, Any], rules: Rules = Rules()) -> dict[str, Any]:
-    """Hide parts of a change that come from too few members: entries or exits alone are
-    never shown when either is unsafe (their net is shown when the two together are safe);
-    like-for-like needs enough continuing members."""
     def guard(part: dict[str, Any] | None) -> dict[str, Any] | None:
         if part is None:
             return None
         p = dict(part)
-        entries_bad = part_unsafe(p["entering_members"], p.get("max_entry"), p["entries"], rules)
-        exits_bad = part_unsafe(p["exiting_members"], p.get("max_exit"), p["exits"], rules)
+        y0, y1 = int(p["y0"]), int(p["y1"])
         p["net_membership"] = p["entries"] - p["exits"]
-        if entries_bad or exits_bad:
+        if selection is None:
+            totals = parts = net = (False, False)
+            before = after = False
+        else:
+            table, cats = selection
+            before = pub.sum_shown(view, measure, y0, table, cats)
+            after = pub.sum_shown(view, measure, y1, table, cats)
+            parts = pub.parts_shown(view, measure, y0, y1, table, cats)
+            net = parts or pub.parts_shown(view, measure, y0, y1, table, cats, ("net",))
+            totals = before and after
+        if not before:
+            p["total_before"] = None
+        if not after:
+            p["total_after"] = None
+        if not totals:
+            p["change"] = None
+        if not parts:
             p["entries"] = p["exits"] = None
-            p["created"] = None
-            together = p["entering_members"] + p["exiting_members"]
-            if together and together < rules.min_units:
-                p["net_membership"] = None
-        if p["continuing_members"] and p["continuing_members"] < rules.min_units:
+        if not net:
             p["like_for_like"] = p["like_for_like_rate"] = p["net_membership"] = None
-            p["entries"] = p["exits"] = p["created"] = None
-        p["growth_of_growing"] = p["continuing_before"] = p["continuing_after"] = None
+        for key in ("created", "growth_of_growing", "continuing_before", "continuing_after",
+                    "max_entry", "max_exit"):
+            p[key] = None
         return p
 
     annual = [guard(a) for a in d["annual"]]
-    index = d["index"]
-    if any(a["like_for_like_rate"] is None for a in annual):
-        index = [i if j == 0 else {**i, "index": None} for j, i in enumerate(index)]
+    index, dead = [], False
+    for j, i in enumerate(d["index"]):
+        dead = dead or (j > 0 and annual[j - 1]["like_for_like_rate"] is None)
+        index.append({**i, "index": None} if dead else i)
     return {"annual": annual, "period": guard(d["period"]), "index": index}
 
 

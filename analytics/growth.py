@@ -113,7 +113,7 @@ def bundle(store: Store, filters: Filters = Filters(), protect: bool = False) ->
     decomposition = {}
     for measure in GROWTH_MEASURES:
         d = decompose(store, filters, measure, filters.year_from, filters.year_to)
-        decomposition[measure] = protect_decomposition(d) if protect else d
+        decomposition[measure] = protect_decomposition(d, store, filters, measure) if protect else d
     return {"decomposition": decomposition, "flows": membership_flows(store, filters),
             "targets": stored_targets(store)}
 
@@ -126,7 +126,7 @@ def decomposition_summary(store: Store, filters: Filters = Filters(),
     for measure in GROWTH_MEASURES:
         d = decompose(store, filters, measure, filters.year_from, filters.year_to)
         if protect:
-            d = protect_decomposition(d)
+            d = protect_decomposition(d, store, filters, measure)
         p = d["period"]
         out[measure] = {
             "baseline_year": p["y0"] if p else None, "latest_year": p["y1"] if p else None,

@@ -31,9 +31,14 @@ Progress = Callable[[float, Message], None]
 
 
 def check_file(data: bytes, file_name: str, store: Store | None = None,
-               today: dt.date | None = None, progress: Progress | None = None) -> CheckReport:
+               today: dt.date | None = None, progress: Progress | None = None,
+               member_id: str | None = None) -> CheckReport:
     """Validate a whole file; nothing is written. Warnings compare with stored data.
-    ``progress(fraction, step)`` is told where a long check is (page bar, CLI line)."""
+    ``progress(fraction, step)`` is told where a long check is (page bar, CLI line).
+
+    ``member_id``: the file comes from that member, who may send only its own rows. Any
+    other member's row is an error, and then nothing is compared with stored data: the
+    check report of a member's upload never carries another member's stored figure."""
     def tell(fraction: float, step: Message) -> None:
         if progress:
             progress(fraction, step)
@@ -53,12 +58,33 @@ def check_file(data: bytes, file_name: str, store: Store | None = None,
         return report
     finally:
         con.close()
+    if member_id is not None:
+        restrict_to_member(report, member_id)
     if report.table is not None and store is not None and spec is SUBMISSIONS:
         tell(0.8, _l("Comparing with the stored figures"))
         report.problems += _compare_with_store(report.table, store)
         report.replaces = _count_replaced(report.table, store)
     tell(1.0, _l("Checked"))
     return report
+
+
+def restrict_to_member(report: CheckReport, member_id: str) -> None:
+    """An error for every row of a member's upload that is not its own; the table goes."""
+    if report.table is None:
+        return
+    if report.kind != SUBMISSIONS.name:
+        report.problems.append(Problem(_l("Members can only send their own submissions.")))
+        report.table = None
+        return
+    ids = report.table.column("member_id").to_pylist()
+    rows = report.table.column("_row").to_pylist()
+    foreign = [(row, mid) for row, mid in zip(rows, ids, strict=True) if mid != member_id]
+    for row, mid in foreign:
+        report.problems.append(Problem(
+            _l("You can only send figures for your own member ID ({member}).", member=member_id),
+            row=int(row), column="member_id", value=str(mid)))
+    if foreign:
+        report.table = None
 
 
 def load_checked(report: CheckReport, store: Store, user: str | None = None,

@@ -176,7 +176,7 @@ def base_ctes(filters: Filters) -> tuple[str, dict[str, Any]]:
         params["carry"] = CARRY_FORWARD_YEARS
         carried = """
     UNION ALL BY NAME
-    SELECT c.* EXCLUDE (year, estimated), a.year, true AS estimated
+    SELECT c.* EXCLUDE (year, estimated), a.year, true AS estimated, c.year AS source_year
     FROM active_all a ASOF JOIN reported c ON a.member_id = c.member_id AND a.year > c.year
     WHERE a.year BETWEEN $lo AND $hi AND a.year - c.year <= $carry
       AND NOT EXISTS (SELECT 1 FROM reported r WHERE r.member_id = a.member_id AND r.year = a.year)"""

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import publication
 from .disclosure import Rules
 from .i18n import N_
 from .kpis import GROWTH_MEASURES
@@ -24,7 +25,8 @@ def own_rows(store: Store, member_id: str) -> pd.DataFrame:
 
 def position(store: Store, member_id: str, rules: Rules = Rules()) -> list[dict[str, Any]]:
     """For the member's latest year: its value, its quarter among reporting members, and the
-    cluster total (hidden if the total fails the disclosure rules)."""
+    cluster total as the protected publication shows it (hidden there, hidden here)."""
+    pub = publication.get(store, rules)
     out = []
     for measure in GROWTH_MEASURES:
         rows = store.rows(f"""
@@ -41,7 +43,7 @@ def position(store: Store, member_id: str, rules: Rules = Rules()) -> list[dict[
         rank = below / max(n - 1, 1)
         band = BANDS[min(int(rank * 4), 3)] if n >= 4 else N_("not enough members to compare")
         out.append({"measure": measure, "year": year, "value": float(value), "band": band,
-                    "members": n, "cluster_total": None if rules.unsafe(n, float(biggest),
-                                                                          float(total))
-                    else float(total)})
+                    "members": n, "cluster_total": float(total) if pub.state(
+                        ("sum", "reported", measure, int(year), publication.CLUSTER, None)) == "shown"
+                    else None})
     return out

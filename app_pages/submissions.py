@@ -27,11 +27,10 @@ if upload is not None:
     name = ui.plain(upload.name)  # a file name is shown as text, never as Markdown
     bar = st.progress(0.0, text=_("Checking the file…")) if len(data) > 1_000_000 else None
     report = check_file(data, upload.name, store, progress=None if bar is None else
-                        lambda fraction, step: bar.progress(fraction, text=step.render(lang)))
+                        lambda fraction, step: bar.progress(fraction, text=step.render(lang)),
+                        member_id=(who.member_id or "") if who.role == "member" else None)
     if bar is not None:
         bar.empty()
-    if who.role == "member":  # a member may only send its own figures
-        ui.restrict_to_member(report, who.member_id)
     loaded = st.session_state.setdefault("loaded_files", {})
     if report.errors:
         st.error(_("**{file}** has {count} error(s). Nothing was loaded. Fix them in your "

@@ -1,0 +1,325 @@
+"""The protected publication: every cell a funder or a member may see, decided together.
+
+Design note. Protecting each query's result on its own fails against an intruder who
+combines queries (other year ranges, a sector and its sector group, the decomposition,
+the estimated view, ratios): every published number is an equation over the members'
+values, and enough equations solve for them. So the funder's and member's outputs read
+from one publication per data version, built from the whole linked set at once:
+
+- **Cells.** Per view (reported, estimated), measure and year: the cluster total and every
+  category of member type, sector, sector group and area (the hierarchy sector within
+  group within cluster is in the set, so it is protected as one); the carried-forward part
+  of the estimated view; each ratio of the KPI table (its numerator and denominator over
+  the members reporting both); and the decomposition parts of every pair of years
+  (entries: the later year's values of members absent the earlier year; exits: the
+  earlier year's values of members absent the later year), for the cluster and each
+  category. Like-for-like, rates and growth are derived from these and from the totals,
+  so they add no equation. Identical cells (the same members' values) are one cell.
+- **Primary rules** (``disclosure.Rules``): a cell from fewer than 3 members or with one
+  member over 85 % is hidden and *sensitive*. An estimated-view sum whose carried part fails
+  the rules is hidden (its reported twin is public, the difference would be the carried
+  value). Decomposition parts go as a pair, hidden when one of them fails or when the pair
+  has 1 or 2 continuing members (their change would be readable).
+- **Secondary suppression by audit** (``audit.py``): an LP intruder, the outsider and each
+  member knowing its own figures, bounds every sensitive cell and every member value from
+  all published equations; while one is pinned within ``p`` (``CLUSTER_SDC_PROTECTION``,
+  10 %) of its true value, a binding equation is hidden (cheapest first: ratios, then
+  decomposition parts, estimated-view cells, breakdown cells; a cluster total last).
+- **All years together.** The pattern is decided once for all years, so a year range
+  selects published cells and never changes a pattern.
+
+What a funder can ask for is what this publication holds: the cluster or one dimension's
+categories (several categories of one dimension add up published cells); a selection
+crossing two dimensions is not published, nor a breakdown inside a filtered selection.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from . import audit
+from .filters import DIMENSION_FIELDS, Filters
+from .kpis import DIMENSIONS, GROWTH_MEASURES, RATIOS, SDC_MEASURES, base_ctes
+from .store import Store
+
+PROTECTION = float(os.environ.get("CLUSTER_SDC_PROTECTION", "0.10"))
+VIEWS = ("reported", "estimated")
+CLUSTER = "cluster"
+TABLES = (CLUSTER, *DIMENSIONS)
+RATIO_KEYS = {"turnover_per_job": RATIOS[0], "export_share": RATIOS[1], "rd_intensity": RATIOS[2]}
+Key = tuple  # ("sum", view, measure, year, table, category) etc.
+
+
+@dataclass
+class Publication:
+    """Which cells are published; built by :func:`build`."""
+    rows: dict[Key, int]  # cell key -> row of the model
+    published: np.ndarray
+    sensitive: np.ndarray
+    years: list[int]
+    model: audit.Model | None = None
+    secondary: int = 0  # rows hidden by the audit
+    failures: list[audit.Failure] = field(default_factory=list)
+
+    def state(self, key: Key) -> str:
+        """'shown', 'hidden', or 'empty' (no member in the cell: nothing to hide)."""
+        row = self.rows.get(key)
+        if row is None:
+            return "empty"
+        return "shown" if self.published[row] else "hidden"
+
+    def shown(self, key: Key) -> bool:
+        return self.state(key) != "hidden"
+
+    # -- what a selection may show -------------------------------------------------------
+    def sum_shown(self, view: str, measure: str, year: int, table: str, cats: tuple) -> bool:
+        return all(self.shown(("sum", view, measure, year, table, c)) for c in cats)
+
+    def carried_shown(self, measure: str, year: int, table: str, cats: tuple) -> bool:
+        return all(self.shown(("carried", measure, year, table, c)) for c in cats)
+
+    def ratio_shown(self, view: str, ratio: str, year: int, table: str, cats: tuple) -> bool:
+        """A ratio over several categories is a new equation: only single cells."""
+        return len(cats) == 1 and self.shown(("ratio", view, ratio, year, table, cats[0]))
+
+    def parts_shown(self, view: str, measure: str, y0: int, y1: int, table: str, cats: tuple,
+                    parts: tuple[str, ...] = ("entries", "exits")) -> bool:
+        """Parts of the change (y0 -> y1) may be shown: their cells and both totals are.
+        ``parts=("net",)`` asks for the net membership change (and so like-for-like)."""
+        return all(self.shown((part, view, measure, y0, y1, table, c))
+                   and self.shown(("sum", view, measure, y0, table, c))
+                   and self.shown(("sum", view, measure, y1, table, c))
+                   for c in cats for part in parts)
+
+    def share_published(self) -> dict[str, float]:
+        """Share of non-empty cells published, per kind (for BENCHMARKS.md)."""
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for key, row in self.rows.items():
+            kind = key[0] if key[0] != "sum" or key[4] != CLUSTER else "cluster total"
+            counts[kind][0] += bool(self.published[row])
+            counts[kind][1] += 1
+        return {k: shown / total for k, (shown, total) in sorted(counts.items())}
+
+
+def scope(filters: Filters) -> tuple[str, tuple] | None:
+    """The published table a selection reads: ('cluster', (None,)) or (dimension, codes);
+    None when it crosses two dimensions (not published)."""
+    picked = [(dim, filters.selected(dim)) for dim in DIMENSION_FIELDS if filters.selected(dim)]
+    if not picked:
+        return CLUSTER, (None,)
+    if len(picked) > 1:
+        return None
+    return picked[0]
+
+
+# -- building -----------------------------------------------------------------------------
+class _Cells:
+    """Distinct equations, each with the keys that publish it."""
+
+    def __init__(self, values: np.ndarray, rules):
+        self.values, self.rules = values, rules
+        self.index: dict[tuple, int] = {}
+        self.terms: list[tuple[np.ndarray, np.ndarray]] = []
+        self.rhs: list[float] = []
+        self.hidden: list[bool] = []
+        self.sensitive: list[bool] = []
+        self.cost: list[float] = []
+        self.keys: dict[Key, int] = {}
+        self.group: dict[int, set[int]] = defaultdict(set)
+
+    def unsafe(self, idx: np.ndarray) -> bool:
+        v = self.values[idx]
+        return self.rules.unsafe(len(v), float(v.max()), float(v.sum()))
+
+    def add(self, key: Key, idx: np.ndarray, coef: np.ndarray | None = None, *,
+            hide: bool = False, sensitive: bool = False, cost: float = 1.0) -> int | None:
+        if len(idx) == 0:
+            return None
+        coef = np.ones(len(idx)) if coef is None else coef
+        order = np.argsort(idx, kind="stable")
+        idx, coef = idx[order], coef[order]
+        signature = (idx.tobytes(), np.round(coef, 12).tobytes())
+        row = self.index.get(signature)
+        if row is None:
+            row = self.index[signature] = len(self.terms)
+            self.terms.append((idx, coef))
+            self.rhs.append(float(coef @ self.values[idx]))
+            self.hidden.append(hide)
+            self.sensitive.append(sensitive)
+            self.cost.append(cost)
+        else:
+            self.hidden[row] |= hide
+            self.sensitive[row] |= sensitive
+            self.cost[row] = max(self.cost[row], cost)
+        self.keys[key] = row
+        return row
+
+    def sum_cell(self, key: Key, idx: np.ndarray, cost: float, extra_unsafe: bool = False) -> None:
+        if len(idx):
+            bad = self.unsafe(idx)
+            self.add(key, idx, hide=bad or extra_unsafe, sensitive=bad, cost=cost)
+
+
+def _facts(store: Store) -> pd.DataFrame:
+    ctes, params = base_ctes(Filters(estimated=True))
+    cols = ", ".join(SDC_MEASURES)
+    return store.query(f"""{ctes} SELECT member_id, year, coalesce(source_year, year) AS source_year,
+        estimated, {", ".join(DIMENSIONS)}, {cols} FROM facts""", params)
+
+
+def build(store: Store, rules=None, p: float = PROTECTION, intruders: bool = True) -> Publication:
+    """The publication of the store's current data (see the design note)."""
+    from .disclosure import Rules
+
+    rules = rules or Rules()
+    facts = _facts(store)
+    members = {m: i for i, m in enumerate(sorted(facts["member_id"].unique()))}
+    reported = facts[~facts["estimated"]]
+    # variables: one per reported (member, year, measure) value
+    var_frames = []
+    for m in SDC_MEASURES:
+        part = reported.loc[reported[m].notna(), ["member_id", "year"]].copy()
+        part["measure"], part["value"] = m, reported.loc[reported[m].notna(), m].astype(float)
+        var_frames.append(part)
+    variables = pd.concat(var_frames, ignore_index=True)
+    var_of = {(r.member_id, r.year, r.measure): i for i, r in enumerate(variables.itertuples())}
+    values = variables["value"].to_numpy(float)
+    owner = variables["member_id"].map(members).to_numpy(int)
+    cells = _Cells(values, rules)
+    years = sorted(int(y) for y in facts["year"].unique())
+
+    for view in VIEWS:
+        view_facts = facts if view == "estimated" else reported
+        for m in SDC_MEASURES:
+            rows = view_facts[view_facts[m].notna()]
+            idx_all = np.array([var_of[(a, b, m)] for a, b in zip(rows["member_id"], rows["source_year"],
+                                                                  strict=True)], dtype=np.int64)
+            carried_mask = rows["estimated"].to_numpy(bool)
+            for table in TABLES:
+                keys = rows["year"] if table == CLUSTER else [rows["year"], rows[table]]
+                for group_key, positions in rows.groupby(keys, dropna=False).indices.items():
+                    year, cat = (group_key, None) if table == CLUSTER else group_key
+                    year = int(year[0] if isinstance(year, tuple) else year)
+                    idx = idx_all[positions]
+                    carried = idx_all[positions[carried_mask[positions]]]
+                    carried_bad = len(carried) > 0 and cells.unsafe(carried)
+                    base_cost = float(values[idx].sum()) + 1.0
+                    cost = 1e12 if table == CLUSTER and view == "reported" else \
+                        base_cost * (0.1 if view == "estimated" else 1.0)
+                    cells.sum_cell(("sum", view, m, year, table, cat), idx, cost, carried_bad)
+                    if view == "estimated" and len(carried):
+                        cells.sum_cell(("carried", m, year, table, cat), carried,
+                                       float(values[carried].sum()) * 0.1 + 1)
+        # ratios, over the members reporting both with a positive denominator
+        for name, (num, den) in RATIO_KEYS.items():
+            rows = view_facts[view_facts[num].notna() & (view_facts[den] > 0)]
+            if rows.empty:
+                continue
+            num_idx = np.array([var_of[(a, b, num)] for a, b in zip(rows["member_id"], rows["source_year"],
+                                                                    strict=True)], dtype=np.int64)
+            den_idx = np.array([var_of[(a, b, den)] for a, b in zip(rows["member_id"], rows["source_year"],
+                                                                    strict=True)], dtype=np.int64)
+            for table in TABLES:
+                keys = rows["year"] if table == CLUSTER else [rows["year"], rows[table]]
+                for group_key, positions in rows.groupby(keys, dropna=False).indices.items():
+                    year, cat = (group_key, None) if table == CLUSTER else group_key
+                    year = int(year[0] if isinstance(year, tuple) else year)
+                    n_i, d_i = num_idx[positions], den_idx[positions]
+                    ratio = values[n_i].sum() / values[d_i].sum()
+                    bad = cells.unsafe(n_i) or cells.unsafe(d_i)
+                    cells.add(("ratio", view, name, year, table, cat), np.concatenate([n_i, d_i]),
+                              np.concatenate([np.ones(len(n_i)), np.full(len(d_i), -ratio)]),
+                              hide=bad, cost=1.0)
+        _decomposition_cells(cells, view, view_facts, var_of, years, rules)
+
+    n_rows = len(cells.terms)
+    indptr = np.cumsum([0] + [len(t[0]) for t in cells.terms])
+    matrix = sp.csr_matrix((np.concatenate([t[1] for t in cells.terms]) if n_rows else np.zeros(0),
+                            np.concatenate([t[0] for t in cells.terms]) if n_rows else np.zeros(0, int),
+                            indptr), shape=(n_rows, len(values)))
+    published = ~np.array(cells.hidden, dtype=bool)
+    model = audit.Model(values=values, owner=owner, matrix=matrix, rhs=np.array(cells.rhs),
+                        published=published.copy(), sensitive=np.array(cells.sensitive, dtype=bool),
+                        cost=np.array(cells.cost), p=p,
+                        group={r: sorted(g) for r, g in cells.group.items()})
+    hidden = audit.protect(model, intruders) if n_rows else []
+    return Publication(rows=cells.keys, published=model.published, sensitive=model.sensitive,
+                       years=years, model=model, secondary=len(hidden))
+
+
+def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var_of: dict, years: list[int],
+                         rules) -> None:
+    """Entries and exits of every pair of years, for the cluster and every category."""
+    for m in GROWTH_MEASURES:
+        rows = view_facts[view_facts[m].notna()]
+        for table in TABLES:
+            groups = [(None, rows)] if table == CLUSTER else list(rows.groupby(table))
+            for cat, part in groups:
+                present: dict[int, dict[str, int]] = defaultdict(dict)
+                for member, year, source in zip(part["member_id"], part["year"], part["source_year"],
+                                                strict=True):
+                    present[int(year)][member] = var_of[(member, source, m)]
+                for i, y0 in enumerate(years):
+                    for y1 in years[i + 1:]:
+                        before, after = present.get(y0, {}), present.get(y1, {})
+                        if not before and not after:
+                            continue
+                        entries = np.array([v for k, v in after.items() if k not in before], dtype=np.int64)
+                        exits = np.array([v for k, v in before.items() if k not in after], dtype=np.int64)
+                        continuing = sum(1 for k in after if k in before)
+                        bad_e = len(entries) > 0 and cells.unsafe(entries)
+                        bad_x = len(exits) > 0 and cells.unsafe(exits)
+                        hide = bad_e or bad_x or 0 < continuing < rules.min_units
+                        pair = []
+                        for part_name, idx, bad in (("entries", entries, bad_e), ("exits", exits, bad_x)):
+                            cost = float(cells.values[idx].sum()) * 0.01 + 1 if len(idx) else 0
+                            row = cells.add((part_name, view, m, y0, y1, table, cat), idx,
+                                            hide=hide, sensitive=bad, cost=cost)
+                            if row is not None:
+                                pair.append(row)
+                        for row in pair:
+                            cells.group[row].update(pair)
+                        # the net of the two (entries - exits), when the parts cannot be shown
+                        # but their members together pass the rules: like-for-like survives
+                        both = np.concatenate([entries, exits])
+                        if len(both):
+                            net_bad = cells.unsafe(both) or 0 < continuing < rules.min_units
+                            cells.add(("net", view, m, y0, y1, table, cat), both,
+                                      np.concatenate([np.ones(len(entries)), -np.ones(len(exits))]),
+                                      hide=net_bad, cost=float(cells.values[both].sum()) * 0.01 + 1)
+
+
+# -- one publication per data version ------------------------------------------------------
+_cache: dict[tuple, Publication] = {}
+_lock = threading.Lock()
+
+
+def get(store: Store, rules=None) -> Publication:
+    """The publication of the store's data version, built once (per process) and reused."""
+    from .disclosure import Rules
+    from .kpis import CARRY_FORWARD_YEARS
+
+    rules = rules or Rules()
+    key = (store.path if store.path != ":memory:" else id(store), store.data_version(), rules,
+           PROTECTION, CARRY_FORWARD_YEARS)
+    with _lock:
+        hit = _cache.get(key)
+        if hit is None:
+            hit = _cache[key] = build(store, rules)
+            while len(_cache) > 8:
+                _cache.pop(next(iter(_cache)))
+        return hit
+
+
+def describe(pub: Publication) -> dict[str, Any]:
+    return {"cells": len(pub.rows), "equations": int(len(pub.published)),
+            "published": int(pub.published.sum()), "hidden_by_audit": pub.secondary,
+            "share_published": pub.share_published()}
