@@ -18,7 +18,8 @@ objective and column bounds change between solves (HiGHS restarts from the last 
 ~0.05 ms for a 30-variable model). One "batch" LP that pushes all open targets up at once
 (objective: sum of x_i / value_i) usually proves most of them protected in one solve, since
 any feasible point with y_i >= (1 + p) x_i is a witness; only the rest get their own LP.
-Variables are scaled by the component's largest value and bounded by 1000 times it, which
+Each measure's variables are scaled by its largest value (rows by their largest coefficient)
+and bounded by 1000 times it, which
 can only make the intruder stronger (a smaller feasible set), never weaker.
 
 When a target is not protected, :func:`protect` hides one more published equation, chosen
@@ -39,7 +40,7 @@ from scipy.sparse.csgraph import connected_components
 
 INF = highspy.kHighsInf
 BOUND = 1e3  # variables are at most BOUND times the component's largest value (see above)
-TOL = 1e-7  # relative to the component's scale
+TOL = 1e-6  # relative to the value checked
 
 
 @dataclass
@@ -53,6 +54,8 @@ class Model:
     sensitive: np.ndarray  # bool per row: a hidden cell that must stay protected
     cost: np.ndarray  # cost of hiding each row (information lost)
     p: float = 0.10
+    #: the measure (an integer) of each variable: each measure gets its own scale
+    measure: np.ndarray | None = None
     #: rows hidden together: row -> its group (decomposition parts go as one)
     group: dict[int, list[int]] = field(default_factory=dict)
 
@@ -72,11 +75,19 @@ class _Component:
 
     def __init__(self, model: Model, cols: np.ndarray, rows: np.ndarray):
         self.model, self.cols, self.rows = model, cols, rows
-        sub = model.matrix[rows][:, cols].tocsc()
-        self.sub_csr = sub.tocsr()
-        self.scale = float(max(np.abs(model.rhs[rows]).max(initial=0),
-                               np.abs(model.values[cols]).max(initial=0), 1.0))
-        self.x0 = model.values[cols] / self.scale
+        # y = x / col_scale (each measure's largest value), rows divided by their largest
+        # coefficient: euros and jobs in one model, every number near 1 for HiGHS
+        values = model.values[cols]
+        kinds = model.measure[cols] if model.measure is not None else np.zeros(len(cols), int)
+        self.col_scale = np.ones(len(cols))
+        for kind in np.unique(kinds):
+            mask = kinds == kind
+            self.col_scale[mask] = max(float(values[mask].max(initial=0)), 1e-9)
+        scaled = model.matrix[rows][:, cols] @ sp.diags(self.col_scale)
+        self.row_scale = np.maximum(abs(scaled).max(axis=1).toarray().ravel(), 1e-300)
+        self.sub_csr = sp.csr_matrix(scaled)  # targets: a . x == (a * col_scale) . y
+        sub = (sp.diags(1 / self.row_scale) @ scaled).tocsc()
+        self.x0 = values / self.col_scale
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
         for option, value in (("primal_feasibility_tolerance", 1e-9),
@@ -100,7 +111,7 @@ class _Component:
         self.all_cols = np.arange(len(cols), dtype=np.int32)
 
     def _row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        rhs = self.model.rhs[self.rows] / self.scale
+        rhs = self.model.rhs[self.rows] / self.row_scale
         pub = self.model.published[self.rows]
         return np.where(pub, rhs, -INF), np.where(pub, rhs, INF)
 
@@ -128,6 +139,12 @@ class _Component:
                 return None, None
         solution = self.h.getSolution()
         return np.asarray(solution.col_value), np.asarray(solution.row_dual)
+
+
+def _protected(reached: float, value: float, p: float, sense: int) -> bool:
+    """The LP's bound reaches p beyond the true value (max: above; min: below)."""
+    slack = TOL * abs(value)
+    return reached >= value * (1 + p) - slack if sense == -1 else reached <= value * (1 - p) + slack
 
 
 def _components(model: Model) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -169,7 +186,7 @@ class Auditor:
             vec = block.sub_csr[local].toarray().ravel()
             if (own & (vec != 0)).any() or m.rhs[row] <= 0:
                 continue
-            out.append(("cell", int(row), vec, float(m.rhs[row] / block.scale)))
+            out.append(("cell", int(row), vec, float(m.rhs[row])))
         return out
 
     def _check(self, block: _Component, target: tuple, sense: int) -> tuple[bool, float, np.ndarray | None]:
@@ -179,8 +196,7 @@ class Auditor:
             return True, float("nan"), None  # unbounded or unsolved: not pinned down
         reached = float(vec @ point)
         p = self.model.p
-        ok = reached >= value * (1 + p) - TOL if sense == -1 else reached <= value * (1 - p) + TOL
-        return ok, reached, duals
+        return _protected(reached, value, p, sense), reached, duals
 
     def _batch(self, block: _Component, targets: list[tuple], sense: int) -> list[tuple]:
         """Targets not yet proven protected in one direction, after batch witness LPs."""
@@ -195,9 +211,7 @@ class Auditor:
                 break
             still = []
             for t in open_:
-                reached = float(t[2] @ point)
-                ok = reached >= t[3] * (1 + p) - TOL if sense == -1 else reached <= t[3] * (1 - p) + TOL
-                if not ok:
+                if not _protected(float(t[2] @ point), t[3], p, sense):
                     still.append(t)
             if len(still) == len(open_):
                 break
@@ -228,9 +242,11 @@ class Auditor:
                                     break
                                 if on_failure is not None and on_failure(block, target, sense, duals, who):
                                     continue
+                                unit = block.col_scale[list(block.cols).index(target[1])] \
+                                    if target[0] == "value" else 1.0
                                 lo, hi = (reached, float("nan")) if sense == 1 else (float("nan"), reached)
-                                failures.append(Failure(target[0], target[1], who, lo * block.scale,
-                                                        hi * block.scale, target[3] * block.scale))
+                                failures.append(Failure(target[0], target[1], who, lo * unit,
+                                                        hi * unit, target[3] * unit))
                                 break
                 finally:
                     block.fix(fixed, False)

@@ -158,9 +158,8 @@ def protect_decomposition(d: dict[str, Any], store, filters: Filters, measure: s
         p = dict(part)
         y0, y1 = int(p["y0"]), int(p["y1"])
         p["net_membership"] = p["entries"] - p["exits"]
-        if selection is None:
-            totals = parts = net = (False, False)
-            before = after = False
+        if selection is None:  # not a published selection
+            before = after = totals = parts = net = False
         else:
             table, cats = selection
             before = pub.sum_shown(view, measure, y0, table, cats)

@@ -249,6 +249,7 @@ def build(store: Store, rules=None, p: float = PROTECTION, intruders: bool = Tru
     model = audit.Model(values=values, owner=owner, matrix=matrix, rhs=np.array(cells.rhs),
                         published=published.copy(), sensitive=np.array(cells.sensitive, dtype=bool),
                         cost=np.array(cells.cost), p=p,
+                        measure=variables["measure"].map(SDC_MEASURES.index).to_numpy(int),
                         group={r: sorted(g) for r, g in cells.group.items()})
     hidden = audit.protect(model, intruders) if n_rows else []
     return Publication(rows=cells.keys, published=model.published, sensitive=model.sensitive,
