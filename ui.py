@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import access, charts, disclosure, export, formatting, growth, i18n, kpis, report
+from analytics import access, charts, disclosure, export, formatting, growth, i18n, kpis, publication, report
 from analytics.filters import FILTER_NAMES, Filters
 from analytics.i18n import N_
 from analytics.ingest import load_demo
@@ -105,11 +105,21 @@ def principal() -> access.Principal:
         import streamlit_authenticator as stauth
 
         cookie = config.get("cookie") or {}
+        users = config["credentials"]["usernames"]
+        for name, user in users.items():  # failures are counted by the server process
+            user["failed_login_attempts"] = access.THROTTLE.failures(name)
         auth = stauth.Authenticate(config["credentials"], cookie.get("name", "cluster_auth"),
                                    cookie.get("key", "change-me"), cookie.get("expiry_days", 1))
-        auth.login(location="main", key="sign_in", fields={
-            "Form name": _("Sign in"), "Username": _("Username"), "Password": _("Password"),
-            "Login": _("Sign in")})
+        try:
+            auth.login(location="main", key="sign_in", max_login_attempts=access.THROTTLE.limit,
+                       fields={"Form name": _("Sign in"), "Username": _("Username"),
+                               "Password": _("Password"), "Login": _("Sign in")})
+        except stauth.LoginError:
+            st.error(_("Too many failed sign-in attempts for this user name. Try again in "
+                       "{minutes} minutes.").format(minutes=round(access.THROTTLE.lockout / 60)))
+            st.stop()
+        for name, user in users.items():
+            time.sleep(access.THROTTLE.record(name, user.get("failed_login_attempts", 0)))
         status = st.session_state.get("authentication_status")
         if status:
             me = access.from_username(config, st.session_state["username"])
@@ -228,6 +238,10 @@ def sidebar_filters() -> Filters:
             years=kpis.CARRY_FORWARD_YEARS))
     filters = Filters(year_from, year_to, tuple(chosen["member_type"]), tuple(chosen["sector"]),
                       tuple(chosen["area"]), estimated=estimated)
+    if not me().sees_members and publication.scope(filters) is None:
+        sidebar.warning(_("Figures are published for the whole cluster or for one filter at a "
+                          "time (member types, sectors or areas): a selection combining two "
+                          "could single out members, so its figures read confidential."))
     sidebar.caption(_("The filters are in the page address: copy it to share this view."))
     st.session_state["_filters"] = filters
     return filters
@@ -320,6 +334,10 @@ def breakdown_page(dimension: str, title: str) -> None:
                                      key="sector_level", format_func=names.get) or "sector"
         dimension = level
     frame = result[f"by_{dimension}"]
+    if not me().sees_members and disclosure.breakdown_selection(f, dimension) is None:
+        st.info(_("A breakdown inside a filtered selection is not published: it could single out "
+                  "members. Clear the filters of the other dimensions to see it."))
+        return
     measure = st.segmented_control(_("Measure"), ["turnover_eur", "jobs"], default="turnover_eur",
                                    format_func=lambda k: kpis.INDICATORS[k].name(lang()),
                                    key=f"{dimension}_measure") or "turnover_eur"

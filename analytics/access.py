@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -52,6 +54,46 @@ class Principal:
 
 
 LOCAL_MANAGER = Principal("local manager", "manager")
+MAX_LOGIN_ATTEMPTS = int(os.environ.get("CLUSTER_MAX_LOGIN_ATTEMPTS", "5"))
+LOCKOUT_SECONDS = float(os.environ.get("CLUSTER_LOCKOUT_SECONDS", "900"))
+
+
+@dataclass
+class LoginThrottle:
+    """Failed sign-ins per user name, kept by the server process (not the browser session,
+    which an attacker simply restarts): after ``limit`` failures the name is locked for
+    ``lockout`` seconds, and each failure beyond the first costs a growing wait (0.25 s,
+    0.5 s, ... up to 4 s) before the page answers."""
+    limit: int = MAX_LOGIN_ATTEMPTS
+    lockout: float = LOCKOUT_SECONDS
+    _failures: dict[str, tuple[int, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def failures(self, username: str, now: float | None = None) -> int:
+        with self._lock:
+            count, last = self._failures.get(username, (0, 0.0))
+            if count and (now or time.monotonic()) - last > self.lockout:
+                self._failures.pop(username, None)
+                return 0
+            return count
+
+    def locked(self, username: str, now: float | None = None) -> bool:
+        return self.failures(username, now) >= self.limit
+
+    def record(self, username: str, count: int, now: float | None = None) -> float:
+        """Store the failure count after an attempt; return the wait it costs (seconds)."""
+        with self._lock:
+            before = self._failures.get(username, (0, 0.0))[0]
+            if count == before:
+                return 0.0  # nothing new: the lockout keeps its start
+            if count <= 0:
+                self._failures.pop(username, None)
+                return 0.0
+            self._failures[username] = (count, now or time.monotonic())
+        return min(0.25 * 2 ** (count - 2), 4.0) if count > before and count > 1 else 0.0
+
+
+THROTTLE = LoginThrottle()
 
 
 def auth_file() -> Path:

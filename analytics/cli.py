@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -68,6 +69,8 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help=_("folder to write the ZIP into"))
     p.add_argument("--format", action="append", choices=("png", "svg", "pdf"), default=None,
                    help=_("chart image format(s) (repeatable; default: png, svg and pdf)"))
+    p.add_argument("--role", choices=("manager", "funder", "member"), default="manager",
+                   help=_("funder/member: after disclosure control (hidden values are null)"))
     _filter_options(p, _)
     command("history", _("list the loads and undos, newest first"))
     p = command("undo", _("undo one load: its rows go, the values it replaced come back"))
@@ -116,7 +119,39 @@ def _language(argv: list[str] | None) -> str:
     return known.lang or from_environment()
 
 
+#: Characters a terminal would act on (escape sequences, carriage return, bidi overrides).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text from files and the database, printed as visible escapes: a member name
+    with an ESC sequence or a CR cannot rewrite the manager's terminal."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class _SafeStream:
+    """stdout/stderr of the CLI: everything written goes through terminal_safe."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        return self._inner.write(terminal_safe(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+
 def main(argv: list[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeStream(out), _SafeStream(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str] | None = None) -> int:
     lang = _language(argv)
     args = _parser(lang).parse_args(argv)
     args.lang = lang
@@ -287,7 +322,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     formats = tuple(dict.fromkeys(args.format or ("png", "svg", "pdf")))
     try:
         data, name = build_pack(store, _filters(args), formats=formats, progress=progress,
-                                lang=args.lang)
+                                protect=args.role != "manager", lang=args.lang)
     except BrowserMissing:
         print(_(INSTALL_HINT), file=sys.stderr)
         return 1

@@ -282,13 +282,24 @@ GROWTH_TITLES = {"indicator": N_("Indicator"), "unit": N_("Unit"), "baseline_yea
                  "change": N_("Change"), "pct": N_("Change (%)"), "cagr": N_("CAGR")}
 
 
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def neutral_text(value: object) -> object:
+    """Text a spreadsheet would run as a formula is prefixed with ': its first character
+    after any spaces, tabs, CR or LF is = + - or @ (OWASP "CSV injection"; a leading CR
+    would otherwise start the formula on the next line of the cell)."""
+    if isinstance(value, str) and value.lstrip(" \t\r\n").startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text that a spreadsheet would run as a formula (=, +, -, @) is prefixed with '."""
+    """Every text cell through :func:`neutral_text` (CSV and XLSX exports alike)."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = [("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
-                        for v in out[col]]
+            out[col] = [neutral_text(v) for v in out[col]]
     return out
 
 

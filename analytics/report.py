@@ -325,11 +325,11 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
             ind = kpis.INDICATORS[measure]
             unit = ind.unit
             parts.append((f"{ind.name(lang)} ({kpis.unit_name(unit, lang)})",
-                          f"{formatting.by_unit(float(part['total_before']), unit, lang)} ({part['y0']})",
+                          f"{_part_text(part['total_before'], unit, lang)} ({part['y0']})",
                           _part_text(part["like_for_like"], unit, lang),
                           _part_text(part["entries"], unit, lang),
                           _part_text(part["exits"], unit, lang, "−"),
-                          f"{formatting.by_unit(float(part['total_after']), unit, lang)} ({part['y1']})"))
+                          f"{_part_text(part['total_after'], unit, lang)} ({part['y1']})"))
         _table(doc, (_("Indicator"), _("Baseline"), _("Like-for-like"), _("Entries"), _("Exits"),
                      _("Latest")), parts)
 

@@ -84,12 +84,12 @@ if not ui.no_data():
             with col:
                 ui.show_chart(charts.waterfall(part, measure, lang=lang), key=f"{measure}_waterfall",
                               unit=kpis.INDICATORS[measure].unit)
-                index = g["decomposition"][measure]["index"][-1]["index"] or 0
+                index = g["decomposition"][measure]["index"][-1]["index"]
                 st.caption(_("Like-for-like growth {start}–{end}: {rate}; chained index {index} "
                              "(baseline = 100).").format(
                     start=part["y0"], end=part["y1"], rate=fmt_pct(part["like_for_like_rate"],
                                                                     signed=True),
-                    index=fmt_number(index, 1)))
+                    index=_("confidential") if index is None else fmt_number(index, 1)))
     with st.expander(_("Parts of the change, year by year")):
         for measure in ("turnover_eur", "jobs"):
             st.markdown(f"**{kpis.INDICATORS[measure].name(lang)}**")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from analytics import kpis, targets
+from analytics import export, kpis, targets
 from analytics.i18n import translated
 from analytics.ingest import check_file
 from analytics.report import TARGET_TITLES
@@ -50,7 +50,7 @@ if st.button(_("Save targets"), type="primary", key="save_targets"):
             result = targets.save_targets(store, report.table, ui.user_name())
             st.success(_("Targets saved (load {load}).").format(load=result.load_id))
             st.rerun()
-st.download_button(_("Targets (CSV)"), current.to_csv(index=False).encode("utf-8-sig"),
+st.download_button(_("Targets (CSV)"), export.table_csv(current, "en"),
                    "targets.csv", "text/csv", key="download_targets", on_click="ignore")
 with st.expander(_("Indicators that can have targets")):
     for ind in kpis.INDICATORS.values():
