@@ -110,6 +110,14 @@ class _Component:
         self.local_row = {int(r): i for i, r in enumerate(rows)}
         self.all_cols = np.arange(len(cols), dtype=np.int32)
 
+    def sensitive_cells(self) -> list[tuple[int, np.ndarray]]:
+        """(row, objective) of each sensitive cell with a positive value; computed once."""
+        if not hasattr(self, "_sensitive"):
+            self._sensitive = [(int(row), self.sub_csr[local].toarray().ravel())
+                               for local, row in enumerate(self.rows)
+                               if self.model.sensitive[row] and self.model.rhs[row] > 0]
+        return self._sensitive
+
     def _row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         rhs = self.model.rhs[self.rows] / self.row_scale
         pub = self.model.published[self.rows]
@@ -180,13 +188,9 @@ class Auditor:
                 vec = np.zeros(len(block.cols))
                 vec[local] = 1.0
                 out.append(("value", int(col), vec, float(block.x0[local])))
-        for local, row in enumerate(block.rows):
-            if not m.sensitive[row] or m.published[row]:
-                continue
-            vec = block.sub_csr[local].toarray().ravel()
-            if (own & (vec != 0)).any() or m.rhs[row] <= 0:
-                continue
-            out.append(("cell", int(row), vec, float(m.rhs[row])))
+        for row, vec in block.sensitive_cells():
+            if not m.published[row] and not (own & (vec != 0)).any():
+                out.append(("cell", row, vec, float(m.rhs[row])))
         return out
 
     def _check(self, block: _Component, target: tuple, sense: int) -> tuple[bool, float, np.ndarray | None]:

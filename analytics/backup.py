@@ -98,6 +98,10 @@ def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
             if got != rows:
                 raise ValueError(_l("Restored {got} rows of {table}, the backup says {rows}.",
                                     got=got, table=table, rows=rows))
+        if "publication_cache" in manifest["rows"]:
+            # what funders may see is decided again from the restored rows, never taken
+            # from a file that anyone could have edited
+            con.execute("DELETE FROM publication_cache")
         con.execute("COMMIT")
     except BaseException:
         con.close()

@@ -17,8 +17,9 @@ sdcTable method) who also may be a member knowing its own figures. This module o
   member's own figure); the estimated parts show when their carried-forward cells do;
 - growth shows when its baseline and latest values do; decomposition parts when their
   cells and both totals do; like-for-like also when only the net of entries and exits is
-  published; gross job creation is never shown to funders (it is a sum over the members that
-  grew, across two years). Member counts stay visible.
+  published; the like-for-like rate when its own cell is (one category at most); gross
+  job creation is never shown to funders (it is a sum over the members that grew, across
+  two years). Member counts stay visible.
 Hidden values become NaN/None, never 0, and each row lists them in ``confidential``.
 """
 
@@ -159,13 +160,14 @@ def protect_decomposition(d: dict[str, Any], store, filters: Filters, measure: s
         y0, y1 = int(p["y0"]), int(p["y1"])
         p["net_membership"] = p["entries"] - p["exits"]
         if selection is None:  # not a published selection
-            before = after = totals = parts = net = False
+            before = after = totals = parts = net = rate = False
         else:
             table, cats = selection
             before = pub.sum_shown(view, measure, y0, table, cats)
             after = pub.sum_shown(view, measure, y1, table, cats)
             parts = pub.parts_shown(view, measure, y0, y1, table, cats)
             net = parts or pub.parts_shown(view, measure, y0, y1, table, cats, ("net",))
+            rate = net and pub.rate_shown(view, measure, y0, y1, table, cats)
             totals = before and after
         if not before:
             p["total_before"] = None
@@ -176,7 +178,9 @@ def protect_decomposition(d: dict[str, Any], store, filters: Filters, measure: s
         if not parts:
             p["entries"] = p["exits"] = None
         if not net:
-            p["like_for_like"] = p["like_for_like_rate"] = p["net_membership"] = None
+            p["like_for_like"] = p["net_membership"] = None
+        if not rate:
+            p["like_for_like_rate"] = None
         for key in ("created", "growth_of_growing", "continuing_before", "continuing_after",
                     "max_entry", "max_exit"):
             p[key] = None

@@ -12,8 +12,9 @@ from one publication per data version, built from the whole linked set at once:
   of the estimated view; each ratio of the KPI table (its numerator and denominator over
   the members reporting both); and the decomposition parts of every pair of years
   (entries: the later year's values of members absent the earlier year; exits: the
-  earlier year's values of members absent the later year), for the cluster and each
-  category. Like-for-like, rates and growth are derived from these and from the totals,
+  earlier year's values of members absent the later year; their net; the like-for-like
+  rate, an equation across the two years over the continuing members), for the cluster
+  and each category. Like-for-like and growth are derived from these and from the totals,
   so they add no equation. Identical cells (the same members' values) are one cell.
 - **Primary rules** (``disclosure.Rules``): a cell from fewer than 3 members or with one
   member over 85 % is hidden and *sensitive*. An estimated-view sum whose carried part fails
@@ -35,6 +36,7 @@ crossing two dimensions is not published, nor a breakdown inside a filtered sele
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections import defaultdict
@@ -98,6 +100,10 @@ class Publication:
                    and self.shown(("sum", view, measure, y0, table, c))
                    and self.shown(("sum", view, measure, y1, table, c))
                    for c in cats for part in parts)
+
+    def rate_shown(self, view: str, measure: str, y0: int, y1: int, table: str, cats: tuple) -> bool:
+        """The like-for-like rate of (y0, y1): its own cell (one category at most)."""
+        return len(cats) == 1 and self.shown(("lfl_rate", view, measure, y0, y1, table, cats[0]))
 
     def share_published(self) -> dict[str, float]:
         """Share of non-empty cells published, per kind (for BENCHMARKS.md)."""
@@ -273,6 +279,17 @@ def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var
                         before, after = present.get(y0, {}), present.get(y1, {})
                         if not before and not after:
                             continue
+                        cont_after = np.array([v for k, v in after.items() if k in before], dtype=np.int64)
+                        cont_before = np.array([before[k] for k in after if k in before], dtype=np.int64)
+                        if len(cont_after) and cells.values[cont_before].sum() > 0:
+                            # the like-for-like rate: after = (1 + rate) * before, same members
+                            rate = cells.values[cont_after].sum() / cells.values[cont_before].sum()
+                            cells.add(("lfl_rate", view, m, y0, y1, table, cat),
+                                      np.concatenate([cont_after, cont_before]),
+                                      np.concatenate([np.ones(len(cont_after)),
+                                                      np.full(len(cont_before), -rate)]),
+                                      hide=len(cont_after) < rules.min_units or cells.unsafe(cont_after)
+                                      or cells.unsafe(cont_before), cost=1.0)
                         entries = np.array([v for k, v in after.items() if k not in before], dtype=np.int64)
                         exits = np.array([v for k, v in before.items() if k not in after], dtype=np.int64)
                         continuing = sum(1 for k in after if k in before)
@@ -299,28 +316,71 @@ def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var
 
 
 # -- one publication per data version ------------------------------------------------------
+#: Bump when the cells or the audit change: a stored publication of another format is rebuilt.
+FORMAT = 2
 _cache: dict[tuple, Publication] = {}
 _lock = threading.Lock()
 
 
-def get(store: Store, rules=None) -> Publication:
-    """The publication of the store's data version, built once (per process) and reused."""
-    from .disclosure import Rules
+def settings_key(rules) -> str:
     from .kpis import CARRY_FORWARD_YEARS
 
+    return (f"format={FORMAT};min_units={rules.min_units};dominance={rules.dominance};"
+            f"protection={PROTECTION};carry={CARRY_FORWARD_YEARS}")
+
+
+def get(store: Store, rules=None) -> Publication:
+    """The publication of the store's data version: from this process's memory, else from
+    the database (built by any process before), else built now and stored for the others."""
+    from .disclosure import Rules
+
     rules = rules or Rules()
-    key = (store.path if store.path != ":memory:" else id(store), store.data_version(), rules,
-           PROTECTION, CARRY_FORWARD_YEARS)
+    version, settings = store.data_version(), settings_key(rules)
+    key = (store.path if store.path != ":memory:" else id(store), version, settings)
     with _lock:
         hit = _cache.get(key)
         if hit is None:
-            hit = _cache[key] = build(store, rules)
+            hit = _load(store, version, settings)
+            if hit is None:
+                hit = build(store, rules)
+                _save(store, version, settings, hit)
+            _cache[key] = hit
             while len(_cache) > 8:
                 _cache.pop(next(iter(_cache)))
         return hit
 
 
+def _load(store: Store, version: tuple[int, int], settings: str) -> Publication | None:
+    found = store.rows("SELECT payload FROM publication_cache WHERE loads = ? AND last_load = ? "
+                       "AND settings = ?", [*version, settings])
+    if not found:
+        return None
+    data = json.loads(found[0][0])
+    keys = [tuple(k) for k in data["keys"]]
+    return Publication(rows={k: i for i, k in enumerate(keys)},
+                       published=np.array(data["published"], dtype=bool),
+                       sensitive=np.array(data["sensitive"], dtype=bool), years=data["years"],
+                       secondary=data["secondary"])
+
+
+def _save(store: Store, version: tuple[int, int], settings: str, pub: Publication) -> None:
+    """Keep the publication for other processes; a database that cannot be written to now
+    (read-only, busy) only means the next process builds it again."""
+    keys = list(pub.rows)
+    rows = [pub.rows[k] for k in keys]
+    payload = json.dumps({"keys": keys, "published": [bool(pub.published[r]) for r in rows],
+                          "sensitive": [bool(pub.sensitive[r]) for r in rows], "years": pub.years,
+                          "secondary": pub.secondary}, default=int)
+    try:
+        with store.transaction() as con:
+            con.execute("DELETE FROM publication_cache")
+            con.execute("INSERT INTO publication_cache (loads, last_load, settings, payload) "
+                        "VALUES (?, ?, ?, ?)", [*version, settings, payload])
+    except Exception:  # noqa: BLE001 - a cache: never fail a read because of it
+        return
+
+
 def describe(pub: Publication) -> dict[str, Any]:
-    return {"cells": len(pub.rows), "equations": int(len(pub.published)),
+    return {"cells": len(pub.rows), "equations": len(set(pub.rows.values())),
             "published": int(pub.published.sum()), "hidden_by_audit": pub.secondary,
             "share_published": pub.share_published()}

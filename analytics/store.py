@@ -82,6 +82,12 @@ MIGRATIONS.append((2, [_table_ddl(TARGETS), _table_ddl(TARGETS, history=True)]))
 #: 3: the KPI cube (kpis.refresh_cube), rebuilt by every write; a callable step runs with
 #: the migration's connection.
 MIGRATIONS.append((3, ["__refresh_cube__"]))
+#: 4: the protected publication of a data version (publication.py), built on first read and
+#: kept so that every process and restart reads the same, audited pattern.
+MIGRATIONS.append((4, ["""CREATE TABLE publication_cache (
+    loads BIGINT NOT NULL, last_load BIGINT NOT NULL, settings VARCHAR NOT NULL,
+    built_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp, payload VARCHAR NOT NULL,
+    PRIMARY KEY (loads, last_load, settings))"""]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
