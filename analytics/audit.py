@@ -23,7 +23,9 @@ and bounded by 1000 times it, which
 can only make the intruder stronger (a smaller feasible set), never weaker.
 
 When a target is not protected, :func:`protect` hides one more published equation, chosen
-among the rows that bind the failing LP (non-zero duals) at the lowest cost, and solves again.
+among the rows that bind the failing LP (non-zero duals) at the lowest cost, among those
+whose removal actually moves the failing bound (a row implied by others, such as a ratio of
+two published sums, can carry a dual and protect nothing), and solves again.
 Hiding only removes equations, so a target protected once stays protected: one pass over
 the targets is enough.
 """
@@ -41,6 +43,7 @@ from scipy.sparse.csgraph import connected_components
 INF = highspy.kHighsInf
 BOUND = 1e3  # variables are at most BOUND times the component's largest value (see above)
 TOL = 1e-6  # relative to the value checked
+LAST_RESORT = 1e12  # a row of this cost or more is hidden only when no other row binds
 
 
 @dataclass
@@ -125,6 +128,11 @@ class _Component:
 
     def hide(self, row: int) -> None:
         self.h.changeRowBounds(self.local_row[row], -INF, INF)
+
+    def show(self, row: int) -> None:
+        local = self.local_row[row]
+        value = self.model.rhs[row] / self.row_scale[local]
+        self.h.changeRowBounds(local, value, value)
 
     def fix(self, local_cols: np.ndarray, on: bool) -> None:
         if len(local_cols) == 0:
@@ -223,7 +231,7 @@ class Auditor:
         return open_
 
     def run(self, intruders: bool = True,
-            on_failure: Callable[[_Component, tuple, int, np.ndarray | None, int | None], bool] | None = None,
+            on_failure: Callable[[_Component, tuple, int, np.ndarray | None, float], bool] | None = None,
             ) -> list[Failure]:
         """Every target of every block, for the outsider and (``intruders``) each member.
         ``on_failure`` may hide a row and return True to have the target checked again."""
@@ -244,7 +252,8 @@ class Auditor:
                                 ok, reached, duals = self._check(block, target, sense)
                                 if ok:
                                     break
-                                if on_failure is not None and on_failure(block, target, sense, duals, who):
+                                if on_failure is not None and on_failure(block, target, sense, duals,
+                                                                         reached):
                                     continue
                                 unit = block.col_scale[list(block.cols).index(target[1])] \
                                     if target[0] == "value" else 1.0
@@ -264,21 +273,39 @@ def protect(model: Model, intruders: bool = True) -> list[int]:
     auditor = Auditor(model)
     hidden: list[int] = []
 
-    def on_failure(block: _Component, target, sense, duals, who) -> bool:
+    def set_rows(rows: list[int], published: bool) -> None:
+        for r in rows:
+            model.published[r] = published
+            for b in auditor.blocks:
+                if r in b.local_row:
+                    (b.show if published else b.hide)(r)
+
+    def on_failure(block: _Component, target, sense, duals, reached: float) -> bool:
+        """Hide the cheapest binding row whose removal moves the failing bound. A row can
+        bind at a degenerate optimum and still be implied by others (a ratio of two
+        published sums over the same members): hiding it would cost and protect nothing,
+        so it is shown again and the next one tried."""
         if duals is None:
             return False
-        binding = [int(block.rows[i]) for i in np.flatnonzero(np.abs(duals) > 1e-12)
-                   if model.published[block.rows[i]]]
+        binding = sorted((int(block.rows[i]) for i in np.flatnonzero(np.abs(duals) > 1e-12)
+                          if model.published[block.rows[i]]), key=lambda r: model.cost[r])
         if not binding:
             return False
-        row = min(binding, key=lambda r: model.cost[r])
-        for r in model.group.get(row, [row]):
-            if model.published[r]:
-                model.published[r] = False
-                hidden.append(r)
-                for b in auditor.blocks:
-                    if r in b.local_row:
-                        b.hide(r)
+        # cells the publication must keep (the cluster totals) only when nothing else binds
+        binding = [r for r in binding if model.cost[r] < LAST_RESORT] or binding
+        step = TOL * max(abs(target[3]), 1e-12)
+        for row in binding[:12]:
+            rows = [r for r in model.group.get(row, [row]) if model.published[r]]
+            set_rows(rows, False)
+            point, _duals = block.solve(target[2], sense)
+            moved = point is None or (float(target[2] @ point) - reached) * -sense > step
+            if moved:
+                hidden.extend(rows)
+                return True
+            set_rows(rows, True)
+        rows = [r for r in model.group.get(binding[0], [binding[0]]) if model.published[r]]
+        set_rows(rows, False)  # several rows pin it together: hide the cheapest and go on
+        hidden.extend(rows)
         return True
 
     auditor.run(intruders, on_failure)

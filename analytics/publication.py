@@ -218,7 +218,7 @@ def build(store: Store, rules=None, p: float = PROTECTION, intruders: bool = Tru
                     carried = idx_all[positions[carried_mask[positions]]]
                     carried_bad = len(carried) > 0 and cells.unsafe(carried)
                     base_cost = float(values[idx].sum()) + 1.0
-                    cost = 1e12 if table == CLUSTER and view == "reported" else \
+                    cost = audit.LAST_RESORT if table == CLUSTER and view == "reported" else \
                         base_cost * (0.1 if view == "estimated" else 1.0)
                     cells.sum_cell(("sum", view, m, year, table, cat), idx, cost, carried_bad)
                     if view == "estimated" and len(carried):
@@ -336,7 +336,9 @@ def get(store: Store, rules=None) -> Publication:
 
     rules = rules or Rules()
     version, settings = store.data_version(), settings_key(rules)
-    key = (store.path if store.path != ":memory:" else id(store), version, settings)
+    # a file replaced under the same path can repeat a version number, never its last load time
+    key = (store.path if store.path != ":memory:" else store.instance, version,
+           str(store.last_loaded()), settings)
     with _lock:
         hit = _cache.get(key)
         if hit is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from . import charts, disclosure, formatting, growth, kpis, targets
+from . import charts, disclosure, formatting, growth, kpis, publication, targets
 from .export import (
     ExportContext,
     annotate,
@@ -164,10 +164,13 @@ def methodology(result: dict, ctx: ExportContext) -> str:
                  "the members that reported both parts."),
         "- " + _("Confidentiality: figures shown to funders and members leave out every cell "
                  "built from fewer than {units} members or where one member makes more than "
-                 "{share} of it, and further cells so that none can be recomputed from totals, "
-                 "other cells, other years or other selections; such cells read 'confidential'. "
-                 "Medians are not shown to funders.").format(
-            units=disclosure.MIN_UNITS, share=formatting.pct(disclosure.DOMINANCE, 0, lang=lang)),
+                 "{share} of it, and further cells chosen by an audit: a linear-programming "
+                 "solver, given every published figure (all tables, years, views, ratios and "
+                 "growth parts), must not pin down any member's value or hidden cell within "
+                 "{protection}, even for a member who knows its own figures; such cells read "
+                 "'confidential'. Medians and gross job creation are not shown to funders.").format(
+            units=disclosure.MIN_UNITS, share=formatting.pct(disclosure.DOMINANCE, 0, lang=lang),
+            protection=formatting.pct(publication.PROTECTION, 0, lang=lang)),
         "- " + _("Sectors are the cluster's own list, each mapped to a Eurostat EGSS class (CEPA "
                  "for environmental protection, CReMA for resource management)."),
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -106,6 +107,8 @@ class Store:
     def __init__(self, path: str | Path | None = None, wait_seconds: float = LOCK_WAIT_SECONDS):
         self.path = str(path or default_db_path())
         self.wait_seconds = wait_seconds
+        #: tells this store from any other, for in-process caches (an id() can be reused)
+        self.instance = uuid.uuid4().hex
         self._memory = self.path == ":memory:"
         self._memory_con = duckdb.connect(":memory:") if self._memory else None
         if not self._memory:
