@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
 
 from analytics.ingest import DEMO_DIR, load_demo
 from analytics.store import Store
@@ -74,3 +76,27 @@ def read_demo_rows() -> list[dict]:
 @pytest.fixture(scope="session")
 def demo_rows() -> list[dict]:
     return read_demo_rows()
+
+
+USERS = {"manager@cluster.eu": {"role": "manager"}, "funder@region.eu": {"role": "funder"},
+         "m01@ondivert.fr": {"role": "member", "member_id": "M01"}}
+
+
+@pytest.fixture
+def signed(tmp_path, monkeypatch, demo_db):
+    """An app with sign-in configured (identity-provider users), on the demo database."""
+    auth = tmp_path / "auth.yaml"
+    auth.write_text(yaml.safe_dump({"oidc_users": USERS, "session_minutes": 60}))
+    monkeypatch.setenv("CLUSTER_AUTH_FILE", str(auth))
+    monkeypatch.setenv("CLUSTER_DB", demo_db)
+
+    def run(email: str | None, page: str | None = None, **params) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.user = {"is_logged_in": email is not None, **({"email": email} if email else {})}
+        at.query_params.update(params)
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception, at.exception
+        return at
+    return run

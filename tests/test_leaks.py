@@ -206,3 +206,49 @@ def test_cli_prints_control_characters_as_visible_escapes(tmp_path, capsys):
 def test_kpis_json_still_parses_with_escaped_output(demo_db, capsys):
     assert cli.main(["kpis", "--db", demo_db, "--role", "funder", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["role"] == "funder"
+
+
+# 7, every member path ----------------------------------------------------------------------
+def _everything_shown(at: AppTest) -> str:
+    """All text a member's page shows: titles, text, metrics, messages and table cells."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "error", "warning",
+                 "info", "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    for frame in at.dataframe:
+        parts.append(frame.value.to_csv(index=False))
+    return "\n".join(parts)
+
+
+def _their_figures(demo_db: str) -> tuple[list[str], list[str]]:
+    """Other members' names, and their turnover and jobs written as a page or CSV would."""
+    rows = Store(demo_db).query("SELECT member_name, turnover_eur, jobs FROM submissions "
+                                "WHERE member_id <> 'M01'")
+    names = sorted(set(rows["member_name"]))
+    values = set()
+    for v in rows["turnover_eur"].dropna():
+        v = float(v)
+        values |= {f"{v:,.0f}", f"{v:.2f}", f"{v:,.2f}", f"{v:,.0f}".replace(",", "\u202f")}
+    return names, sorted(values)
+
+
+def test_no_member_path_shows_another_members_name_or_figure(signed, demo_db):
+    names, values = _their_figures(demo_db)
+    shown = []
+    at = signed("m01@ondivert.fr")  # My figures, with the position band and cluster total
+    shown.append(_everything_shown(at))
+    at = signed("m01@ondivert.fr", "app_pages/submissions.py")
+    shown.append(_everything_shown(at))
+    for data in (  # a foreign row (rejected), and its own rows (checked against its history)
+            b"member_id,member_name,member_type,sector,area,year,turnover_eur,jobs\n"
+            b"M02,Sylvatek,SME,forest,19,2016,1,1\n",
+            b"member_id,member_name,member_type,sector,area,year,turnover_eur,jobs\n"
+            b"M01,Ondivert,SME,waste,87,2016,1,1\n"):
+        at.file_uploader[0].set_value(("f.csv", data, "text/csv")).run()
+        assert not at.exception
+        shown.append(_everything_shown(at))
+    text = "\n".join(shown)
+    assert "Ondivert" in text or "M01" in text  # the pages did render the member's own data
+    leaked = [n for n in names if n in text] + [v for v in values if v in text]
+    assert not leaked, leaked[:10]
