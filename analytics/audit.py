@@ -44,6 +44,7 @@ INF = highspy.kHighsInf
 BOUND = 1e3  # variables are at most BOUND times the component's largest value (see above)
 TOL = 1e-6  # relative to the value checked
 LAST_RESORT = 1e12  # a row of this cost or more is hidden only when no other row binds
+TRIES = 4  # binding rows tried (cheapest first) for one that moves a failing bound
 
 
 @dataclass
@@ -113,13 +114,22 @@ class _Component:
         self.local_row = {int(r): i for i, r in enumerate(rows)}
         self.all_cols = np.arange(len(cols), dtype=np.int32)
 
-    def sensitive_cells(self) -> list[tuple[int, np.ndarray]]:
-        """(row, objective) of each sensitive cell with a positive value; computed once."""
+    def sensitive_cells(self) -> list[tuple[int, tuple[np.ndarray, np.ndarray]]]:
+        """(row, sparse objective) of each sensitive cell with a positive value; once."""
         if not hasattr(self, "_sensitive"):
-            self._sensitive = [(int(row), self.sub_csr[local].toarray().ravel())
-                               for local, row in enumerate(self.rows)
-                               if self.model.sensitive[row] and self.model.rhs[row] > 0]
+            csr = self.sub_csr
+            self._sensitive = [
+                (int(row), (csr.indices[csr.indptr[local]:csr.indptr[local + 1]].copy(),
+                            csr.data[csr.indptr[local]:csr.indptr[local + 1]].copy()))
+                for local, row in enumerate(self.rows)
+                if self.model.sensitive[row] and self.model.rhs[row] > 0]
         return self._sensitive
+
+    def dense(self, obj: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """A sparse objective (local columns, coefficients) as HiGHS's cost vector."""
+        cost = np.zeros(len(self.cols))
+        cost[obj[0]] = obj[1]
+        return cost
 
     def _row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         rhs = self.model.rhs[self.rows] / self.row_scale
@@ -157,6 +167,10 @@ class _Component:
         return np.asarray(solution.col_value), np.asarray(solution.row_dual)
 
 
+def _dot(obj: tuple[np.ndarray, np.ndarray], point: np.ndarray) -> float:
+    return float(point[obj[0]] @ obj[1])
+
+
 def _protected(reached: float, value: float, p: float, sense: int) -> bool:
     """The LP's bound reaches p beyond the true value (max: above; min: below)."""
     slack = TOL * abs(value)
@@ -186,27 +200,26 @@ class Auditor:
         self.model = model
         self.blocks = [_Component(model, cols, rows) for cols, rows in _components(model)]
 
-    def _targets(self, block: _Component, intruder: int | None) -> list[tuple[str, int, np.ndarray, float]]:
-        """(kind, index, local objective, scaled true value) for each value to protect."""
+    def _targets(self, block: _Component, intruder: int | None) -> list[tuple]:
+        """(kind, index, sparse objective over local columns, true value in the objective's
+        units) for each value to protect."""
         m = self.model
         out = []
         own = m.owner[block.cols] == intruder if intruder is not None else np.zeros(len(block.cols), bool)
         for local, col in enumerate(block.cols):
             if not own[local] and block.x0[local] > 0:
-                vec = np.zeros(len(block.cols))
-                vec[local] = 1.0
-                out.append(("value", int(col), vec, float(block.x0[local])))
-        for row, vec in block.sensitive_cells():
-            if not m.published[row] and not (own & (vec != 0)).any():
-                out.append(("cell", row, vec, float(m.rhs[row])))
+                out.append(("value", int(col), (np.array([local]), np.ones(1)), float(block.x0[local])))
+        for row, obj in block.sensitive_cells():
+            if not m.published[row] and not own[obj[0]].any():
+                out.append(("cell", row, obj, float(m.rhs[row])))
         return out
 
     def _check(self, block: _Component, target: tuple, sense: int) -> tuple[bool, float, np.ndarray | None]:
-        kind, index, vec, value = target
-        point, duals = block.solve(vec, sense)
+        kind, index, obj, value = target
+        point, duals = block.solve(block.dense(obj), sense)
         if point is None:
             return True, float("nan"), None  # unbounded or unsolved: not pinned down
-        reached = float(vec @ point)
+        reached = _dot(obj, point)
         p = self.model.p
         return _protected(reached, value, p, sense), reached, duals
 
@@ -217,13 +230,15 @@ class Auditor:
         for _ in range(6):
             if len(open_) < 4:
                 break
-            objective = sum(t[2] / t[3] for t in open_)
+            objective = np.zeros(len(block.cols))
+            for t in open_:
+                objective[t[2][0]] += t[2][1] / t[3]
             point, _duals = block.solve(objective, sense)
             if point is None:
                 break
             still = []
             for t in open_:
-                if not _protected(float(t[2] @ point), t[3], p, sense):
+                if not _protected(_dot(t[2], point), t[3], p, sense):
                     still.append(t)
             if len(still) == len(open_):
                 break
@@ -294,11 +309,11 @@ def protect(model: Model, intruders: bool = True) -> list[int]:
         # cells the publication must keep (the cluster totals) only when nothing else binds
         binding = [r for r in binding if model.cost[r] < LAST_RESORT] or binding
         step = TOL * max(abs(target[3]), 1e-12)
-        for row in binding[:12]:
+        for row in binding[:TRIES]:
             rows = [r for r in model.group.get(row, [row]) if model.published[r]]
             set_rows(rows, False)
-            point, _duals = block.solve(target[2], sense)
-            moved = point is None or (float(target[2] @ point) - reached) * -sense > step
+            point, _duals = block.solve(block.dense(target[2]), sense)
+            moved = point is None or (_dot(target[2], point) - reached) * -sense > step
             if moved:
                 hidden.extend(rows)
                 return True

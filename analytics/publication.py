@@ -140,6 +140,17 @@ class _Cells:
         self.cost: list[float] = []
         self.keys: dict[Key, int] = {}
         self.group: dict[int, set[int]] = defaultdict(set)
+        #: keys published exactly when all of the given cells are (no equation of their own)
+        self.derived: dict[Key, list[Key]] = {}
+
+    def same_members(self, key: Key, idx: np.ndarray) -> bool:
+        """The cell of ``key`` is over exactly these variables (with coefficient 1)."""
+        row = self.keys.get(key)
+        if row is None:
+            return False
+        terms, coef = self.terms[row]
+        return len(terms) == len(idx) and bool((coef == 1).all()) and \
+            np.array_equal(terms, np.sort(idx))
 
     def unsafe(self, idx: np.ndarray) -> bool:
         v = self.values[idx]
@@ -239,9 +250,14 @@ def build(store: Store, rules=None, p: float = PROTECTION, intruders: bool = Tru
                     year, cat = (group_key, None) if table == CLUSTER else group_key
                     year = int(year[0] if isinstance(year, tuple) else year)
                     n_i, d_i = num_idx[positions], den_idx[positions]
+                    key = ("ratio", view, name, year, table, cat)
+                    sums = [("sum", view, num, year, table, cat), ("sum", view, den, year, table, cat)]
+                    if all(cells.same_members(k, idx) for k, idx in zip(sums, (n_i, d_i), strict=True)):
+                        cells.derived[key] = sums  # the ratio of two cells: no new equation
+                        continue
                     ratio = values[n_i].sum() / values[d_i].sum()
                     bad = cells.unsafe(n_i) or cells.unsafe(d_i)
-                    cells.add(("ratio", view, name, year, table, cat), np.concatenate([n_i, d_i]),
+                    cells.add(key, np.concatenate([n_i, d_i]),
                               np.concatenate([np.ones(len(n_i)), np.full(len(d_i), -ratio)]),
                               hide=bad, cost=1.0)
         _decomposition_cells(cells, view, view_facts, var_of, years, rules)
@@ -258,7 +274,12 @@ def build(store: Store, rules=None, p: float = PROTECTION, intruders: bool = Tru
                         measure=variables["measure"].map(SDC_MEASURES.index).to_numpy(int),
                         group={r: sorted(g) for r, g in cells.group.items()})
     hidden = audit.protect(model, intruders) if n_rows else []
-    return Publication(rows=cells.keys, published=model.published, sensitive=model.sensitive,
+    rows, published = dict(cells.keys), list(model.published)
+    for key, parts in cells.derived.items():
+        rows[key] = len(published)
+        published.append(all(model.published[cells.keys[k]] for k in parts))
+    sensitive = np.concatenate([model.sensitive, np.zeros(len(published) - n_rows, dtype=bool)])
+    return Publication(rows=rows, published=np.array(published, dtype=bool), sensitive=sensitive,
                        years=years, model=model, secondary=len(hidden))
 
 
@@ -317,7 +338,7 @@ def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var
 
 # -- one publication per data version ------------------------------------------------------
 #: Bump when the cells or the audit change: a stored publication of another format is rebuilt.
-FORMAT = 2
+FORMAT = 3
 _cache: dict[tuple, Publication] = {}
 _lock = threading.Lock()
 
