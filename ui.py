@@ -224,13 +224,20 @@ def sidebar_filters() -> Filters:
                                             key="years", bind="query-params",
                                             help=_("Baseline is the first year, latest the last."))
     chosen: dict[str, list[str]] = {}
+    # funders and members see one dimension's selections at a time (what is published):
+    # once one is chosen, the others are not offered
+    picked = [d for d in FILTER_NAMES if st.session_state.get(d) or st.query_params.get_all(d)] \
+        if not me().sees_members else []
     for dim, label in FILTER_NAMES.items():
         # the options are codes; the URL holds their labels in the page's language, which
         # is why the language switch is drawn (and read) before the filters
         voc = vocabulary(VOCABULARY_OF_DIMENSION[dim])
-        chosen[dim] = sidebar.multiselect(_(label), voc.codes,
-                                          format_func=lambda c, voc=voc: voc.label(c, lang()),
-                                          key=dim, bind="query-params", placeholder=_("All"))
+        closed = bool(picked) and dim not in picked
+        chosen[dim] = sidebar.multiselect(
+            _(label), voc.codes, format_func=lambda c, voc=voc: voc.label(c, lang()), key=dim,
+            bind="query-params", placeholder=_("All"), disabled=closed,
+            help=_("Figures are published for one filter at a time: clear the other filter to "
+                   "use this one.") if closed else None)
     estimated = sidebar.toggle(
         _("Estimate missing submissions"), key="estimated", bind="query-params",
         help=_("Fill a member's missing year with its last reported values (at most {years} "

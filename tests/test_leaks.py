@@ -252,3 +252,14 @@ def test_no_member_path_shows_another_members_name_or_figure(signed, demo_db):
     assert "Ondivert" in text or "M01" in text  # the pages did render the member's own data
     leaked = [n for n in names if n in text] + [v for v in values if v in text]
     assert not leaked, leaked[:10]
+
+
+def test_a_funder_is_offered_one_dimension_at_a_time(signed):
+    at = signed("funder@region.eu", None, member_type="SME")
+    boxes = {m.key: m for m in at.multiselect}
+    assert not boxes["member_type"].disabled
+    assert boxes["sector"].disabled and boxes["area"].disabled
+    both = signed("funder@region.eu", None, member_type="SME", sector="Waste management and recycling")
+    assert any("one filter at a time" in w.value for w in both.sidebar.warning)
+    figures = [m.value for m in both.metric if m.label.startswith(("Turnover", "Jobs"))]
+    assert figures and not any(ch.isdigit() for v in figures for ch in v), figures
