@@ -35,6 +35,7 @@ lint: $(VENV)/.dev
 
 ## Benchmarks at every scale (QUICK=1: the two smallest, one repetition, < 1 minute).
 bench: $(VENV)/.dev browser
+	$(PY) benchmarks/bench_disclosure.py $(if $(QUICK),--quick,)
 	$(PY) benchmarks/bench.py $(if $(QUICK),--quick,)
 
 demo: $(VENV)/.runtime

@@ -279,8 +279,49 @@ def render_markdown(r: dict) -> str:
         if x:
             lines.append(f"| {name} | {x['chart_png']:.2f} | {x['chart_svg']:.2f} | {x['chart_pdf']:.2f} "
                          f"| {x['pack_png']:.2f} |")
+    lines += disclosure_markdown()
     lines += ["", NOTES]
     return "\n".join(lines) + "\n"
+
+
+def disclosure_markdown() -> list[str]:
+    """The confidentiality section, from bench_disclosure.py's results (if measured)."""
+    folder = ROOT / "benchmarks" / "results"
+    if not (folder / "disclosure.json").is_file():
+        return []
+    now = json.loads((folder / "disclosure.json").read_text())
+    before_file = folder / "disclosure-before.json"
+    before = json.loads(before_file.read_text())["demo_share_published"] if before_file.is_file() else {}
+    lines = ["", "## Confidentiality: the protected publication (`benchmarks/bench_disclosure.py`)", "",
+             "Building the publication of a data version: every cell, the primary rules, and the LP "
+             "audit by an outsider and by each member knowing its own figures, against the "
+             "Overview's KPI query as the baseline, side by side. Built once per data version and "
+             "stored; every later read (any process) takes the last column.", "",
+             "| scale | KPI query (s) | outsider audit (s) | with each member (s) | ratio to KPI query "
+             "| equations | hidden by the audit | read back (s) |", "|---|---|---|---|---|---|---|---|"]
+    for scale in ("demo", "1000x20"):
+        c = now.get(scale)
+        if not c:
+            continue
+        members = c.get("publication_with_members_s")
+        lines.append(
+            f"| {scale} | {c['kpi_query_s']:.3f} | {c['publication_outsider_s']:.1f} | "
+            f"{f'{members:.1f}' if members else 'not run'} | "
+            f"{(members or c['publication_outsider_s']) / c['kpi_query_s']:.0f}× | "
+            f"{c['cells']['equations']:,} | {c['cells']['hidden_by_audit']:,} | "
+            f"{c['later_process_read_s']:.2f} |")
+    if now.get("1000x20_note"):
+        lines += ["", now["1000x20_note"]]
+    lines += ["", "What a funder sees on the demo (cells with a value for the manager; reported view, "
+              "no filter), before the publication and now:", "",
+              "| table | before | now |", "|---|---|---|"]
+    for key, (shown, total) in now["demo_share_published"].items():
+        if not key.startswith("reported "):
+            continue
+        old = before.get(key)
+        was = f"{old[0]} of {old[1]}" if old else "–"
+        lines.append(f"| {key.removeprefix('reported ')} | {was} | {shown} of {total} |")
+    return lines
 
 
 def rewrite_markdown() -> None:
