@@ -89,6 +89,29 @@ def test_sector_group_minus_the_shown_sectors_is_never_a_small_or_dominated_cell
     assert checked  # the demo has groups with hidden sectors
 
 
+def test_a_sector_group_never_gives_back_its_only_hidden_sector():
+    """CEPA = waste (4 members) + consulting (2, hidden); the sector table alone hid a CReMA
+    sector as its second cell, and CEPA - waste gave consulting to the euro."""
+    sizes = {"waste": 4, "consulting": 2, "water": 4, "forest": 3}
+    rows, n = [], 0
+    for sector, count in sizes.items():
+        for _ in range(count):
+            n += 1
+            rows.append({"member_id": f"M{n:02d}", "member_name": f"M{n}", "member_type": "sme",
+                         "sector": sector, "area": "87", "year": 2015,
+                         "turnover_eur": Decimal(1_000_000 + 10_000 * n), "jobs": Decimal(10 + n)})
+    store = Store(":memory:")
+    store.load(SUBMISSIONS, pd.DataFrame(rows).reindex(columns=SUBMISSIONS.names), file_name="t",
+               sha256="", user="t")
+    doc = kpis.summary(store, role="funder")
+    group = {r["sector_group"]: r["turnover_eur"] for r in doc["by_sector_group"]}
+    sector = {r["sector"]: r["turnover_eur"] for r in doc["by_sector"]}
+    assert sector["consulting"] is None
+    if group["CEPA"] is not None and sector["waste"] is not None:
+        consulting = sum(float(r["turnover_eur"]) for r in rows if r["sector"] == "consulting")
+        assert abs(group["CEPA"] - sector["waste"] - consulting) > 0.1 * consulting
+
+
 # 5 -------------------------------------------------------------------------------------
 def test_a_year_range_never_changes_the_pattern(demo_store):
     def pattern(y0: int, y1: int) -> dict:
