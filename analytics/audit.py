@@ -270,7 +270,7 @@ class Auditor:
                                 if on_failure is not None and on_failure(block, target, sense, duals,
                                                                          reached):
                                     continue
-                                unit = block.col_scale[list(block.cols).index(target[1])] \
+                                unit = block.col_scale[block.local_col[target[1]]] \
                                     if target[0] == "value" else 1.0
                                 lo, hi = (reached, float("nan")) if sense == 1 else (float("nan"), reached)
                                 failures.append(Failure(target[0], target[1], who, lo * unit,

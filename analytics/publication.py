@@ -217,49 +217,35 @@ def build(store: Store, rules=None, p: float = PROTECTION, intruders: bool = Tru
         view_facts = facts if view == "estimated" else reported
         for m in SDC_MEASURES:
             rows = view_facts[view_facts[m].notna()]
-            idx_all = np.array([var_of[(a, b, m)] for a, b in zip(rows["member_id"], rows["source_year"],
-                                                                  strict=True)], dtype=np.int64)
+            idx_all = _variables_of(rows, m, var_of)
             carried_mask = rows["estimated"].to_numpy(bool)
-            for table in TABLES:
-                keys = rows["year"] if table == CLUSTER else [rows["year"], rows[table]]
-                for group_key, positions in rows.groupby(keys, dropna=False).indices.items():
-                    year, cat = (group_key, None) if table == CLUSTER else group_key
-                    year = int(year[0] if isinstance(year, tuple) else year)
-                    idx = idx_all[positions]
-                    carried = idx_all[positions[carried_mask[positions]]]
-                    carried_bad = len(carried) > 0 and cells.unsafe(carried)
-                    base_cost = float(values[idx].sum()) + 1.0
-                    cost = audit.LAST_RESORT if table == CLUSTER and view == "reported" else \
-                        base_cost * (0.1 if view == "estimated" else 1.0)
-                    cells.sum_cell(("sum", view, m, year, table, cat), idx, cost, carried_bad)
-                    if view == "estimated" and len(carried):
-                        cells.sum_cell(("carried", m, year, table, cat), carried,
-                                       float(values[carried].sum()) * 0.1 + 1)
+            for table, year, cat, positions in _groups(rows):
+                idx = idx_all[positions]
+                carried = idx_all[positions[carried_mask[positions]]]
+                carried_bad = len(carried) > 0 and cells.unsafe(carried)
+                base_cost = float(values[idx].sum()) + 1.0
+                cost = audit.LAST_RESORT if table == CLUSTER and view == "reported" else \
+                    base_cost * (0.1 if view == "estimated" else 1.0)
+                cells.sum_cell(("sum", view, m, year, table, cat), idx, cost, carried_bad)
+                if view == "estimated" and len(carried):
+                    cells.sum_cell(("carried", m, year, table, cat), carried,
+                                   float(values[carried].sum()) * 0.1 + 1)
         # ratios, over the members reporting both with a positive denominator
         for name, (num, den) in RATIO_KEYS.items():
             rows = view_facts[view_facts[num].notna() & (view_facts[den] > 0)]
-            if rows.empty:
-                continue
-            num_idx = np.array([var_of[(a, b, num)] for a, b in zip(rows["member_id"], rows["source_year"],
-                                                                    strict=True)], dtype=np.int64)
-            den_idx = np.array([var_of[(a, b, den)] for a, b in zip(rows["member_id"], rows["source_year"],
-                                                                    strict=True)], dtype=np.int64)
-            for table in TABLES:
-                keys = rows["year"] if table == CLUSTER else [rows["year"], rows[table]]
-                for group_key, positions in rows.groupby(keys, dropna=False).indices.items():
-                    year, cat = (group_key, None) if table == CLUSTER else group_key
-                    year = int(year[0] if isinstance(year, tuple) else year)
-                    n_i, d_i = num_idx[positions], den_idx[positions]
-                    key = ("ratio", view, name, year, table, cat)
-                    sums = [("sum", view, num, year, table, cat), ("sum", view, den, year, table, cat)]
-                    if all(cells.same_members(k, idx) for k, idx in zip(sums, (n_i, d_i), strict=True)):
-                        cells.derived[key] = sums  # the ratio of two cells: no new equation
-                        continue
-                    ratio = values[n_i].sum() / values[d_i].sum()
-                    bad = cells.unsafe(n_i) or cells.unsafe(d_i)
-                    cells.add(key, np.concatenate([n_i, d_i]),
-                              np.concatenate([np.ones(len(n_i)), np.full(len(d_i), -ratio)]),
-                              hide=bad, cost=1.0)
+            num_idx, den_idx = _variables_of(rows, num, var_of), _variables_of(rows, den, var_of)
+            for table, year, cat, positions in _groups(rows):
+                n_i, d_i = num_idx[positions], den_idx[positions]
+                key = ("ratio", view, name, year, table, cat)
+                sums = [("sum", view, num, year, table, cat), ("sum", view, den, year, table, cat)]
+                if all(cells.same_members(k, idx) for k, idx in zip(sums, (n_i, d_i), strict=True)):
+                    cells.derived[key] = sums  # the ratio of two cells: no new equation
+                    continue
+                ratio = values[n_i].sum() / values[d_i].sum()
+                bad = cells.unsafe(n_i) or cells.unsafe(d_i)
+                cells.add(key, np.concatenate([n_i, d_i]),
+                          np.concatenate([np.ones(len(n_i)), np.full(len(d_i), -ratio)]),
+                          hide=bad, cost=1.0)
         _decomposition_cells(cells, view, view_facts, var_of, years, rules)
 
     n_rows = len(cells.terms)
@@ -281,6 +267,21 @@ def build(store: Store, rules=None, p: float = PROTECTION, intruders: bool = Tru
     sensitive = np.concatenate([model.sensitive, np.zeros(len(published) - n_rows, dtype=bool)])
     return Publication(rows=rows, published=np.array(published, dtype=bool), sensitive=sensitive,
                        years=years, model=model, secondary=len(hidden))
+
+
+def _variables_of(rows: pd.DataFrame, measure: str, var_of: dict) -> np.ndarray:
+    """The variable behind each fact's value (a carried fact: its source year's value)."""
+    return np.array([var_of[(member, year, measure)] for member, year in
+                     zip(rows["member_id"], rows["source_year"], strict=True)], dtype=np.int64)
+
+
+def _groups(rows: pd.DataFrame):
+    """(table, year, category, positions of its rows) for the cluster and every category."""
+    for table in TABLES:
+        keys = rows["year"] if table == CLUSTER else [rows["year"], rows[table]]
+        for group_key, positions in rows.groupby(keys, dropna=False).indices.items():
+            year, cat = (group_key, None) if table == CLUSTER else group_key
+            yield table, int(year[0] if isinstance(year, tuple) else year), cat, positions
 
 
 def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var_of: dict, years: list[int],
@@ -404,6 +405,7 @@ def _save(store: Store, version: tuple[int, int], settings: str, pub: Publicatio
 
 
 def describe(pub: Publication) -> dict[str, Any]:
-    return {"cells": len(pub.rows), "equations": len(set(pub.rows.values())),
+    return {"cells": len(pub.rows),
+            "equations": int(pub.model.matrix.shape[0]) if pub.model is not None else None,
             "published": int(pub.published.sum()), "hidden_by_audit": pub.secondary,
             "share_published": pub.share_published()}
