@@ -14,8 +14,10 @@ from one publication per data version, built from the whole linked set at once:
   (entries: the later year's values of members absent the earlier year; exits: the
   earlier year's values of members absent the later year; their net; the like-for-like
   rate, an equation across the two years over the continuing members), for the cluster
-  and each category. Like-for-like and growth are derived from these and from the totals,
-  so they add no equation. Identical cells (the same members' values) are one cell.
+  (``DECOMPOSITION_TABLES``: a category's parts would add an equation per pair of years and
+  category, and the rules hide almost all of them). Like-for-like and growth are derived
+  from these and from the totals, so they add no equation. Identical cells (the same
+  members' values) are one cell.
 - **Primary rules** (``disclosure.Rules``): a cell from fewer than 3 members or with one
   member over 85 % is hidden and *sensitive*. An estimated-view sum whose carried part fails
   the rules is hidden (its reported twin is public, the difference would be the carried
@@ -56,6 +58,12 @@ PROTECTION = float(os.environ.get("CLUSTER_SDC_PROTECTION", "0.10"))
 VIEWS = ("reported", "estimated")
 CLUSTER = "cluster"
 TABLES = (CLUSTER, *DIMENSIONS)
+#: Tables whose decomposition parts (entries, exits, net, like-for-like rate) are published:
+#: the cluster's. Per category they add an equation per pair of years and category (six
+#: times more equations than members' values at 100 members x 10 years), almost all of
+#: which the rules hide anyway (on the demo 0-7 % of them were shown); a category's totals
+#: and change are published like any sum.
+DECOMPOSITION_TABLES = (CLUSTER,)
 RATIO_KEYS = {"turnover_per_job": RATIOS[0], "export_share": RATIOS[1], "rd_intensity": RATIOS[2]}
 Key = tuple  # ("sum", view, measure, year, table, category) etc.
 
@@ -96,6 +104,8 @@ class Publication:
                     parts: tuple[str, ...] = ("entries", "exits")) -> bool:
         """Parts of the change (y0 -> y1) may be shown: their cells and both totals are.
         ``parts=("net",)`` asks for the net membership change (and so like-for-like)."""
+        if table not in DECOMPOSITION_TABLES:
+            return False
         return all(self.shown((part, view, measure, y0, y1, table, c))
                    and self.shown(("sum", view, measure, y0, table, c))
                    and self.shown(("sum", view, measure, y1, table, c))
@@ -103,7 +113,8 @@ class Publication:
 
     def rate_shown(self, view: str, measure: str, y0: int, y1: int, table: str, cats: tuple) -> bool:
         """The like-for-like rate of (y0, y1): its own cell (one category at most)."""
-        return len(cats) == 1 and self.shown(("lfl_rate", view, measure, y0, y1, table, cats[0]))
+        return table in DECOMPOSITION_TABLES and len(cats) == 1 and \
+            self.shown(("lfl_rate", view, measure, y0, y1, table, cats[0]))
 
     def share_published(self) -> dict[str, float]:
         """Share of non-empty cells published, per kind (for BENCHMARKS.md)."""
@@ -289,7 +300,7 @@ def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var
     """Entries and exits of every pair of years, for the cluster and every category."""
     for m in GROWTH_MEASURES:
         rows = view_facts[view_facts[m].notna()]
-        for table in TABLES:
+        for table in DECOMPOSITION_TABLES:
             groups = [(None, rows)] if table == CLUSTER else list(rows.groupby(table))
             for cat, part in groups:
                 present: dict[int, dict[str, int]] = defaultdict(dict)
@@ -339,7 +350,7 @@ def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var
 
 # -- one publication per data version ------------------------------------------------------
 #: Bump when the cells or the audit change: a stored publication of another format is rebuilt.
-FORMAT = 3
+FORMAT = 4
 _cache: dict[tuple, Publication] = {}
 _lock = threading.Lock()
 
