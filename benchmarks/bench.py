@@ -299,17 +299,18 @@ def disclosure_markdown() -> list[str]:
              "stored; every later read (any process) takes the last column.", "",
              "| scale | KPI query (s) | outsider audit (s) | with each member (s) | ratio to KPI query "
              "| equations | hidden by the audit | read back (s) |", "|---|---|---|---|---|---|---|---|"]
-    for scale in ("demo", "1000x20"):
+    for scale in ("demo", "100x10", "1000x20"):
         c = now.get(scale)
         if not c:
             continue
         members = c.get("publication_with_members_s")
+        read = f"{c['later_process_read_s']:.2f}" if "later_process_read_s" in c else "–"
         lines.append(
             f"| {scale} | {c['kpi_query_s']:.3f} | {c['publication_outsider_s']:.1f} | "
             f"{f'{members:.1f}' if members else 'not run'} | "
             f"{(members or c['publication_outsider_s']) / c['kpi_query_s']:.0f}× | "
             f"{c['cells']['equations']:,} | {c['cells']['hidden_by_audit']:,} | "
-            f"{c['later_process_read_s']:.2f} |")
+            f"{read} |")
     if now.get("1000x20_note"):
         lines += ["", now["1000x20_note"]]
     lines += ["", "What a funder sees on the demo (cells with a value for the manager; reported view, "

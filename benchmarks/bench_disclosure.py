@@ -2,13 +2,13 @@
 
 - Cost: building the publication of a data version (all cells, primary rules, the LP
   audit by the outsider and by each member), against the KPI query of the Overview as the
-  baseline run side by side, on the demo (30 members x 7 years) and on 1,000 x 20.
+  baseline run side by side, on the demo (30 members x 7 years), 100 x 10 and 1,000 x 20.
 - Usefulness: on the demo, the share of the cells with members that a funder sees, per
   table (the cluster totals, each breakdown, ratios, decomposition parts), in both views.
   It reads only ``kpis.summary(role="funder")``, so the same script measures an older
   version of the product for a before/after comparison (``--share-only``).
 
-Usage: python benchmarks/bench_disclosure.py [--quick] [--share-only] [--results DIR]
+Usage: python benchmarks/bench_disclosure.py [--quick] [--demo-only] [--share-only] [--cap S]
 """
 
 from __future__ import annotations
@@ -89,6 +89,8 @@ def cost(store: Store, reps: int, insiders: bool) -> dict:
     out["ratio_outsider_to_kpi_query"] = out["publication_outsider_s"] / out["kpi_query_s"]
     if insiders:
         out["ratio_with_members_to_kpi_query"] = out["publication_with_members_s"] / out["kpi_query_s"]
+    if not insiders:
+        return out  # a read builds the publication with the members' audit: not asked for
     with store.transaction() as con:
         con.execute("DELETE FROM publication_cache")
     publication._cache.clear()
@@ -102,22 +104,27 @@ def cost(store: Store, reps: int, insiders: bool) -> dict:
     return out
 
 
+def _generated(work: Path, members: int, years: int) -> Store:
+    """A database with bench.py's synthetic cluster (the demo's shape at any scale)."""
+    from bench import generate
+
+    store = Store(work / f"{members}x{years}.duckdb")
+    generate(members, years, work / f"{members}x{years}.csv")
+    ingest_file(work / f"{members}x{years}.csv", store, user="bench")
+    return store
+
+
 def at_scale(work: Path, cap: float, members: bool) -> dict:
     """1,000 members x 20 years, in a child process stopped after ``cap`` seconds."""
     import subprocess
 
-    from bench import generate  # benchmarks/bench.py: the demo's shape at any scale
-
-    big = Store(work / "big.duckdb")
-    generate(1000, 20, work / "big.csv")
-    ingest_file(work / "big.csv", big, user="bench")
-    del big
+    _generated(work, 1000, 20)
     code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from bench_disclosure import cost; "
             "from analytics.store import Store; "
             "print(json.dumps(cost(Store(sys.argv[2]), 1, insiders=sys.argv[3] == '1')))")
     try:
         run = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent),
-                              str(work / "big.duckdb"), "1" if members else "0"],
+                              str(work / "1000x20.duckdb"), "1" if members else "0"],
                              capture_output=True, text=True, timeout=cap, cwd=ROOT)
     except subprocess.TimeoutExpired:
         return {"1000x20_note": f"At 1,000 x 20 the audit did not finish within {cap:.0f} s "
@@ -132,6 +139,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="demo only, one repetition")
     parser.add_argument("--share-only", action="store_true")
     parser.add_argument("--results", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--demo-only", action="store_true",
+                        help="measure the demo and 100 x 10, keep the last 1,000 x 20 result")
     parser.add_argument("--cap", type=float, default=1800, help="seconds allowed at 1,000 x 20")
     parser.add_argument("--members-at-scale", action="store_true",
                         help="also the audit by each of the 1,000 members (long)")
@@ -145,6 +154,11 @@ def main() -> None:
         reps = 1 if args.quick else 3
         result["demo"] = cost(demo, reps, insiders=True)
         if not args.quick:
+            result["100x10"] = cost(_generated(work, 100, 10), 1, insiders=False)
+        if args.demo_only:  # keep the last measurement at 1,000 x 20
+            previous = json.loads((Path(args.results) / "disclosure.json").read_text())
+            result.update({k: v for k, v in previous.items() if k.startswith("1000x20")})
+        elif not args.quick:
             result.update(at_scale(work, args.cap, args.members_at_scale))
     name = "disclosure-quick.json" if args.quick else "disclosure.json"
     Path(args.results).mkdir(parents=True, exist_ok=True)
