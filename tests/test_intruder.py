@@ -107,3 +107,15 @@ def test_the_intruder_does_find_what_plain_cell_rules_leak():
     for member in sorted({r["member_id"] for r in rows}):
         found += disclosed(eq, PROTECTION, IndependentRules(), insider=member)
     assert found
+
+
+def test_a_released_publication_passes_a_fresh_audit(demo_store):
+    """What protect() released, a new auditor (outsider and every member) finds protected."""
+    from analytics import audit, publication
+
+    pub = publication.build(demo_store)
+    assert pub.secondary > 0  # the demo needs secondary suppression
+    model = pub.model
+    assert audit.audit(model, intruders=True) == []
+    model.published[:] = ~model.sensitive  # primary rules only: the audit finds the leaks
+    assert audit.audit(model, intruders=False)
