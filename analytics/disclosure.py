@@ -25,8 +25,6 @@ Hidden values become NaN/None, never 0, and each row lists them in ``confidentia
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -34,25 +32,10 @@ import pandas as pd
 from . import publication
 from .filters import DIMENSION_FIELDS, Filters
 from .kpis import BUILT_FROM
+from .publication import DOMINANCE, MIN_UNITS, Rules  # noqa: F401 - re-exported
 
-MIN_UNITS = int(os.environ.get("CLUSTER_SDC_MIN_UNITS", "3"))
-DOMINANCE = float(os.environ.get("CLUSTER_SDC_DOMINANCE", "0.85"))
 NEVER_SHOWN = ("median_turnover_eur",)
 CONFIDENTIAL = "confidential"
-
-
-@dataclass(frozen=True)
-class Rules:
-    min_units: int = MIN_UNITS
-    dominance: float = DOMINANCE
-
-    def unsafe(self, n: float, biggest: float, total: float) -> bool:
-        """True when a cell from n members, largest part biggest, sum total, must be hidden."""
-        if not n or pd.isna(n):
-            return False  # nothing there: nothing to hide
-        if n < self.min_units:
-            return True
-        return bool(total and total > 0 and biggest / total > self.dominance)
 
 
 def stats_columns(frame: pd.DataFrame) -> list[str]:

@@ -18,7 +18,7 @@ from one publication per data version, built from the whole linked set at once:
   category, and the rules hide almost all of them). Like-for-like and growth are derived
   from these and from the totals, so they add no equation. Identical cells (the same
   members' values) are one cell.
-- **Primary rules** (``disclosure.Rules``): a cell from fewer than 3 members or with one
+- **Primary rules** (:class:`Rules`): a cell from fewer than 3 members or with one
   member over 85 % is hidden and *sensitive*. An estimated-view sum whose carried part fails
   the rules is hidden (its reported twin is public, the difference would be the carried
   value). Decomposition parts go as a pair, hidden when one of them fails or when the pair
@@ -54,6 +54,8 @@ from .filters import DIMENSION_FIELDS, Filters
 from .kpis import DIMENSIONS, GROWTH_MEASURES, RATIOS, SDC_MEASURES, base_ctes
 from .store import Store
 
+MIN_UNITS = int(os.environ.get("CLUSTER_SDC_MIN_UNITS", "3"))
+DOMINANCE = float(os.environ.get("CLUSTER_SDC_DOMINANCE", "0.85"))
 PROTECTION = float(os.environ.get("CLUSTER_SDC_PROTECTION", "0.10"))
 VIEWS = ("reported", "estimated")
 CLUSTER = "cluster"
@@ -66,6 +68,21 @@ TABLES = (CLUSTER, *DIMENSIONS)
 DECOMPOSITION_TABLES = (CLUSTER,)
 RATIO_KEYS = {"turnover_per_job": RATIOS[0], "export_share": RATIOS[1], "rd_intensity": RATIOS[2]}
 Key = tuple  # ("sum", view, measure, year, table, category) etc.
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The INSEE rules for one cell (thresholds from ``CLUSTER_SDC_*``)."""
+    min_units: int = MIN_UNITS
+    dominance: float = DOMINANCE
+
+    def unsafe(self, n: float, biggest: float, total: float) -> bool:
+        """True when a cell from n members, largest part biggest, sum total, must be hidden."""
+        if not n or pd.isna(n):
+            return False  # nothing there: nothing to hide
+        if n < self.min_units:
+            return True
+        return bool(total and total > 0 and biggest / total > self.dominance)
 
 
 @dataclass
@@ -203,10 +220,9 @@ def _facts(store: Store) -> pd.DataFrame:
         estimated, {", ".join(DIMENSIONS)}, {cols} FROM facts""", params)
 
 
-def build(store: Store, rules=None, p: float = PROTECTION, intruders: bool = True) -> Publication:
+def build(store: Store, rules: Rules | None = None, p: float = PROTECTION,
+          intruders: bool = True) -> Publication:
     """The publication of the store's current data (see the design note)."""
-    from .disclosure import Rules
-
     rules = rules or Rules()
     facts = _facts(store)
     members = {m: i for i, m in enumerate(sorted(facts["member_id"].unique()))}
@@ -362,11 +378,9 @@ def settings_key(rules) -> str:
             f"protection={PROTECTION};carry={CARRY_FORWARD_YEARS}")
 
 
-def get(store: Store, rules=None) -> Publication:
+def get(store: Store, rules: Rules | None = None) -> Publication:
     """The publication of the store's data version: from this process's memory, else from
     the database (built by any process before), else built now and stored for the others."""
-    from .disclosure import Rules
-
     rules = rules or Rules()
     version, settings = store.data_version(), settings_key(rules)
     # a file replaced under the same path can repeat a version number, never its last load time
