@@ -242,7 +242,7 @@ def sidebar_filters() -> Filters:
         _("Estimate missing submissions"), key="estimated", bind="query-params",
         help=_("Fill a member's missing year with its last reported values (at most {years} "
                "years back). Estimated values are marked everywhere.").format(
-            years=kpis.CARRY_FORWARD_YEARS))
+            years=store().setting("carry_forward_years")))
     filters = Filters(year_from, year_to, tuple(chosen["member_type"]), tuple(chosen["sector"]),
                       tuple(chosen["area"]), estimated=estimated)
     if not me().sees_members and publication.scope(filters) is None:
@@ -367,13 +367,16 @@ def user_name() -> str:
 
 
 def decomposition_table(decomposition: dict[str, Any], measure: str) -> pd.DataFrame:
-    """The annual parts of a change, written for reading."""
+    """The annual parts of a change, written for reading: a year nobody reported reads
+    '–' (no data) for every role; a part disclosure control hid reads 'confidential'."""
     table = growth.annual_table(decomposition)
+    no_data = [bool(a.get("no_data")) for a in decomposition["annual"]]
     unit = kpis.INDICATORS[measure].unit
     titles = i18n.translated(report.DECOMPOSITION_TITLES, lang())
     out = pd.DataFrame({titles["year"]: table["year"].astype(str)})
-    for col in ("like_for_like", "entries", "exits", "change", "created"):
-        out[titles[col]] = [shown(None if pd.isna(v) else v, unit) for v in table[col]]
+    for col in growth.ANNUAL_MONEY:
+        out[titles[col]] = [formatting.MISSING if gap else shown(None if pd.isna(v) else v, unit)
+                            for v, gap in zip(table[col], no_data, strict=True)]
     out[titles["like_for_like_rate"]] = [fmt_pct(v, signed=True) for v in table["like_for_like_rate"]]
     index = {i["year"]: i["index"] for i in decomposition["index"]}
     out[titles["like_for_like_index"]] = [fmt_number(index.get(y), 1) for y in table["year"]]

@@ -151,24 +151,27 @@ def trend(yearly: pd.DataFrame, measure: str, title: str | None = None,
 
 ESTIMATED_LABEL = N_("Estimated (last reported value carried forward)")
 WATERFALL_STEPS = (N_("Own growth<br>(like-for-like)"), N_("New<br>members"),
-                   N_("Members<br>who left"), N_("Joining and leaving<br>(net; detail<br>confidential)"))
+                   N_("Members<br>who left"), N_("Reporting<br>changes"),
+                   N_("Joining, leaving,<br>reporting (net;<br>detail confidential)"))
 
 
 def waterfall(part: dict, measure: str, title: str | None = None, lang: str = DEFAULT) -> go.Figure:
-    """Baseline total -> like-for-like -> entries -> exits -> latest total."""
+    """Baseline total -> like-for-like -> joiners -> leavers -> reporting changes (members
+    that did not report one of the two years) -> latest total."""
     _ = translator(lang)
     ind = INDICATORS[measure]
     y0, y1 = part["y0"], part["y1"]
     fig = _base(title or _("{indicator}: what changed from {start} to {end}").format(
         indicator=ind.name(lang), start=y0, end=y1), ind.unit, lang)
-    labels = [f"{y0}", *(_(step) for step in WATERFALL_STEPS[:3]), f"{y1}"]
+    labels = [f"{y0}", *(_(step) for step in WATERFALL_STEPS[:4]), f"{y1}"]
     values = [float(part["total_before"]), float(part["like_for_like"]),
-              float(part["entries"] or 0), -float(part["exits"] or 0), float(part["total_after"])]
-    measures = ["absolute", "relative", "relative", "relative", "total"]
-    if part["entries"] is None:  # disclosure control: only the net of joining and leaving
-        labels[2:4] = [_(WATERFALL_STEPS[3])]
-        values[2:4] = [float(part["net_membership"] or 0)]
-        measures[2:4] = ["relative"]
+              float(part["joiners"] or 0), -float(part["leavers"] or 0),
+              float(part["reporting_changes"] or 0), float(part["total_after"])]
+    measures = ["absolute", "relative", "relative", "relative", "relative", "total"]
+    if part["joiners"] is None:  # disclosure control: only the net of the three
+        labels[2:5] = [_(WATERFALL_STEPS[4])]
+        values[2:5] = [float(part["net_membership"] or 0)]
+        measures[2:5] = ["relative"]
     fmt = _axis_format(ind.unit, lang)
     fig.add_trace(go.Waterfall(
         x=labels, measure=measures, y=values,

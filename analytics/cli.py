@@ -22,6 +22,7 @@ from .filters import Filters
 from .history import history_table
 from .i18n import LANGUAGES, N_, error_text, from_environment, translator
 from .ingest import ingest_file, load_demo
+from .schema import SETTING_DEFAULTS
 from .store import Store, StoreBusy, default_db_path
 from .templates import template_csv, template_xlsx
 
@@ -88,6 +89,10 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR")
     p = command("restore", _("restore a backup folder into an empty or new database file"))
     p.add_argument("backup_dir", metavar="DIR")
+    p = command("settings", _("show the cluster's settings, or change one (traced and undoable)"))
+    p.add_argument("key", nargs="?", choices=tuple(SETTING_DEFAULTS), metavar="SETTING")
+    p.add_argument("value", nargs="?", type=int, metavar="VALUE")
+    p.add_argument("--user", default=None)
     p = command("template", _("write an empty submission template"))
     p.add_argument("out", help=_("file to write: .csv or .xlsx"))
     return parser
@@ -345,5 +350,22 @@ def cmd_backup(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_settings(store: Store, args: argparse.Namespace) -> int:
+    _ = translator(args.lang)
+    if args.key is not None and args.value is not None:
+        try:
+            result = store.set_setting(args.key, args.value, _user(args))
+        except ValueError as exc:
+            print(error_text(exc, args.lang), file=sys.stderr)
+            return 1
+        if result is not None:
+            print(_("Set {key} to {value} (recorded as {load}).").format(
+                key=args.key, value=args.value, load=result.load_id))
+    for key in ([args.key] if args.key else SETTING_DEFAULTS):
+        print(f"{key} = {store.setting(key)}")
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "demo": cmd_demo, "ingest": cmd_ingest, "kpis": cmd_kpis,
-            "history": cmd_history, "undo": cmd_undo, "report": cmd_report, "backup": cmd_backup}
+            "history": cmd_history, "undo": cmd_undo, "report": cmd_report, "backup": cmd_backup,
+            "settings": cmd_settings}

@@ -141,7 +141,7 @@ def protect_decomposition(d: dict[str, Any], store, filters: Filters, measure: s
             return None
         p = dict(part)
         y0, y1 = int(p["y0"]), int(p["y1"])
-        p["net_membership"] = p["entries"] - p["exits"]
+        p["net_membership"] = None if p["entries"] is None else p["entries"] - p["exits"]
         if selection is None:  # not a published selection
             before = after = totals = parts = net = rate = False
         else:
@@ -159,20 +159,26 @@ def protect_decomposition(d: dict[str, Any], store, filters: Filters, measure: s
         if not totals:
             p["change"] = None
         if not parts:
-            p["entries"] = p["exits"] = None
+            p["joiners"] = p["leavers"] = p["reporting_changes"] = None
         if not net:
             p["like_for_like"] = p["net_membership"] = None
         if not rate:
             p["like_for_like_rate"] = None
-        for key in ("created", "growth_of_growing", "continuing_before", "continuing_after",
-                    "max_entry", "max_exit"):
+        # entries and exits mix joiners with members that did not report one of the years:
+        # the published parts are joiners, leavers and reporting changes (and their net)
+        for key in ("entries", "exits", "reporting_in", "reporting_out", "created",
+                    "growth_of_growing", "continuing_before", "continuing_after", "max_entry",
+                    "max_exit"):
             p[key] = None
         return p
 
     annual = [guard(a) for a in d["annual"]]
     index, dead = [], False
-    for j, i in enumerate(d["index"]):
-        dead = dead or (j > 0 and annual[j - 1]["like_for_like_rate"] is None)
+    for i in d["index"]:
+        if i.get("from_year") is not None:
+            shown = selection is not None and pub.rate_shown(
+                view, measure, int(i["from_year"]), int(i["year"]), *selection)
+            dead = dead or not shown  # later levels would give the hidden link away
         index.append({**i, "index": None} if dead else i)
     return {"annual": annual, "period": guard(d["period"]), "index": index}
 

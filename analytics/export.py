@@ -128,6 +128,7 @@ class ExportContext:
     cluster: str = "Business cluster"
     years: tuple[int, int] | None = None  # baseline and latest year shown
     lang: str = DEFAULT  # the language of every file written with this context
+    carry_years: int = 2  # the cluster's carry-forward setting when the data was read
 
     @property
     def shown(self) -> Filters:

@@ -19,12 +19,12 @@ import pandas as pd
 
 from .disclosure import protect_decomposition
 from .filters import Filters
-from .kpis import GROWTH_MEASURES, base_ctes
+from .kpis import GROWTH_MEASURES, base_ctes, period_years
 from .store import Store
 from .targets import stored_targets
 
 HGE_MIN_JOBS = 10  # Eurostat: at least 10 employees at the start of the period
-HGE_MIN_GROWTH = 0.10  # ... and at least 10 % average annual employment growth
+HGE_MIN_GROWTH = Decimal("0.10")  # ... and more than 10 % average annualised growth
 HGE_YEARS = 3  # ... over 3 years
 
 
@@ -36,13 +36,22 @@ pair_rows AS (
     FROM pairs p JOIN panel a ON a.year = p.y0
     UNION ALL
     SELECT p.y0, p.y1, b.member_id, NULL, b.v FROM pairs p JOIN panel b ON b.year = p.y1),
-merged AS (SELECT y0, y1, member_id, max(v0) AS v0, max(v1) AS v1 FROM pair_rows GROUP BY ALL)
+merged AS (SELECT y0, y1, member_id, max(v0) AS v0, max(v1) AS v1 FROM pair_rows GROUP BY ALL),
+flagged AS (
+    SELECT m.*, a0.member_id IS NOT NULL AS active0, a1.member_id IS NOT NULL AS active1
+    FROM merged m
+    LEFT JOIN active_all a0 ON a0.member_id = m.member_id AND a0.year = m.y0
+    LEFT JOIN active_all a1 ON a1.member_id = m.member_id AND a1.year = m.y1)
 SELECT y0, y1,
-    coalesce(sum(v0), 0) AS total_before,
-    coalesce(sum(v1), 0) AS total_after,
+    sum(v0) AS total_before,
+    sum(v1) AS total_after,
     coalesce(sum(v1 - v0) FILTER (WHERE v0 IS NOT NULL AND v1 IS NOT NULL), 0) AS like_for_like,
     coalesce(sum(v1) FILTER (WHERE v0 IS NULL), 0) AS entries,
     coalesce(sum(v0) FILTER (WHERE v1 IS NULL), 0) AS exits,
+    coalesce(sum(v1) FILTER (WHERE v0 IS NULL AND NOT active0), 0) AS joiners,
+    coalesce(sum(v0) FILTER (WHERE v1 IS NULL AND NOT active1), 0) AS leavers,
+    coalesce(sum(v1) FILTER (WHERE v0 IS NULL AND active0), 0) AS reporting_in,
+    coalesce(sum(v0) FILTER (WHERE v1 IS NULL AND active1), 0) AS reporting_out,
     sum(v0) FILTER (WHERE v1 IS NOT NULL) AS continuing_before,
     sum(v1) FILTER (WHERE v0 IS NOT NULL) AS continuing_after,
     coalesce(sum(greatest(v1 - v0, 0)) FILTER (WHERE v0 IS NOT NULL AND v1 IS NOT NULL), 0)
@@ -50,60 +59,96 @@ SELECT y0, y1,
     count(*) FILTER (WHERE v0 IS NOT NULL AND v1 IS NOT NULL) AS continuing_members,
     count(*) FILTER (WHERE v0 IS NULL) AS entering_members,
     count(*) FILTER (WHERE v1 IS NULL) AS exiting_members,
+    count(*) FILTER (WHERE v0 IS NULL AND NOT active0) AS joining_members,
+    count(*) FILTER (WHERE v1 IS NULL AND NOT active1) AS leaving_members,
+    count(*) FILTER (WHERE v0 IS NULL AND active0) AS reporting_in_members,
+    count(*) FILTER (WHERE v1 IS NULL AND active1) AS reporting_out_members,
     max(abs(v1)) FILTER (WHERE v0 IS NULL) AS max_entry,
     max(abs(v0)) FILTER (WHERE v1 IS NULL) AS max_exit
-FROM merged GROUP BY y0, y1 ORDER BY y1, y0"""
+FROM flagged GROUP BY y0, y1 ORDER BY y1, y0"""
+
+
+#: The parts of a pair of years that are only defined when both years have values.
+PARTS = ("like_for_like", "entries", "exits", "joiners", "leavers", "reporting_in",
+         "reporting_out", "growth_of_growing", "continuing_before", "continuing_after",
+         "continuing_members", "entering_members", "exiting_members", "joining_members",
+         "leaving_members", "reporting_in_members", "reporting_out_members", "max_entry",
+         "max_exit")
 
 
 def decompose(store: Store, filters: Filters = Filters(), measure: str = "turnover_eur",
               baseline_year: int | None = None, latest_year: int | None = None) -> dict[str, Any]:
     """Annual parts (each year vs the one before) and baseline -> latest parts.
 
-    Values are Decimal, exact to the cent. Returns {"annual": [...], "period": {...},
-    "index": [...]} where index is the chain-linked like-for-like index (baseline = 100).
+    The baseline and latest years follow ``kpis.period_years``, the rule growth uses too.
+    A part of a pair of years one of which has no value at all is None, never a change
+    from or to zero. Values are Decimal, exact to the cent. Returns {"annual": [...],
+    "period": {...}, "index": [...]}: index is the chained like-for-like index (100 at the
+    first year with values); a year without values has index None and ``no_data``, and the
+    next year links to the last year with values (``from_year``).
     """
     if measure not in GROWTH_MEASURES:
         raise ValueError(f"No decomposition for {measure!r}.")
     ctes, params = base_ctes(filters)
     with store.connect() as con:
-        years = [y for (y,) in con.execute(
-            f"{ctes} SELECT DISTINCT year FROM facts WHERE {measure} IS NOT NULL ORDER BY 1",
+        present = [y for (y,) in con.execute(
+            f"{ctes} SELECT year FROM active UNION SELECT year FROM facts ORDER BY 1",
             params).fetchall()]
-        if not years:
+        base, last = period_years(present, baseline_year, latest_year)
+        if base is None or last is None:
             return {"annual": [], "period": None, "index": []}
-        base = baseline_year if baseline_year is not None else years[0]
-        last = latest_year if latest_year is not None else years[-1]
-        pair_list = [(y - 1, y) for y in range(years[0] + 1, years[-1] + 1)]
-        if (base, last) not in pair_list:
-            pair_list.append((base, last))
+        valued = [y for (y,) in con.execute(
+            f"{ctes} SELECT DISTINCT year FROM facts WHERE {measure} IS NOT NULL ORDER BY 1",
+            params).fetchall() if base <= y <= last]
+        annual_pairs = [(y - 1, y) for y in range(base + 1, last + 1)]
+        links = list(zip(valued, valued[1:], strict=False))
+        pair_list = list(dict.fromkeys([*annual_pairs, *links, (base, last)]))
         values = ", ".join(f"({a}, {b})" for a, b in pair_list)
         cur = con.execute(f"{ctes}, pairs(y0, y1) AS (VALUES {values}), {_pairs_sql(measure)}", params)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     by_pair = {(r["y0"], r["y1"]): r for r in rows}
-    annual = [_with_rates(by_pair[p]) for p in pair_list if p[1] - p[0] == 1 and p in by_pair
-              and p[0] >= base and p[1] <= last]
-    empty = {"y0": base, "y1": last, **dict.fromkeys(
-        ("total_before", "total_after", "like_for_like", "entries", "exits", "growth_of_growing"),
-        Decimal(0)), "continuing_before": None, "continuing_after": None,
-        **dict.fromkeys(("continuing_members", "entering_members", "exiting_members"), 0),
-        "max_entry": None, "max_exit": None}
-    period = _with_rates(by_pair.get((base, last), empty))  # no value in either year: all zero
-    index, level = [{"year": base, "index": 100.0}], 100.0
-    for part in annual:
-        rate = part["like_for_like_rate"]
-        level = level * (1 + rate) if rate is not None and level is not None else None
-        index.append({"year": part["y1"], "index": level})
-    return {"annual": annual, "period": period, "index": index}
+
+    def part(pair: tuple[int, int]) -> dict[str, Any]:
+        found = by_pair.get(pair) or {"y0": pair[0], "y1": pair[1], "total_before": None,
+                                      "total_after": None}
+        return _with_rates(found)
+
+    annual = [part(p) for p in annual_pairs]
+    index: list[dict[str, Any]] = []
+    anchor, level = None, None
+    for y in range(base, last + 1):
+        if y not in valued:
+            index.append({"year": y, "index": None, "from_year": None, "no_data": True})
+            continue
+        if anchor is None:
+            level = 100.0
+        else:
+            rate = part((anchor, y))["like_for_like_rate"]
+            level = level * (1 + rate) if rate is not None and level is not None else None
+        index.append({"year": y, "index": level, "from_year": anchor})
+        anchor = y
+    return {"annual": annual, "period": part((base, last)), "index": index}
 
 
 def _with_rates(part: dict[str, Any]) -> dict[str, Any]:
+    """The derived parts of a pair: change, like-for-like rate, reporting changes, gross
+    creation; everything None when either year has no value."""
     out = dict(part)
-    before, after = part["continuing_before"], part["continuing_after"]
-    out["like_for_like_rate"] = float(after / before - 1) if before else None
-    out["change"] = part["total_after"] - part["total_before"]
-    # gross creation: what growing members added plus what entering members brought
-    out["created"] = part["growth_of_growing"] + part["entries"]
+    before, after = part["total_before"], part["total_after"]
+    out["no_data"] = before is None or after is None
+    if out["no_data"]:
+        out.update(dict.fromkeys((*PARTS, "like_for_like_rate", "change", "reporting_changes",
+                                  "created")))
+        return out
+    out["change"] = after - before
+    # members that did not report one of the two years while members: their own signed part
+    out["reporting_changes"] = part["reporting_in"] - part["reporting_out"]
+    cont_before, cont_after = part["continuing_before"], part["continuing_after"]
+    out["like_for_like_rate"] = float(cont_after / cont_before - 1) if cont_before else None
+    # gross creation (Davis-Haltiwanger expansions): what continuing members that grew added;
+    # neither a returning non-respondent nor a joining member's workforce is a creation
+    out["created"] = part["growth_of_growing"]
     return out
 
 
@@ -118,6 +163,11 @@ def bundle(store: Store, filters: Filters = Filters(), protect: bool = False) ->
             "targets": stored_targets(store)}
 
 
+#: The parts of the change in JSON and tables: like_for_like + joiners - leavers +
+#: reporting_changes = change (entries - exits = joiners - leavers + reporting_changes).
+SUMMARY_PARTS = ("like_for_like", "joiners", "leavers", "reporting_changes", "entries", "exits")
+
+
 def decomposition_summary(store: Store, filters: Filters = Filters(),
                           protect: bool = False) -> dict[str, Any]:
     """The ``decomposition`` block of ``kpis --format json``: baseline -> latest parts and
@@ -130,11 +180,11 @@ def decomposition_summary(store: Store, filters: Filters = Filters(),
         p = d["period"]
         out[measure] = {
             "baseline_year": p["y0"] if p else None, "latest_year": p["y1"] if p else None,
-            **{k: _num(p[k]) if p else None for k in (
-                "total_before", "like_for_like", "entries", "exits", "total_after", "change")},
+            **{k: _num(p[k]) if p else None for k in ("total_before", *SUMMARY_PARTS,
+                                                      "total_after", "change")},
             "like_for_like_rate": p["like_for_like_rate"] if p else None,
             "annual": [{"year": a["y1"], **{k: _num(a[k]) for k in (
-                "like_for_like", "entries", "exits", "change", "created")},
+                *SUMMARY_PARTS, "change", "created")},
                 "like_for_like_rate": a["like_for_like_rate"]} for a in d["annual"]],
             "like_for_like_index": d["index"],
         }
@@ -147,19 +197,22 @@ def _num(value: Decimal | None) -> float | int | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+#: The columns of the annual table: parts in the measure's unit, then member counts.
+ANNUAL_MONEY = ("like_for_like", "joiners", "leavers", "reporting_changes", "change", "created")
+ANNUAL_COUNTS = ("joining_members", "leaving_members", "reporting_in_members",
+                 "reporting_out_members")
+
+
 def annual_table(decomposition: dict[str, Any]) -> pd.DataFrame:
     """The annual parts as a table for pages and exports."""
     def num(value: Decimal | None) -> float:
-        return float("nan") if value is None else float(value)  # None: hidden (confidential)
+        return float("nan") if value is None else float(value)  # None: no data, or hidden
 
-    rows = [{"year": a["y1"], "like_for_like": num(a["like_for_like"]),
-             "entries": num(a["entries"]), "exits": num(a["exits"]),
-             "change": num(a["change"]), "like_for_like_rate": a["like_for_like_rate"],
-             "created": num(a["created"]), "entering_members": a["entering_members"],
-             "exiting_members": a["exiting_members"]} for a in decomposition["annual"]]
-    return pd.DataFrame(rows, columns=["year", "like_for_like", "entries", "exits", "change",
-                                       "like_for_like_rate", "created", "entering_members",
-                                       "exiting_members"])
+    rows = [{"year": a["y1"], **{k: num(a[k]) for k in ANNUAL_MONEY},
+             "like_for_like_rate": a["like_for_like_rate"],
+             **{k: a[k] for k in ANNUAL_COUNTS}} for a in decomposition["annual"]]
+    return pd.DataFrame(rows, columns=["year", *ANNUAL_MONEY, "like_for_like_rate", *ANNUAL_COUNTS])
+
 
 
 def membership_flows(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
@@ -182,13 +235,19 @@ def membership_flows(store: Store, filters: Filters = Filters()) -> pd.DataFrame
 
 
 def high_growth_enterprises(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
-    """Per year t: members with >= 10 jobs in t-3 and >= 10 % average annual job growth to t."""
+    """Per year t, the Eurostat count (Commission Implementing Regulation (EU) 2020/1197):
+    enterprises (member types flagged ``is_enterprise``) with at least 10 jobs in t-3 and
+    average annualised job growth *greater than* 10 % from t-3 to t. Jobs are FTE, which
+    stand in for Eurostat's employees. The test is exact: jobs(t) > jobs(t-3) x 1.1^3 in
+    DECIMAL, so +10 %/year exactly is not high growth."""
     ctes, params = base_ctes(filters)
-    params.update(min_jobs=HGE_MIN_JOBS, growth=HGE_MIN_GROWTH, span=HGE_YEARS)
+    factor = (1 + HGE_MIN_GROWTH) ** HGE_YEARS
+    params.update(min_jobs=HGE_MIN_JOBS, span=HGE_YEARS)
     return store.query(f"""{ctes}
     SELECT f.year, count(*) FILTER (WHERE s.jobs >= $min_jobs) AS eligible_members,
            count(*) FILTER (WHERE s.jobs >= $min_jobs
-                            AND pow(f.jobs / s.jobs, 1.0 / $span) - 1 >= $growth) AS high_growth
+                            AND f.jobs > s.jobs * CAST('{factor}' AS DECIMAL(18, 6)))
+               AS high_growth
     FROM facts f JOIN reported s ON s.member_id = f.member_id AND s.year = f.year - $span
-    WHERE f.jobs IS NOT NULL AND s.jobs IS NOT NULL AND NOT f.estimated
+    WHERE f.jobs IS NOT NULL AND s.jobs IS NOT NULL AND NOT f.estimated AND f.is_enterprise
     GROUP BY f.year ORDER BY f.year""", params)

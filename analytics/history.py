@@ -6,7 +6,7 @@ import pandas as pd
 
 from . import formatting
 from .i18n import DEFAULT, N_, translator
-from .schema import SPECS
+from .schema import SETTINGS, SPECS
 
 HISTORY_TITLES = {
     "load_id": N_("Load"), "loaded_at": N_("When (UTC)"), "loaded_by": N_("By"), "action": N_("Action"),
@@ -15,7 +15,7 @@ HISTORY_TITLES = {
     "undone_by": N_("Undone by"), "is_demo": N_("Demo data"),
 }
 ACTIONS = {"load": N_("load"), "undo": N_("undo")}
-KINDS = {spec.name: spec.label for spec in SPECS}  # 'member submissions', ...
+KINDS = {spec.name: spec.label for spec in (*SPECS, SETTINGS)}  # 'member submissions', ...
 
 
 def history_table(frame: pd.DataFrame, lang: str = DEFAULT) -> pd.DataFrame:

@@ -15,7 +15,7 @@ is a non-response, not a zero.
 from __future__ import annotations
 
 import math
-import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ import pandas as pd
 from .filters import Filters
 from .i18n import N_, gettext
 from .schema import Vocabulary, register_vocabulary, vocabulary
-from .store import Store
+from .store import Store, setting_sql
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,6 @@ register_vocabulary(Vocabulary("indicators", tuple(
     {"code": i.key, "label_en": i.label, "label_fr": gettext(i.label, "fr")}
     for i in INDICATORS.values())))
 
-CARRY_FORWARD_YEARS = int(os.environ.get("CLUSTER_CARRY_FORWARD_YEARS", "2"))
 DIMENSIONS = ("member_type", "sector", "area", "sector_group")
 
 
@@ -131,8 +130,10 @@ def _member_dim() -> str:
     """Members with their (latest) classification and membership years, as CTEs."""
     sectors = vocabulary("sectors").rows
     group = " ".join(f"WHEN {_sql_text(r['code'])} THEN {_sql_text(r['egss_group'])}" for r in sectors)
-    smes = ", ".join(_sql_text(r["code"]) for r in vocabulary("member_types").rows
-                     if r.get("is_sme", "").lower() == "true") or "NULL"
+    def flagged(flag: str) -> str:
+        return ", ".join(_sql_text(r["code"]) for r in vocabulary("member_types").rows
+                         if r.get(flag, "").lower() == "true") or "NULL"
+
     return f"""
 bounds AS (SELECT min(year) AS min_year, max(year) AS max_year FROM submissions),
 latest AS (
@@ -145,7 +146,8 @@ member_dim AS (
            coalesce(l.member_name, m.member_name) AS member_name,
            l.member_type, l.sector, l.area,
            CASE l.sector {group} END AS sector_group,
-           l.member_type IN ({smes}) AS is_sme,
+           l.member_type IN ({flagged("is_sme")}) AS is_sme,
+           l.member_type IN ({flagged("is_enterprise")}) AS is_enterprise,
            coalesce(m.joined_year, l.first_year) AS joined_year,
            CASE WHEN m.member_id IS NOT NULL THEN m.left_year
                 WHEN l.last_year < b.max_year THEN l.last_year + 1 END AS left_year
@@ -173,17 +175,17 @@ def base_ctes(filters: Filters) -> tuple[str, dict[str, Any]]:
                   hi=filters.year_to if filters.year_to is not None else 10_000)
     carried = ""
     if filters.estimated:
-        params["carry"] = CARRY_FORWARD_YEARS
-        carried = """
+        carried = f"""
     UNION ALL BY NAME
     SELECT c.* EXCLUDE (year, estimated), a.year, true AS estimated, c.year AS source_year
     FROM active_all a ASOF JOIN reported c ON a.member_id = c.member_id AND a.year > c.year
-    WHERE a.year BETWEEN $lo AND $hi AND a.year - c.year <= $carry
+    WHERE a.year BETWEEN $lo AND $hi AND a.year - c.year <= {setting_sql('carry_forward_years')}
       AND NOT EXISTS (SELECT 1 FROM reported r WHERE r.member_id = a.member_id AND r.year = a.year)"""
     sql = f"""WITH {_member_dim()}
 reported AS (
     SELECT s.* EXCLUDE (member_type, sector, area, member_name), d.member_name,
-           d.member_type, d.sector, d.area, d.sector_group, d.is_sme, false AS estimated
+           d.member_type, d.sector, d.area, d.sector_group, d.is_sme,
+           d.is_enterprise, false AS estimated
     FROM submissions s JOIN member_dim d USING (member_id)
     WHERE {dim_where}),
 active_all AS (
@@ -329,13 +331,24 @@ def by_dimension(store: Store, dimension: str, filters: Filters = Filters()) -> 
         return _grouped_sets(con, filters, [dimension])[dimension]
 
 
+def period_years(years: Iterable[int], baseline_year: int | None = None,
+                 latest_year: int | None = None) -> tuple[int | None, int | None]:
+    """The baseline and latest year of growth *and* of the decomposition (one rule for
+    both): the selected years when given, else the first and last year the selection has
+    (an active member or a submission), whether or not the measure has a value then."""
+    known = sorted(int(y) for y in years)
+    return (baseline_year if baseline_year is not None else (known[0] if known else None),
+            latest_year if latest_year is not None else (known[-1] if known else None))
+
+
 def growth(yearly: pd.DataFrame, baseline_year: int | None = None,
            latest_year: int | None = None) -> dict[str, dict[str, Any]]:
-    """Change, percentage and CAGR from a baseline to a latest year, for turnover and jobs."""
+    """Change, percentage and CAGR from a baseline to a latest year, for turnover and jobs.
+    Sums are exact (DECIMAL) in DuckDB; the change is rounded to the cent so that a
+    difference of two doubles never shows float noise (901530.69, not 901530.690002)."""
     out: dict[str, dict[str, Any]] = {}
-    years = sorted(int(y) for y in yearly["year"]) if len(yearly) else []
-    base_y = baseline_year if baseline_year is not None else (years[0] if years else None)
-    last_y = latest_year if latest_year is not None else (years[-1] if years else None)
+    base_y, last_y = period_years(yearly["year"] if len(yearly) else [], baseline_year,
+                                  latest_year)
 
     def value(year: int | None, key: str) -> float | None:
         if year is None:
@@ -345,7 +358,7 @@ def growth(yearly: pd.DataFrame, baseline_year: int | None = None,
 
     for key in GROWTH_MEASURES:
         base, last = value(base_y, key), value(last_y, key)
-        change = last - base if base is not None and last is not None else None
+        change = round(last - base, 2) if base is not None and last is not None else None
         pct = change / base if change is not None and base else None
         span = (last_y - base_y) if base_y is not None and last_y is not None else 0
         cagr = ((last / base) ** (1 / span) - 1

@@ -11,9 +11,11 @@ from one publication per data version, built from the whole linked set at once:
   group within cluster is in the set, so it is protected as one); the carried-forward part
   of the estimated view; each ratio of the KPI table (its numerator and denominator over
   the members reporting both); and the decomposition parts of every pair of years
-  (entries: the later year's values of members absent the earlier year; exits: the
-  earlier year's values of members absent the later year; their net; the like-for-like
-  rate, an equation across the two years over the continuing members), for the cluster
+  (joiners: the later year's values of members that were not members the earlier year;
+  leavers: the earlier year's values of members that are not members the later year;
+  reporting changes: values of members that did not report one of the two years while
+  members, signed; the net of all three; the like-for-like rate, an equation across the
+  two years over the continuing members), for the cluster
   (``DECOMPOSITION_TABLES``: a category's parts would add an equation per pair of years and
   category, and the rules hide almost all of them). Like-for-like and growth are derived
   from these and from the totals, so they add no equation. Identical cells (the same
@@ -21,7 +23,7 @@ from one publication per data version, built from the whole linked set at once:
 - **Primary rules** (:class:`Rules`): a cell from fewer than 3 members or with one
   member over 85 % is hidden and *sensitive*. An estimated-view sum whose carried part fails
   the rules is hidden (its reported twin is public, the difference would be the carried
-  value). Decomposition parts go as a pair, hidden when one of them fails or when the pair
+  value). Decomposition parts go as a group, hidden when one of them fails or when the pair
   has 1 or 2 continuing members (their change would be readable).
 - **Secondary suppression by audit** (``audit.py``): an LP intruder, the outsider and each
   member knowing its own figures, bounds every sensitive cell and every member value from
@@ -60,7 +62,8 @@ PROTECTION = float(os.environ.get("CLUSTER_SDC_PROTECTION", "0.10"))
 VIEWS = ("reported", "estimated")
 CLUSTER = "cluster"
 TABLES = (CLUSTER, *DIMENSIONS)
-#: Tables whose decomposition parts (entries, exits, net, like-for-like rate) are published:
+#: Tables whose decomposition parts (joiners, leavers, reporting changes, net, like-for-like
+#: rate) are published:
 #: the cluster's. Per category they add an equation per pair of years and category (six
 #: times more equations than members' values at 100 members x 10 years), almost all of
 #: which the rules hide anyway (on the demo 0-7 % of them were shown); a category's totals
@@ -118,7 +121,7 @@ class Publication:
         return len(cats) == 1 and self.shown(("ratio", view, ratio, year, table, cats[0]))
 
     def parts_shown(self, view: str, measure: str, y0: int, y1: int, table: str, cats: tuple,
-                    parts: tuple[str, ...] = ("entries", "exits")) -> bool:
+                    parts: tuple[str, ...] = ("joiners", "leavers", "reporting")) -> bool:
         """Parts of the change (y0 -> y1) may be shown: their cells and both totals are.
         ``parts=("net",)`` asks for the net membership change (and so like-for-like)."""
         if table not in DECOMPOSITION_TABLES:
@@ -213,6 +216,15 @@ class _Cells:
             self.add(key, idx, hide=bad or extra_unsafe, sensitive=bad, cost=cost)
 
 
+def _active(store: Store) -> dict[int, set]:
+    """Year -> the members of the cluster that year (joiners and leavers are decided by it)."""
+    ctes, params = base_ctes(Filters())
+    out: dict[int, set] = defaultdict(set)
+    for member, year in store.rows(f"{ctes} SELECT member_id, year FROM active_all", params):
+        out[int(year)].add(member)
+    return out
+
+
 def _facts(store: Store) -> pd.DataFrame:
     ctes, params = base_ctes(Filters(estimated=True))
     cols = ", ".join(SDC_MEASURES)
@@ -239,6 +251,7 @@ def build(store: Store, rules: Rules | None = None, p: float = PROTECTION,
     owner = variables["member_id"].map(members).to_numpy(int)
     cells = _Cells(values, rules)
     years = sorted(int(y) for y in facts["year"].unique())
+    active = _active(store)
 
     for view in VIEWS:
         view_facts = facts if view == "estimated" else reported
@@ -273,7 +286,7 @@ def build(store: Store, rules: Rules | None = None, p: float = PROTECTION,
                 cells.add(key, np.concatenate([n_i, d_i]),
                           np.concatenate([np.ones(len(n_i)), np.full(len(d_i), -ratio)]),
                           hide=bad, cost=1.0)
-        _decomposition_cells(cells, view, view_facts, var_of, years, rules)
+        _decomposition_cells(cells, view, view_facts, var_of, years, rules, active)
 
     n_rows = len(cells.terms)
     indptr = np.cumsum([0] + [len(t[0]) for t in cells.terms])
@@ -311,9 +324,10 @@ def _groups(rows: pd.DataFrame):
             yield table, int(year[0] if isinstance(year, tuple) else year), cat, positions
 
 
-def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var_of: dict, years: list[int],
-                         rules) -> None:
-    """Entries and exits of every pair of years, for the cluster and every category."""
+def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var_of: dict,
+                         years: list[int], rules, active: dict[int, set]) -> None:
+    """Joiners, leavers, reporting changes, their net and the like-for-like rate of every
+    pair of years, for the tables of ``DECOMPOSITION_TABLES``."""
     for m in GROWTH_MEASURES:
         rows = view_facts[view_facts[m].notna()]
         for table in DECOMPOSITION_TABLES:
@@ -342,14 +356,27 @@ def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var
                         entries = np.array([v for k, v in after.items() if k not in before], dtype=np.int64)
                         exits = np.array([v for k, v in before.items() if k not in after], dtype=np.int64)
                         continuing = sum(1 for k in after if k in before)
-                        bad_e = len(entries) > 0 and cells.unsafe(entries)
-                        bad_x = len(exits) > 0 and cells.unsafe(exits)
-                        hide = bad_e or bad_x or 0 < continuing < rules.min_units
+                        # joiners were not members in y0, leavers are not in y1; the others
+                        # did not report one of the two years (a signed part: in - out)
+                        joiners = np.array([v for k, v in after.items() if k not in before
+                                            and k not in active.get(y0, ())], dtype=np.int64)
+                        leavers = np.array([v for k, v in before.items() if k not in after
+                                            and k not in active.get(y1, ())], dtype=np.int64)
+                        back = np.array([v for k, v in after.items() if k not in before
+                                         and k in active.get(y0, ())], dtype=np.int64)
+                        gone = np.array([v for k, v in before.items() if k not in after
+                                         and k in active.get(y1, ())], dtype=np.int64)
+                        reporting = np.concatenate([back, gone])
+                        split = [("joiners", joiners, None), ("leavers", leavers, None),
+                                 ("reporting", reporting,
+                                  np.concatenate([np.ones(len(back)), -np.ones(len(gone))]))]
+                        bad = [len(idx) > 0 and cells.unsafe(idx) for _n, idx, _c in split]
+                        hide = any(bad) or 0 < continuing < rules.min_units
                         pair = []
-                        for part_name, idx, bad in (("entries", entries, bad_e), ("exits", exits, bad_x)):
+                        for (part_name, idx, coef), unsafe in zip(split, bad, strict=True):
                             cost = float(cells.values[idx].sum()) * 0.01 + 1 if len(idx) else 0
-                            row = cells.add((part_name, view, m, y0, y1, table, cat), idx,
-                                            hide=hide, sensitive=bad, cost=cost)
+                            row = cells.add((part_name, view, m, y0, y1, table, cat), idx, coef,
+                                            hide=hide, sensitive=unsafe, cost=cost)
                             if row is not None:
                                 pair.append(row)
                         for row in pair:
@@ -366,23 +393,21 @@ def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var
 
 # -- one publication per data version ------------------------------------------------------
 #: Bump when the cells or the audit change: a stored publication of another format is rebuilt.
-FORMAT = 4
+FORMAT = 5
 _cache: dict[tuple, Publication] = {}
 _lock = threading.Lock()
 
 
-def settings_key(rules) -> str:
-    from .kpis import CARRY_FORWARD_YEARS
-
+def settings_key(rules, store: Store) -> str:
     return (f"format={FORMAT};min_units={rules.min_units};dominance={rules.dominance};"
-            f"protection={PROTECTION};carry={CARRY_FORWARD_YEARS}")
+            f"protection={PROTECTION};carry={store.setting('carry_forward_years')}")
 
 
 def get(store: Store, rules: Rules | None = None) -> Publication:
     """The publication of the store's data version: from this process's memory, else from
     the database (built by any process before), else built now and stored for the others."""
     rules = rules or Rules()
-    version, settings = store.data_version(), settings_key(rules)
+    version, settings = store.data_version(), settings_key(rules, store)
     # a file replaced under the same path can repeat a version number, never its last load time
     key = (store.path if store.path != ":memory:" else store.instance, version,
            str(store.last_loaded()), settings)

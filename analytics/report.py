@@ -89,7 +89,8 @@ def context(store: Store, filters: Filters, cluster: str | None = None,
     years = kpis.data_years(store)
     if years:
         years = (filters.year_from or years[0], filters.year_to or years[1])
-    return ExportContext(filters, loaded.date() if loaded else None, name, years, lang)
+    return ExportContext(filters, loaded.date() if loaded else None, name, years, lang,
+                         store.setting("carry_forward_years"))
 
 
 METHOD_HEADINGS = (N_("Indicators"), N_("Growth"), N_("Rules"))
@@ -107,7 +108,7 @@ def methodology(result: dict, ctx: ExportContext) -> str:
                                    active=int(last["active_members"].iloc[0]), year=g["latest_year"],
                                    rate=formatting.pct(last["response_rate"].iloc[0], lang=lang)) \
         if not last.empty else _("no data")
-    years = kpis.CARRY_FORWARD_YEARS
+    years = ctx.carry_years
     estimation = (
         _("Estimated view: a member that did not report for a year while a member is given its "
           "last reported values, for at most {years} years; estimated values are marked in "
@@ -131,27 +132,43 @@ def methodology(result: dict, ctx: ExportContext) -> str:
     for ind in kpis.INDICATORS.values():
         lines.append(f"- {ind.name(lang)} ({kpis.unit_name(ind.unit, lang)}): {ind.explain(lang)}")
     lines += [
-        "- " + _("Jobs created (gross): jobs added by members whose jobs grew plus the jobs of "
-                 "new members; losses are not netted out."),
-        "- " + _("High-growth enterprises (Eurostat): at least {jobs} employees {years} years "
-                 "earlier and at least {growth} average annual employment growth since.").format(
+        "- " + _("Jobs created (gross): the sum of the job gains of members whose jobs grew "
+                 "since the year before (Davis–Haltiwanger job creation by expanding units); "
+                 "losses are not netted out; a new member's workforce and a member reporting "
+                 "again after a gap are not creations. This is not the ERDF indicator RCR01."),
+        "- " + _("High-growth enterprises (Eurostat, Commission Implementing Regulation (EU) "
+                 "2020/1197): enterprises (member types flagged as enterprises in the reference "
+                 "list) with at least {jobs} employees {years} years earlier and average "
+                 "annualised employment growth greater than {growth} since; exactly {growth} "
+                 "per year is not high growth. Jobs in full-time equivalents stand in for "
+                 "employees.").format(
             jobs=growth.HGE_MIN_JOBS, years=growth.HGE_YEARS,
             growth=formatting.pct(growth.HGE_MIN_GROWTH, 0, lang=lang)),
         "- " + _("Active members: members in the year, from the year they joined until the year "
-                 "they left; response rate = members that reported / active members."),
+                 "they left; response rate = active members that reported / active members. A "
+                 "submission from a member for a year it was not a member counts in the totals "
+                 "and is listed as a non-member row, not in the response rate."),
         "",
         _(METHOD_HEADINGS[1]),
-        "- " + _("Change = latest value - baseline value; change (%) = change / baseline."),
+        "- " + _("Change = latest value - baseline value; change (%) = change / baseline. The "
+                 "baseline and latest years are the first and last of the selected years (of "
+                 "the data when none are selected), for growth and decomposition alike; a year "
+                 "in which nobody reported the measure gives no change (never a change from "
+                 "or to zero)."),
         "- " + _("Compound annual growth rate (CAGR) = (latest / baseline)^(1 / years) - 1, where "
                  "years = latest year - baseline year."),
         "- " + _("Totals are sums over the members that reported in each year: they grow both "
                  "because members grow and because members join."),
         "- " + _("Decomposition: total change = like-for-like change (members with a value in "
-                 "both years) + entries (a value only in the later year) - exits (a value only in "
-                 "the earlier year); the parts add up exactly. Like-for-like growth = continuing "
-                 "members' total in the later year / their total in the earlier year - 1; the "
-                 "chained like-for-like index multiplies the annual like-for-like ratios "
-                 "(baseline = 100)."),
+                 "both years) + joiners (members that were not members the earlier year) - "
+                 "leavers (members that are no longer members the later year) + reporting "
+                 "changes (members that did not report one of the two years while members: "
+                 "their value counts in when they report again, out when they stop); the parts "
+                 "add up exactly. Like-for-like growth = continuing members' total in the later "
+                 "year / their total in the earlier year - 1; the chained like-for-like index "
+                 "multiplies the annual like-for-like ratios (100 in the first year with "
+                 "values); a year nobody reported is skipped, the next year linked to the last "
+                 "year with values."),
         "- " + _("Progress to target = (latest - baseline) / (target - baseline), or latest / "
                  "target without a baseline."),
         "",
@@ -205,10 +222,14 @@ def summary_rows(result: dict, lang: str = DEFAULT) -> list[tuple[str, str, str,
 
 
 DECOMPOSITION_TITLES = {
-    "year": N_("Year"), "like_for_like": N_("Like-for-like"), "entries": N_("Entries"),
-    "exits": N_("Exits"), "change": N_("Total change"), "like_for_like_rate": N_("Like-for-like growth"),
-    "created": N_("Gross creation"), "entering_members": N_("Entering members"),
-    "exiting_members": N_("Exiting members"), "like_for_like_index": N_("Chained index")}
+    "year": N_("Year"), "like_for_like": N_("Like-for-like"), "joiners": N_("Joiners"),
+    "leavers": N_("Leavers"), "reporting_changes": N_("Reporting changes"),
+    "change": N_("Total change"), "like_for_like_rate": N_("Like-for-like growth"),
+    "created": N_("Gross creation (growing members)"),
+    "joining_members": N_("Joining members"), "leaving_members": N_("Leaving members"),
+    "reporting_in_members": N_("Members reporting again"),
+    "reporting_out_members": N_("Members not reporting"),
+    "like_for_like_index": N_("Chained index")}
 FLOW_TITLES = {"year": N_("Year"), "active_members": N_("Active members"), "joined": N_("Joined"),
                "left": N_("Left"), "retention_rate": N_("Retention rate")}
 #: The targets table's columns are those of a targets file: one set of labels (schema.py).
@@ -229,7 +250,7 @@ def growth_tables(extra: dict, lang: str = DEFAULT) -> dict:
         money = "#,##0" if measure == "jobs" else '#,##0 "€"'
         out[f"decomposition_{measure.removesuffix('_eur')}"] = titled(
             table, translated(DECOMPOSITION_TITLES, lang),
-            {**dict.fromkeys(("like_for_like", "entries", "exits", "change", "created"), money),
+            {**dict.fromkeys(growth.ANNUAL_MONEY, money),
              "like_for_like_rate": "0.0%", "like_for_like_index": "0.0"})
     out["membership"] = titled(extra["flows"], translated(FLOW_TITLES, lang), {"retention_rate": "0.0%"})
     targets_frame = pd.DataFrame(extra["targets"])

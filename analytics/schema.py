@@ -174,6 +174,24 @@ TARGETS = TableSpec(
     ),
 )
 
+#: The cluster's settings, stored like any table (every change traced and undoable, and a
+#: change rebuilds what depends on it in the same transaction): see ``store.setting``.
+SETTINGS = TableSpec(
+    name="settings",
+    label=N_("cluster settings"),
+    key=("key",),
+    marker="setting",
+    columns=(
+        Column("key", "text", N_("Setting"), N_("Which setting.")),
+        Column("value", "text", N_("Value"), N_("Its value.")),
+    ),
+)
+#: Each setting's default, used until the cluster sets its own.
+SETTING_DEFAULTS: dict[str, int] = {
+    # the estimated view carries a member's last reported values forward this many years
+    "carry_forward_years": 2,
+}
+
 #: The main measures as nouns in a sentence ("3 rows have no turnover").
 MEASURE_NOUNS = {"turnover_eur": N_("turnover"), "jobs": N_("jobs")}
 #: Most specific first: a file is of the first kind whose marker column it has.

@@ -26,7 +26,16 @@ import pandas as pd
 import pyarrow as pa
 
 from .i18n import _l
-from .schema import DATA_DIR, MEMBERS, SPECS, SUBMISSIONS, TARGETS, TableSpec
+from .schema import (
+    DATA_DIR,
+    MEMBERS,
+    SETTING_DEFAULTS,
+    SETTINGS,
+    SPECS,
+    SUBMISSIONS,
+    TARGETS,
+    TableSpec,
+)
 
 DEFAULT_DB = DATA_DIR / "cluster.duckdb"
 LOCK_WAIT_SECONDS = float(os.environ.get("CLUSTER_DB_WAIT", "60"))
@@ -89,7 +98,21 @@ MIGRATIONS.append((4, ["""CREATE TABLE publication_cache (
     loads BIGINT NOT NULL, last_load BIGINT NOT NULL, settings VARCHAR NOT NULL,
     built_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp, payload VARCHAR NOT NULL,
     PRIMARY KEY (loads, last_load, settings))"""]))
+#: 5: the cluster's settings (schema.SETTINGS), read by the queries themselves, so the cube
+#: and every query of one document use the same value; the cube is rebuilt to match.
+MIGRATIONS.append((5, [_table_ddl(SETTINGS), _table_ddl(SETTINGS, history=True),
+                       "__refresh_cube__"]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+#: Every stored table a load or an undo can touch.
+ALL_SPECS = (*SPECS, SETTINGS)
+
+
+def setting_sql(key: str) -> str:
+    """A SQL expression for a stored setting (its default when unset): queries read it
+    from the database, so one query never mixes two values."""
+    default = SETTING_DEFAULTS[key]
+    return (f"coalesce((SELECT TRY_CAST(value AS INTEGER) FROM settings WHERE key = "
+            f"'{key}'), {int(default)})")
 
 
 @dataclass(frozen=True)
@@ -114,6 +137,7 @@ class Store:
         if not self._memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.migrate()
+        self._settings_from_environment()
 
     # -- connections -------------------------------------------------------------------
     @contextmanager
@@ -189,14 +213,44 @@ class Store:
             con.execute("CREATE TABLE IF NOT EXISTS schema_version ("
                         "version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ DEFAULT current_timestamp)")
             current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+            refresh = False
             for version, statements in MIGRATIONS:
                 if version > current:
                     for statement in statements:
                         if statement == "__refresh_cube__":
-                            _refresh_cube(con)
+                            refresh = True  # once, at the end: the cube reads later tables
                         else:
                             con.execute(statement)
                     con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+            if refresh:
+                _refresh_cube(con)
+
+    # -- settings ----------------------------------------------------------------------
+    def setting(self, key: str) -> int:
+        """A cluster setting's stored value (its default until the cluster sets one)."""
+        return int(self.rows(f"SELECT {setting_sql(key)}")[0][0])
+
+    def set_setting(self, key: str, value: int, user: str | None) -> LoadResult | None:
+        """Store a setting (traced and undoable like a load); what depends on it (the KPI
+        cube) is rebuilt in the same transaction. None when it already had that value."""
+        if key not in SETTING_DEFAULTS:
+            raise ValueError(_l("There is no setting {key}.", key=key))
+        if int(value) < 0:
+            raise ValueError(_l("{key} cannot be negative.", key=key))
+        if self.setting(key) == int(value) and self.rows(
+                "SELECT count(*) FROM settings WHERE key = ?", [key])[0][0]:
+            return None
+        frame = pd.DataFrame({"key": [key], "value": [str(int(value))]})
+        return self.load(SETTINGS, frame, file_name=f"{key} = {int(value)}", sha256="", user=user)
+
+    def _settings_from_environment(self) -> None:
+        """``CLUSTER_CARRY_FORWARD_YEARS`` (older set-ups) becomes the stored setting, so
+        that what was built and what is queried never disagree."""
+        raw = os.environ.get("CLUSTER_CARRY_FORWARD_YEARS")
+        if raw is None or not raw.strip().isdigit():
+            return
+        if self.setting("carry_forward_years") != int(raw):
+            self.set_setting("carry_forward_years", int(raw), user="CLUSTER_CARRY_FORWARD_YEARS")
 
     # -- writes ------------------------------------------------------------------------
     def load(self, spec: TableSpec, frame: pd.DataFrame | pa.Table, *, file_name: str, sha256: str,
@@ -243,7 +297,7 @@ class Store:
             if undone_by is not None:
                 raise ValueError(_l("{load} was already undone (by {undo}).", load=load_id,
                                     undo=undone_by))
-            spec = next(s for s in SPECS if s.name == kind)
+            spec = next(s for s in ALL_SPECS if s.name == kind)
             cols = ", ".join([*spec.names, "load_id"])
             keys = ", ".join(spec.key)
             new_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]

@@ -71,13 +71,18 @@ if not ui.no_data():
     g = ui.growth_results(f)
     st.header(_("Where the growth came from"))
     st.write(_("Totals grow because members grow and because members join. The like-for-like "
-               "part compares the same members in both years; entries and exits are the members "
-               "that joined or left (or did not report) in between. The parts add up exactly."))
+               "part compares the same members in both years; joiners and leavers are the "
+               "members that joined or left the cluster in between; reporting changes are "
+               "members that did not report one of the two years. The parts add up exactly."))
     left, right = st.columns(2)
     for col, measure in ((left, "turnover_eur"), (right, "jobs")):
         part = g["decomposition"][measure]["period"]
         name = kpis.INDICATORS[measure].name(lang)
-        if part is not None and part["like_for_like"] is None:
+        if part is not None and part.get("no_data"):
+            col.info(_("{indicator}: nobody reported a value for {start} or for {end}, so the "
+                       "change cannot be split.").format(indicator=name, start=part["y0"],
+                                                         end=part["y1"]))
+        elif part is not None and part["like_for_like"] is None:
             col.info(_("{indicator}: the parts of the change are confidential for this selection "
                        "(too few members).").format(indicator=name))
         elif part is not None:
@@ -138,12 +143,16 @@ if not ui.no_data():
         cols[0].metric(_("Jobs created {year} (gross)").format(year=year),
                        ui.shown(float(jobs_part[-1]["created"]) if jobs_part and
                                 jobs_part[-1]["created"] is not None else None, "FTE"),
-                       help=_("Jobs added by growing members plus the jobs of new members; "
-                              "losses are not netted out."))
-        cols[1].metric(_("High-growth enterprises"),
+                       help=_("Jobs added by the members whose jobs grew since the year before "
+                              "(Davis–Haltiwanger expansions); losses are not netted out, and "
+                              "neither a new member's workforce nor a member reporting again "
+                              "counts as created."))
+        hge_year = int(hge["year"].iloc[-1]) if not hge.empty else year
+        cols[1].metric(_("High-growth enterprises {year}").format(year=hge_year),
                        fmt_number(hge["high_growth"].iloc[-1]) if not hge.empty else "–",
-                       help=_("Eurostat: at least {jobs} employees {years} years earlier and at "
-                              "least {growth} average annual employment growth since.").format(
+                       help=_("Eurostat: enterprises with at least {jobs} employees {years} years "
+                              "earlier and more than {growth} average annualised employment "
+                              "growth since (jobs in FTE stand in for employees).").format(
                            jobs=growth.HGE_MIN_JOBS, years=growth.HGE_YEARS,
                            growth=fmt_pct(growth.HGE_MIN_GROWTH, 0)))
         cols = st.columns(2)

@@ -51,6 +51,12 @@ class Panel:
                     out[member] = (source, True)
         return out
 
+    def active(self, member: str, year: int) -> bool:
+        """A member from its first submission; until its last one if it stopped before the
+        panel's latest year (no member list in these panels)."""
+        years = self.by_member[member]
+        return min(years) <= year and (max(years) == self.years[-1] or year <= max(years))
+
     def sector_group(self, sector: str) -> str:
         from analytics.schema import vocabulary
 
@@ -156,6 +162,12 @@ class Equations:
         cont = [mb for mb in after if mb in before]
         entries = {after[mb]: 1.0 for mb in after if mb not in before}
         exits = {before[mb]: 1.0 for mb in before if mb not in after}
+        active = self.panel.active
+        joiners = {after[mb]: 1.0 for mb in after if mb not in before and not active(mb, p["y0"])}
+        leavers = {before[mb]: 1.0 for mb in before if mb not in after and not active(mb, p["y1"])}
+        reporting = {after[mb]: 1.0 for mb in after if mb not in before and active(mb, p["y0"])}
+        reporting.update({before[mb]: -1.0 for mb in before
+                          if mb not in after and active(mb, p["y1"])})
         lfl: dict[int, float] = defaultdict(float)
         for mb in cont:
             lfl[after[mb]] += 1.0
@@ -165,7 +177,9 @@ class Equations:
         change = dict(total_after)
         for v in before.values():
             change[v] = change.get(v, 0.0) - 1.0
-        for name, terms in (("entries", entries), ("exits", exits), ("like_for_like", lfl),
+        for name, terms in (("entries", entries), ("exits", exits), ("joiners", joiners),
+                            ("leavers", leavers), ("reporting_changes", reporting),
+                            ("like_for_like", lfl),
                             ("total_before", total_before), ("total_after", total_after),
                             ("change", change)):
             if name in p:

@@ -66,11 +66,18 @@ def test_hand_computed_decomposition(panel):
 def test_jobs_created_gross_and_the_skipped_year(panel):
     d = growth.decompose(panel, measure="jobs")
     a2011, a2012 = d["annual"]
-    # 2011: A +2 (grew), B -1 (not netted), C enters with 3, D skipped: exit of 7
-    assert a2011["created"] == Decimal("5.00")
+    # 2011: A +2 (grew), B -1 (not netted), C joins with 3, D (a member) skipped: 7 stop
+    # reporting. Gross creation counts A's growth only (Davis-Haltiwanger expansions)
+    assert a2011["created"] == Decimal("2.00")
     assert a2011["exits"] == Decimal("7.00") and a2011["change"] == Decimal("-3.00")
-    # 2012: C went to 0 jobs, A -1, B left; D back: an entry in the reported view
-    assert a2012["entries"] == Decimal("7.00") and a2012["created"] == Decimal("7.00")
+    assert (a2011["joiners"], a2011["leavers"], a2011["reporting_changes"]) == (
+        Decimal("3.00"), 0, Decimal("-7.00"))
+    # 2012: C went to 0 jobs, A -1, B left; D back: reporting again, not a creation
+    assert a2012["entries"] == Decimal("7.00") and a2012["created"] == 0
+    assert (a2012["joiners"], a2012["leavers"], a2012["reporting_changes"]) == (
+        0, Decimal("4.00"), Decimal("7.00"))
+    for a in (a2011, a2012):
+        assert a["change"] == a["like_for_like"] + a["joiners"] - a["leavers"] + a["reporting_changes"]
     est = growth.decompose(panel, Filters(estimated=True), measure="jobs")
     # estimated view: D's 2011 is carried forward, so D continues instead of exit + entry
     assert est["annual"][0]["exits"] == 0 and est["annual"][1]["entries"] == 0
@@ -90,7 +97,7 @@ def test_single_year_and_empty_baseline(store):
     load(store, HEADER + "\nA,Alpha,SME,waste,87,2010,100,10,\n")
     d = growth.decompose(store, measure="turnover_eur")
     assert d["annual"] == [] and d["period"]["change"] == 0
-    assert d["index"] == [{"year": 2010, "index": 100.0}]
+    assert d["index"] == [{"year": 2010, "index": 100.0, "from_year": None}]
     none = growth.decompose(store, Filters(member_types=("university",)), measure="jobs")
     assert none == {"annual": [], "period": None, "index": []}
     assert kpis.growth(kpis.by_year(store, Filters(year_from=2005)), 2005)["jobs"]["baseline"] is None
@@ -98,12 +105,16 @@ def test_single_year_and_empty_baseline(store):
 
 def test_high_growth_enterprises_by_hand(store):
     rows = []
-    for member, jobs in (("A", [10, 11, 12.1, 13.31]), ("B", [10, 11, 12, 13.3]),
-                         ("C", [9, 12, 15, 20]), ("D", [0, 5, 10, 20])):
-        rows += [f"{member},{member},SME,waste,87,{2010 + i},1,{j}," for i, j in enumerate(jobs)]
+    # Eurostat: more than 10 %/year: A's exact +10 %/year (13.31 = 10 x 1.1^3) is not
+    for member, kind, jobs in (("A", "SME", [10, 11, 12.1, 13.31]), ("B", "SME", [10, 11, 12, 13.3]),
+                               ("C", "SME", [9, 12, 15, 20]), ("D", "SME", [0, 5, 10, 20]),
+                               ("E", "large_company", [10, 11, 12.1, 13.32]),
+                               ("F", "university", [10, 20, 30, 40])):  # not an enterprise
+        rows += [f"{member},{member},{kind},waste,87,{2010 + i},1,{j},"
+                 for i, j in enumerate(jobs)]
     load(store, HEADER + "\n" + "\n".join(rows) + "\n")
     hge = growth.high_growth_enterprises(store)
-    assert hge.to_dict("records") == [{"year": 2013, "eligible_members": 2, "high_growth": 1}]
+    assert hge.to_dict("records") == [{"year": 2013, "eligible_members": 3, "high_growth": 1}]
 
 
 def test_membership_flows_by_hand(panel):
@@ -182,25 +193,37 @@ def test_parts_add_up_exactly_and_match_independent_sums(rows, a, b):
         values = {(r["member_id"], r["year"]): r[measure] for r in rows if r[measure] is not None}
         d = growth.decompose(store, measure=measure, baseline_year=y0, latest_year=y1)
         p = d["period"]
-        if not values:
-            assert p is None
-            continue
         before = {m: v for (m, y), v in values.items() if y == y0}
         after = {m: v for (m, y), v in values.items() if y == y1}
+        if not before or not after:  # a year nobody reported: no part is computed from it
+            assert p is None or (p["change"] is None and p["like_for_like"] is None
+                                 and p["entries"] is None)
+            continue
         assert p["total_before"] == sum(before.values(), Decimal(0))
         assert p["total_after"] == sum(after.values(), Decimal(0))
         assert p["like_for_like"] == sum((after[m] - before[m] for m in before if m in after), Decimal(0))
         assert p["entries"] == sum((v for m, v in after.items() if m not in before), Decimal(0))
         assert p["exits"] == sum((v for m, v in before.items() if m not in after), Decimal(0))
         assert p["total_after"] - p["total_before"] == p["like_for_like"] + p["entries"] - p["exits"]
+        assert p["change"] == p["like_for_like"] + p["joiners"] - p["leavers"] + p["reporting_changes"]
         for part in d["annual"]:
-            assert part["change"] == part["like_for_like"] + part["entries"] - part["exits"]
-        product = 100.0
-        for part, point in zip(d["annual"], d["index"][1:], strict=True):
-            rate = part["like_for_like_rate"]
-            product = product * (1 + rate) if rate is not None and product is not None else None
-            assert (point["index"] is None and product is None) or \
-                point["index"] == pytest.approx(product)
+            if part["change"] is not None:
+                assert part["change"] == part["like_for_like"] + part["entries"] - part["exits"]
+        rates = {(a["y0"], a["y1"]): a["like_for_like_rate"] for a in d["annual"]}
+        level = None
+        for point in d["index"]:
+            if point.get("no_data"):
+                assert point["index"] is None
+                continue
+            if point["from_year"] is None:
+                level = 100.0
+            else:
+                link = (point["from_year"], point["year"])
+                rate = rates[link] if link in rates else growth.decompose(
+                    store, measure=measure, baseline_year=link[0],
+                    latest_year=link[1])["period"]["like_for_like_rate"]
+                level = level * (1 + rate) if rate is not None and level is not None else None
+            assert (point["index"] is None and level is None) or point["index"] == pytest.approx(level)
 
 
 @PROPERTY

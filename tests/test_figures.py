@@ -1,0 +1,131 @@
+"""Numbers a funder can audit (issue 13): one document never contradicts itself, no part
+is computed from a year nobody reported, definitions as documented.
+
+Each test recomputes the figure by hand or from the raw rows, independently of the SQL.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from analytics import growth, kpis
+from analytics.filters import Filters
+from analytics.ingest import check_file, load_checked, load_demo
+from analytics.store import Store
+
+HEADER = "member_id,member_name,member_type,sector,area,year,turnover_eur,jobs"
+
+
+def load(store: Store, text: str, name: str = "f.csv") -> None:
+    report = check_file(text.encode(), name, store)
+    assert report.ok, report.errors
+    load_checked(report, store)
+
+
+def test_carry_forward_is_one_stored_setting_read_by_every_part(store):
+    """Changing the setting rebuilds the cube in the same transaction: by_year and the
+    decomposition of one estimated document agree (they disagreed with N=0 set late)."""
+    load_demo(store)
+    assert store.setting("carry_forward_years") == 2
+    result = store.set_setting("carry_forward_years", 0, "test")
+    assert result is not None and store.history().iloc[0]["kind"] == "settings"
+    try:
+        doc = kpis.summary(store, Filters(estimated=True))
+        by_year = {r["year"]: r["jobs"] for r in doc["by_year"]}
+        for a in doc["decomposition"]["jobs"]["annual"]:
+            if a["change"] is not None:
+                assert a["change"] == pytest.approx(by_year[a["year"]] - by_year[a["year"] - 1])
+        # with N = 0 nothing is carried: the estimated view's sums are the reported ones
+        assert all(r["estimated_members"] == 0 for r in doc["by_year"])
+    finally:
+        store.undo(result.load_id, "test")  # the change is undoable like any load
+    assert store.setting("carry_forward_years") == 2
+
+
+def test_environment_setting_becomes_the_stored_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLUSTER_CARRY_FORWARD_YEARS", "1")
+    store = Store(tmp_path / "s.duckdb")
+    assert store.setting("carry_forward_years") == 1
+    monkeypatch.delenv("CLUSTER_CARRY_FORWARD_YEARS")
+    assert Store(tmp_path / "s.duckdb").setting("carry_forward_years") == 1
+
+
+GAP = HEADER + """
+A,A,SME,waste,87,2010,100,10
+B,B,SME,waste,87,2010,200,20
+C,C,SME,water,87,2010,300,30
+A,A,SME,waste,87,2011,,11
+B,B,SME,waste,87,2011,,21
+C,C,SME,water,87,2011,330,31
+A,A,SME,waste,87,2012,120,12
+B,B,SME,waste,87,2012,220,22
+C,C,SME,water,87,2012,360,32
+"""
+
+
+def test_a_year_nobody_reported_is_never_zero(store):
+    load(store, GAP)
+    waste = Filters(sectors=("waste",))
+    d = growth.decompose(store, waste, "turnover_eur")
+    a2011, a2012 = d["annual"]
+    for part in (a2011, a2012):  # nobody in waste reported turnover for 2011
+        assert part["no_data"] and part["change"] is None and part["entries"] is None
+        assert part["leavers"] is None and part["like_for_like"] is None
+    # the chained index skips 2011 (marked) and links 2012 to 2010
+    assert d["index"] == [
+        {"year": 2010, "index": 100.0, "from_year": None},
+        {"year": 2011, "index": None, "from_year": None, "no_data": True},
+        {"year": 2012, "index": pytest.approx(100 * 340 / 300), "from_year": 2010}]
+    # a range starting before the data has no baseline: no part, not "everything entered"
+    early = growth.decompose(store, Filters(year_from=2008), "turnover_eur", 2008)
+    assert early["period"]["no_data"] and early["period"]["entries"] is None
+
+
+def test_growth_and_decomposition_use_the_same_years(store):
+    """A group that stopped reporting turnover: both say nothing, and when both have
+    values the README identity holds."""
+    load(store, GAP.replace("A,A,SME,waste,87,2012,120,12", "A,A,SME,waste,87,2012,,12")
+         .replace("B,B,SME,waste,87,2012,220,22", "B,B,SME,waste,87,2012,,22"))
+    waste = Filters(sectors=("waste",))
+    doc = kpis.summary(store, waste)
+    g, d = doc["growth"]["turnover_eur"], doc["decomposition"]["turnover_eur"]
+    assert (g["baseline_year"], g["latest_year"]) == (d["baseline_year"], d["latest_year"])
+    assert g["change"] is None and d["change"] is None
+    doc = kpis.summary(store)
+    for m in kpis.GROWTH_MEASURES:
+        g, d = doc["growth"][m], doc["decomposition"][m]
+        assert (g["baseline_year"], g["latest_year"]) == (d["baseline_year"], d["latest_year"])
+        assert d["like_for_like"] + d["joiners"] - d["leavers"] + d["reporting_changes"] == \
+            pytest.approx(g["change"], abs=1e-9)
+
+
+def test_joiners_leavers_and_reporting_changes_match_the_member_list(demo_store):
+    """The demo's 2012: the membership table's 'left' is the decomposition's leavers; a
+    member that skipped a year is a reporting change, not an exit."""
+    flows = growth.membership_flows(demo_store).set_index("year")
+    for measure in kpis.GROWTH_MEASURES:
+        d = growth.decompose(demo_store, Filters(), measure)
+        for a in d["annual"]:
+            assert a["leaving_members"] <= flows.loc[a["y1"], "left"]
+            assert a["joining_members"] <= flows.loc[a["y1"], "joined"]
+            assert a["change"] == a["like_for_like"] + a["joiners"] - a["leavers"] + \
+                a["reporting_changes"]
+            assert a["entries"] - a["exits"] == a["joiners"] - a["leavers"] + a["reporting_changes"]
+
+
+def test_gross_creation_never_counts_returns_or_joiners(store):
+    load(store, HEADER + """
+A,A,SME,waste,87,2010,1,10
+A,A,SME,waste,87,2011,1,14
+B,B,SME,waste,87,2010,1,50
+C,C,SME,waste,87,2011,1,70
+B,B,SME,waste,87,2012,1,50
+A,A,SME,waste,87,2012,1,13
+C,C,SME,waste,87,2012,1,75
+""")
+    a2011, a2012 = growth.decompose(store, Filters(), "jobs")["annual"]
+    assert a2011["created"] == Decimal("4.00")  # A +4; C's 70 joined, B's 50 stopped reporting
+    assert a2012["created"] == Decimal("5.00")  # C +5; B's return is not a creation
+    assert (a2012["reporting_changes"], a2012["joiners"]) == (Decimal("50.00"), 0)
