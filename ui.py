@@ -177,14 +177,16 @@ def require(*roles: str) -> access.Principal:
 
 # -- cached, role-aware results -----------------------------------------------------------
 @st.cache_data(max_entries=128, show_spinner=False)
-def _overview(path: str, version: tuple[int, int], filters: Filters, protect: bool) -> dict[str, Any]:
-    result = kpis.overview(_store(path), filters)
+def _overview(path: str, version: tuple[int, int], filters: Filters, protect: bool,
+              medians: bool = False) -> dict[str, Any]:
+    result = kpis.overview(_store(path), filters, medians=medians)
     return disclosure.protect_overview(_store(path), filters, result) if protect else result
 
 
-def overview(filters: Filters) -> dict[str, Any]:
-    """KPIs for the filters; after disclosure control for anyone but a manager."""
-    return _overview(default_db_path(), data_version(), filters, not me().sees_members)
+def overview(filters: Filters, medians: bool = False) -> dict[str, Any]:
+    """KPIs for the filters; after disclosure control for anyone but a manager. Medians
+    (a pass over every row) only when asked for: the exports have them."""
+    return _overview(default_db_path(), data_version(), filters, not me().sees_members, medians)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from . import formatting, kpis
-from .export import column_title
+from .export import column_title, with_estimated_shares
 from .filters import Filters
 from .history import history_table
 from .i18n import LANGUAGES, N_, error_text, from_environment, translator
@@ -262,7 +262,7 @@ def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
         print(json.dumps(kpis.summary(store, filters, role=args.role, lang=lang), indent=2,
                          ensure_ascii=False))
         return 0
-    result = kpis.overview(store, filters)
+    result = kpis.overview(store, filters, medians=args.format == "csv")
     if args.role != "manager":
         from .disclosure import protect_overview
 
@@ -270,15 +270,23 @@ def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
     if args.format == "csv":  # machine-readable: codes and plain numbers in any language
         frames = []
         for key in ("by_year", "by_sector", "by_member_type", "by_area"):
-            frames.append(result[key].assign(breakdown=key))
+            frame = with_estimated_shares(result[key]) if filters.estimated else result[key]
+            frames.append(frame.drop(columns=[c for c in frame.columns if "__" in c])
+                          .assign(breakdown=key))
         pd.concat(frames, ignore_index=True).to_csv(sys.stdout, index=False)
         return 0
     print(_("Filters: {filters}").format(filters=filters.describe(lang)) + "\n")
     cols = ["year", "turnover_eur", "jobs", "members", "active_members", "response_rate"]
-    table = result["by_year"][cols].copy()
+    yearly = result["by_year"]
+    if filters.estimated:  # what was estimated, in columns of its own
+        yearly = with_estimated_shares(yearly)
+        cols += ["estimated_members", "turnover_estimated_share", "jobs_estimated_share"]
+    table = yearly[cols].copy()
     table["turnover_eur"] = table["turnover_eur"].map(lambda v: formatting.eur(v, False, lang))
     table["jobs"] = table["jobs"].map(lambda v: formatting.number(v, 1, lang))
-    table["response_rate"] = table["response_rate"].map(lambda v: formatting.pct(v, lang=lang))
+    for share in ("response_rate", "turnover_estimated_share", "jobs_estimated_share"):
+        if share in table.columns:
+            table[share] = table[share].map(lambda v: formatting.pct(v, lang=lang))
     print(table.rename(columns={c: column_title(c, lang) for c in cols}).to_string(index=False))
     print()
     for key, g in result["growth"].items():

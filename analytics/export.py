@@ -209,9 +209,21 @@ def file_name(key: str, lang: str = DEFAULT) -> str:
 TABLE_COLUMNS = ["turnover_eur", "jobs", "members", "active_members", "response_rate",
                  "turnover_per_job", "median_turnover_eur", "export_share", "rd_intensity",
                  "rd_jobs", "training_hours", "collaborative_projects"]
+#: In the estimated view, every table also says what was estimated, in its own columns.
+ESTIMATED_COLUMNS = ["estimated_members", "turnover_eur_estimated", "turnover_estimated_share",
+                     "jobs_estimated", "jobs_estimated_share"]
 OTHER_TITLES = {"year": N_("Year"), "active_members": N_("Active members"),
-                "response_rate": N_("Response rate")}
-SHARES = {"response_rate", "export_share", "rd_intensity", "sme_share"}
+                "response_rate": N_("Response rate"),
+                "estimated_members": N_("Members estimated"),
+                "turnover_eur_estimated": N_("Turnover estimated (EUR)"),
+                "turnover_estimated_share": N_("Estimated share of turnover"),
+                "jobs_estimated": N_("Jobs estimated (FTE)"),
+                "jobs_estimated_share": N_("Estimated share of jobs")}
+SHARES = {"response_rate", "export_share", "rd_intensity", "sme_share", "turnover_estimated_share",
+          "jobs_estimated_share"}
+#: Each estimated-view column's unit (for its Excel format) and what it is built from.
+ESTIMATED_UNITS = {"estimated_members": "members", "turnover_eur_estimated": "EUR",
+                   "jobs_estimated": "FTE"}
 MONEY_FORMAT, SHARE_FORMAT, FTE_FORMAT, COUNT_FORMAT = '#,##0 "€"', "0.0%", "#,##0.0", "#,##0"
 
 
@@ -230,11 +242,11 @@ def column_title(key: str, lang: str = DEFAULT) -> str:
 
 def column_format(key: str) -> str | None:
     """The Excel number format of a KPI column (Excel shows it with the reader's separators)."""
-    if key == "year" or key not in (*INDICATORS, "active_members", "response_rate"):
+    if key == "year" or key not in (*INDICATORS, *OTHER_TITLES):
         return None
     if key in SHARES:
         return SHARE_FORMAT
-    unit = INDICATORS[key].unit if key in INDICATORS else "members"
+    unit = INDICATORS[key].unit if key in INDICATORS else ESTIMATED_UNITS.get(key, "members")
     return {"EUR": MONEY_FORMAT, "EUR per FTE": MONEY_FORMAT, "FTE": FTE_FORMAT}.get(unit, COUNT_FORMAT)
 
 
@@ -245,17 +257,37 @@ def titled(frame: pd.DataFrame, titles: dict[str, str], formats: dict[str, str |
     return out
 
 
-def kpi_tables(result: dict, lang: str = DEFAULT) -> dict[str, pd.DataFrame]:
-    """The KPI tables of a filter selection with readable column names and labels."""
+def with_estimated_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """A KPI frame with the estimated share of turnover and jobs (estimated / total); a
+    share is hidden wherever its estimated part or its total is."""
+    out = frame.copy()
+    for measure, share in (("turnover_eur", "turnover_estimated_share"),
+                           ("jobs", "jobs_estimated_share")):
+        total = out[measure].where(out[measure] > 0)
+        out[share] = out[f"{measure}_estimated"].fillna(0).where(
+            out["estimated_members"].notna()) / total
+        if "confidential" in out.columns:
+            out["confidential"] = [
+                sorted({*hidden, share}) if {measure, f"{measure}_estimated"} & set(hidden)
+                else hidden for hidden in out["confidential"]]
+            hidden_rows = [share in hidden for hidden in out["confidential"]]
+            out.loc[hidden_rows, share] = float("nan")
+    return out
+
+
+def kpi_tables(result: dict, lang: str = DEFAULT, estimated: bool = False) -> dict[str, pd.DataFrame]:
+    """The KPI tables of a filter selection with readable column names and labels; in the
+    estimated view (``estimated``) with what was estimated in columns of its own."""
     _ = translator(lang)
     tables: dict[str, pd.DataFrame] = {}
+    columns = TABLE_COLUMNS + (ESTIMATED_COLUMNS if estimated else [])
     for key, dim in (("by_year", None), ("by_sector", "sector"), ("by_member_type", "member_type"),
                      ("by_area", "area")):
-        source = result[key]
-        cols = ["year", *([dim] if dim else []), *TABLE_COLUMNS]
+        source = with_estimated_shares(result[key]) if estimated else result[key]
+        cols = ["year", *([dim] if dim else []), *columns]
         frame = source[cols].copy()
         if "confidential" in source.columns:  # hidden by disclosure control: say so, never blank
-            for col in TABLE_COLUMNS:
+            for col in columns:
                 marks = [col in hidden for hidden in source["confidential"]]
                 if any(marks):
                     frame[col] = frame[col].astype(object)

@@ -230,6 +230,9 @@ def _cube_parts() -> list[str]:
         "count(f.a_member_id) AS active_members",
         "count(*) FILTER (WHERE f.a_member_id IS NOT NULL AND NOT f.estimated) AS responded",
         "count(*) FILTER (WHERE f.estimated) AS estimated_members",
+        # a submission for a year its sender was not a member: in the totals, not the rate
+        "count(f.member_id) FILTER (WHERE f.a_member_id IS NULL AND NOT f.estimated) "
+        "AS non_member_rows",
         "sum(f.turnover_eur) FILTER (WHERE f.estimated) AS turnover_eur_estimated",
         "sum(f.jobs) FILTER (WHERE f.estimated) AS jobs_estimated",
         "count(f.member_id) FILTER (WHERE NOT f.estimated) AS members",
@@ -289,6 +292,7 @@ SELECT year, {dim_select}
     CAST(sum(c.active_members) AS BIGINT) AS active_members,
     CAST(sum(c.responded) AS BIGINT) AS responded,
     CAST(sum(c.estimated_members) AS BIGINT) AS estimated_members,
+    CAST(sum(c.non_member_rows) AS BIGINT) AS non_member_rows,
     CAST(sum(c.turnover_eur_estimated) AS DOUBLE) AS turnover_eur_estimated,
     CAST(sum(c.jobs_estimated) AS DOUBLE) AS jobs_estimated,
     {aggregates},
@@ -303,11 +307,14 @@ GROUP BY GROUPING SETS ({sets})""", params).df()
 
 def _add_medians(con: duckdb.DuckDBPyConnection, filters: Filters,
                  frames: dict[str | None, pd.DataFrame]) -> None:
-    """Medians need every row: one extra query over the submissions, only when asked for."""
+    """Medians need every row: one extra query over the submissions, only when asked for.
+    The middle of an even count is exact at a tenth of a cent, then rounded half-even to
+    the cent (DuckDB's median of a DECIMAL(18,2) would truncate 0.015 to 0.01)."""
     ctes, params = base_ctes(filters)
     sets, dim_select = _sets_sql(list(frames))
     medians = _split_sets(con.execute(f"""{ctes}
-SELECT year, {dim_select} CAST(median(turnover_eur) AS DOUBLE) AS median_turnover_eur
+SELECT year, {dim_select}
+    CAST(round_even(median(CAST(turnover_eur AS DECIMAL(38, 3))), 2) AS DOUBLE) AS median_turnover_eur
 FROM facts GROUP BY GROUPING SETS ({sets})""", params).df(), list(frames))
     for d, frame in frames.items():
         keys = ["year", *([d] if d else [])]
@@ -401,12 +408,18 @@ JOIN member_dim d ON d.member_id = coalesce(a.member_id, f.member_id)
 ORDER BY member_id, year""", params).df()
 
 
+#: Amounts (sums of stored values, exact DECIMAL in DuckDB): written to the cent. Ratios,
+#: shares and rates keep every digit.
+AMOUNTS = {k for k, i in INDICATORS.items() if i.unit in ("EUR", "FTE", "hours", "projects")} | {
+    "turnover_eur_estimated", "jobs_estimated", "baseline", "latest", "change"}
+
+
 def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """DataFrame -> JSON-ready dicts: NaN -> None, whole floats -> int."""
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    """DataFrame -> JSON-ready dicts: NaN -> None, whole floats -> int, amounts to the cent."""
+    return [{k: _plain(v, k in AMOUNTS) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, amount: bool = False) -> Any:
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if hasattr(value, "item"):
@@ -414,9 +427,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float):
         if math.isnan(value):
             return None
+        if amount:
+            value = round(value, 2)
         if value.is_integer() and abs(value) < 2**53:
             return int(value)
-        return round(value, 6)
+        return value
     return value
 
 
@@ -434,7 +449,8 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
     for key in ("by_year", "by_sector", "by_member_type", "by_area", "by_sector_group"):
         out[key] = to_json_rows(result[key]) if protect else to_records(
             result[key].drop(columns=[c for c in result[key].columns if "__" in c]))
-    out["growth"] = {k: {kk: _plain(vv) for kk, vv in v.items()} for k, v in result["growth"].items()}
+    out["growth"] = {k: {kk: _plain(vv, kk in AMOUNTS) for kk, vv in v.items()}
+                     for k, v in result["growth"].items()}
     from .growth import decomposition_summary  # growth builds on this module
     from .targets import progress, stored_targets
 

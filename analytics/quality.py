@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .filters import Filters
+from .kpis import base_ctes
 from .store import Store
 
 JUMP_WARNING = 0.5  # flag jobs or turnover moving by more than 50 % from one year to the next
@@ -36,9 +37,11 @@ ORDER BY _row, member_id, year, measure LIMIT 1000"""
 
 
 def stored_jumps(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
-    """Jumps in the stored data, for the Data quality page."""
-    frame = store.query(jumps_sql("SELECT member_id, year, jobs, turnover_eur, NULL AS _row "
-                                  "FROM submissions"))
+    """Jumps in the stored data of the members the filters select (member type, sector,
+    area, years), for the Data quality page."""
+    ctes, params = base_ctes(filters)
+    frame = store.query(jumps_sql(f"{ctes} SELECT member_id, year, jobs, turnover_eur, "
+                                  "NULL AS _row FROM reported"), params)
     frame = frame.drop(columns="_row")
     frame["change"] = (frame["value"] - frame["prev_value"]) / frame["prev_value"]
     if filters.year_from is not None:

@@ -387,7 +387,7 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
     BrowserMissing without a browser. With ``protect`` (a funder's pack) every number goes
     through disclosure control."""
     _ = translator(lang)
-    result = kpis.overview(store, filters)
+    result = kpis.overview(store, filters, medians=True)
     if protect:
         result = disclosure.protect_overview(store, filters, result)
     if result["by_year"].empty:
@@ -421,7 +421,7 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
                         pngs[chart.name] = data
                     zf.writestr(f"{folders['charts']}/{file_stem(chart.name, ctx.shown)}.{fmt}", data)
                     step(_("Chart {name}").format(name=f"{chart.caption} ({fmt.upper()})"))
-        tables = {**kpi_tables(result, lang), **growth_tables(extra, lang)}
+        tables = {**kpi_tables(result, lang, filters.estimated), **growth_tables(extra, lang)}
         for key, frame in tables.items():
             zf.writestr(f"{folders['tables']}/{file_stem(file_name(key, lang), ctx.shown)}.csv",
                         table_csv(frame, lang))

@@ -19,7 +19,7 @@ st.write(_("The report pack holds the ten standard charts (PNG at print resoluti
            "its own."))
 
 if not ui.no_data():
-    result = ui.overview(f)
+    result = ui.overview(f, medians=True)
     ctx = ui.export_context()
     browser = export.find_browser()
     if browser is None:
@@ -50,7 +50,7 @@ if not ui.no_data():
             icon=":material/download:", on_click="ignore")
 
     st.subheader(_("Tables and methodology"))
-    tables = export.kpi_tables(result, lang)
+    tables = export.kpi_tables(result, lang, f.estimated)
     c1, c2, c3 = st.columns(3)
     c1.download_button(_("KPI tables (XLSX)"), lambda: export.tables_xlsx(tables, lang),
                        f"{export.file_stem(export.file_name('kpis', lang), ctx.shown)}.xlsx",

@@ -129,3 +129,106 @@ C,C,SME,waste,87,2012,1,75
     assert a2011["created"] == Decimal("4.00")  # A +4; C's 70 joined, B's 50 stopped reporting
     assert a2012["created"] == Decimal("5.00")  # C +5; B's return is not a creation
     assert (a2012["reporting_changes"], a2012["joiners"]) == (Decimal("50.00"), 0)
+
+
+def test_every_table_export_has_the_median(demo_store, demo_rows):
+    """The median column of the KPI tables is filled (it was always empty), with the
+    median of the raw rows."""
+    from statistics import median
+
+    from analytics import export
+
+    tables = export.kpi_tables(kpis.overview(demo_store, Filters(), medians=True))
+    column = kpis.INDICATORS["median_turnover_eur"].name() + " (EUR)"
+    by_year = tables["by_year"].set_index(export.column_title("year"))
+    for year in (2009, 2015):
+        values = [r["turnover_eur"] for r in demo_rows if r["year"] == year and r["turnover_eur"] is not None]
+        assert by_year.loc[year, column] == pytest.approx(float(median(values)))
+    sectors = tables["by_sector"]  # empty only where nobody reported a turnover
+    assert (sectors[column].isna() == sectors[export.column_title("turnover_eur")].isna()).all()
+    assert sectors[column].notna().sum() > 40
+
+
+def test_estimated_view_has_its_own_columns_in_exports(demo_store):
+    from analytics import export
+
+    result = kpis.overview(demo_store, Filters(estimated=True), medians=True)
+    table = export.kpi_tables(result, estimated=True)["by_year"].set_index(export.column_title("year"))
+    row = table.loc[2012]
+    assert row[export.column_title("estimated_members")] == 1
+    raw = result["by_year"].set_index("year").loc[2012]
+    assert row[export.column_title("turnover_estimated_share")] == pytest.approx(
+        raw["turnover_eur_estimated"] / raw["turnover_eur"])
+    assert export.column_title("estimated_members") not in export.kpi_tables(
+        kpis.overview(demo_store, Filters()))["by_year"].columns
+
+
+def test_unusual_changes_obey_every_filter(store):
+    from analytics.quality import stored_jumps
+
+    load(store, HEADER + """
+A,A,SME,waste,87,2010,100,10
+A,A,SME,waste,87,2011,300,10
+B,B,university,water,19,2010,100,10
+B,B,university,water,19,2011,100,30
+""")
+    assert set(stored_jumps(store)["member_id"]) == {"A", "B"}
+    assert set(stored_jumps(store, Filters(member_types=("sme",)))["member_id"]) == {"A"}
+    assert set(stored_jumps(store, Filters(sectors=("water",)))["member_id"]) == {"B"}
+    assert stored_jumps(store, Filters(areas=("23",))).empty
+
+
+def _decimals(value) -> int:
+    text = repr(value)
+    return len(text.split(".")[1]) if "." in text and "e" not in text else 0
+
+
+def test_money_is_exact_to_the_cent_and_rates_keep_their_digits(store):
+    """A change at 1.2e11 EUR is written 901530.69, not 901530.690002; a rate of 7.3e-06
+    keeps its digits (it was rounded to 7e-06)."""
+    load(store, HEADER + """
+A,A,SME,waste,87,2010,120000000000.01,10
+A,A,SME,waste,87,2011,120000901530.70,10
+B,B,SME,waste,87,2010,0.07,1000000
+B,B,SME,waste,87,2011,0.07,1000000
+C,C,SME,waste,87,2010,0.07,1000000
+C,C,SME,waste,87,2011,0.07,1000000
+""")
+    doc = kpis.summary(store)
+    assert doc["growth"]["turnover_eur"]["change"] == 901530.69
+    assert doc["decomposition"]["turnover_eur"]["like_for_like"] == 901530.69
+    ratio = doc["by_year"][0]["turnover_per_job"]
+    assert ratio == pytest.approx(120000000000.15 / 2000010, rel=1e-12)
+    assert doc["growth"]["turnover_eur"]["pct"] == pytest.approx(901530.69 / 120000000000.15,
+                                                                 rel=1e-9)
+    for row in doc["by_year"]:
+        for key in ("turnover_eur", "jobs", "median_turnover_eur"):
+            assert _decimals(row[key]) <= 2
+
+
+def test_even_median_rounds_half_even_to_the_cent(store):
+    load(store, HEADER + """
+A,A,SME,waste,87,2010,0.01,1
+B,B,SME,waste,87,2010,0.02,1
+A,A,SME,waste,87,2011,0.01,1
+B,B,SME,waste,87,2011,0.04,1
+""")
+    medians = kpis.by_year(store).set_index("year")["median_turnover_eur"]
+    assert medians[2010] == 0.02  # 0.015 -> 0.02 (half to even), DuckDB truncated to 0.01
+    assert medians[2011] == 0.02  # 0.025 -> 0.02
+
+
+def test_non_member_rows_have_their_own_count(store):
+    """A row sent after the member left counts in the totals and as a non-member row,
+    not as a response: '2 reporting / 1 active / 100 %, 1 non-member row'."""
+    load(store, HEADER + """
+A,A,SME,waste,87,2010,100,10
+B,B,SME,waste,87,2010,100,10
+A,A,SME,waste,87,2011,100,10
+B,B,SME,waste,87,2011,100,10
+""")
+    load(store, "member_id,joined_year,left_year\nA,2010,\nB,2010,2011\n", "members.csv")
+    row = kpis.by_year(store).set_index("year").loc[2011]
+    assert (row["members"], row["active_members"], row["responded"]) == (2, 1, 1)
+    assert row["non_member_rows"] == 1 and row["response_rate"] == 1.0
+    assert row["turnover_eur"] == 200

@@ -123,6 +123,14 @@ def test_data_quality_lists_missing_submissions(demo_db, monkeypatch):
     assert sorted(zip(missing["Member ID"], missing["Year"], strict=True)) == [("M07", 2013), ("M11", 2012)]
 
 
+def test_data_quality_keeps_non_responses_in_the_estimated_view(demo_db, monkeypatch):
+    """A gap filled by the estimated view is still a gap, marked as estimated."""
+    at = app(demo_db, monkeypatch, "app_pages/data_quality.py", estimated="true")
+    assert metric(at, "Missing submissions") == "2"
+    missing = frame_with(at, "Member name")
+    assert list(missing["Estimated"]) == ["yes", "yes"]
+
+
 BAD = (b"member_id;member_name;member_type;sector;area;year;turnover_eur;jobs\n"
        b"M40;New;SME;waste;87;2015;12 000;3\nM41;Other;SME;waste;87;2015;douze;3\n")
 
@@ -192,7 +200,7 @@ def test_overview_shows_decomposition_targets_and_flows(demo_db, monkeypatch):
     assert "Turnover: what changed from 2009 to 2015" in titles
     assert "Jobs against targets" in titles and "Members joining and leaving" in titles
     waterfall = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Jobs: what"))
-    assert values(waterfall["data"][0]["y"]) == [500, 175, 45, -20, 700]
+    assert values(waterfall["data"][0]["y"]) == [500, 175, 45, -20, 0, 700]
     assert metric(at, "Jobs: way to target") == "66.7%"  # (700 - 500) / (800 - 500)
 
 
