@@ -66,6 +66,8 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     table: pa.Table | None = None  # typed, canonical rows ready to load (None if rejected)
     replaces: int = 0  # rows that would replace values already stored
+    #: the canonical columns the file has: a column it lacks keeps the stored values
+    columns: tuple[str, ...] = ()
 
     @property
     def errors(self) -> list[Problem]:

@@ -21,7 +21,7 @@ from .export import column_title, with_estimated_shares
 from .filters import Filters
 from .history import history_table
 from .i18n import LANGUAGES, N_, error_text, from_environment, translator
-from .ingest import ingest_file, load_demo
+from .ingest import ingest_file, kept_columns, load_demo
 from .schema import SETTING_DEFAULTS
 from .store import Store, StoreBusy, default_db_path
 from .templates import template_csv, template_xlsx
@@ -243,7 +243,12 @@ def cmd_ingest(store: Store, args: argparse.Namespace) -> int:
             print(_("{file}: rejected, nothing loaded ({count} error(s)).").format(
                 file=name, count=len(report.errors)), file=sys.stderr)
             status = 1
-        elif result is None:
+            continue
+        kept = kept_columns(report)
+        if kept:
+            print(_("{file}: not in the file, stored values kept: {columns}.").format(
+                file=name, columns=", ".join(kept)))
+        if result is None:
             print(_("{file}: OK, {rows} rows would be loaded ({replaced} replacing stored "
                     "values). Dry run: nothing written.").format(
                 file=name, rows=report.rows, replaced=report.replaces))

@@ -51,8 +51,9 @@ def check_file(data: bytes, file_name: str, store: Store | None = None,
         raw = read_upload(data, file_name, con)
         report.rows = raw.rows
         tell(0.3, _l("Checking {rows} rows", rows=raw.rows))
-        spec, frame, problems = check_raw(raw, today=today)
+        spec, frame, problems, present = check_raw(raw, today=today)
         report.kind, report.problems, report.table = spec.name, problems, frame
+        report.columns = present
     except FileRejected as rejected:
         report.problems = rejected.problems
         return report
@@ -95,7 +96,16 @@ def load_checked(report: CheckReport, store: Store, user: str | None = None,
 
     spec = next(s for s in SPECS if s.name == report.kind)
     return store.load(spec, report.table, file_name=report.file_name,  # type: ignore[arg-type]
-                      sha256=report.sha256, user=user, is_demo=is_demo)
+                      sha256=report.sha256, user=user, is_demo=is_demo,
+                      columns=report.columns or None)
+
+
+def kept_columns(report: CheckReport) -> list[str]:
+    """The columns of the file's kind that it does not have: their stored values stay."""
+    from .schema import SPECS
+
+    spec = next(s for s in SPECS if s.name == report.kind)
+    return [c.name for c in spec.columns if report.columns and c.name not in report.columns]
 
 
 def ingest_file(path: str | Path, store: Store, user: str | None = None, dry_run: bool = False,

@@ -254,19 +254,29 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------
     def load(self, spec: TableSpec, frame: pd.DataFrame | pa.Table, *, file_name: str, sha256: str,
-             user: str | None, is_demo: bool = False, replace_all: bool = False) -> LoadResult:
+             user: str | None, is_demo: bool = False, replace_all: bool = False,
+             columns: tuple[str, ...] | None = None) -> LoadResult:
         """Insert or replace rows by key; replaced rows go to history. All or nothing.
 
+        ``columns``: the columns the file had. A replaced row keeps its stored value in
+        every other column (a resubmission of the core columns does not erase the stored
+        optional ones); an empty cell in a column the file has means "not reported".
         With ``replace_all`` the incoming rows become the whole table (an edited list of
         targets): every stored row is replaced, so rows left out are removed, undoably.
         """
         cols = ", ".join(spec.names)
         key_match = " AND ".join(f"t.{k} = i.{k}" for k in spec.key)
         matched = "true" if replace_all else f"EXISTS (SELECT 1 FROM incoming i WHERE {key_match})"
+        kept = [] if replace_all or columns is None else \
+            [c for c in spec.names if c not in columns and c not in spec.key]
         with self.transaction() as con:
-            con.register("incoming", frame.select(spec.names) if isinstance(frame, pa.Table)
+            con.register("incoming_file", frame.select(spec.names) if isinstance(frame, pa.Table)
                          else frame[spec.names])
             try:
+                # the rows to write: the file's columns, the stored values of the others
+                select = ", ".join(f"t.{c}" if c in kept else f"i.{c}" for c in spec.names)
+                con.execute(f"CREATE TEMP TABLE incoming AS SELECT {select} FROM incoming_file i "
+                            + (f"LEFT JOIN {spec.name} t ON {key_match}" if kept else ""))
                 load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
                 replaced = con.execute(
                     f"INSERT INTO {spec.name}_history SELECT t.*, ? FROM {spec.name} t "
@@ -279,10 +289,11 @@ class Store:
                     "rows_added, rows_replaced, is_demo) VALUES (?, ?, 'load', ?, ?, ?, ?, ?, ?)",
                     [load_id, user, spec.name, file_name, sha256, added - replaced, replaced, is_demo],
                 )
+                con.execute("DROP TABLE incoming")
                 if spec is not TARGETS:
                     _refresh_cube(con)
             finally:
-                con.unregister("incoming")
+                con.unregister("incoming_file")
         return LoadResult(load_id, added - replaced, replaced)
 
     def undo(self, load_id: int, user: str | None) -> int:

@@ -108,15 +108,17 @@ def map_headers(headers: list[str], spec: TableSpec) -> tuple[dict[str, str], li
     return mapping, problems
 
 
-def check_raw(raw: RawTable, spec: TableSpec | None = None,
-              today: dt.date | None = None) -> tuple[TableSpec, pa.Table | None, list[Problem]]:
-    """Validate table ``raw``; return the spec, typed canonical rows (None on error), problems."""
+def check_raw(raw: RawTable, spec: TableSpec | None = None, today: dt.date | None = None
+              ) -> tuple[TableSpec, pa.Table | None, list[Problem], tuple[str, ...]]:
+    """Validate table ``raw``; return the spec, typed canonical rows (None on error),
+    problems, and the canonical columns the file has (a column it lacks is not updated)."""
     spec = spec or detect_spec(raw.headers)
     mapping, problems = map_headers(raw.headers, spec)
+    present = tuple(c.name for c in spec.columns if c.name in mapping)
     if problems:
-        return spec, None, problems
+        return spec, None, problems, present
     if raw.rows == 0:
-        return spec, None, [Problem(_l("The file has column names but no data rows."))]
+        return spec, None, [Problem(_l("The file has column names but no data rows."))], present
     con = raw.con
     con.execute(_MACROS)
     this_year = (today or dt.date.today()).year
@@ -131,14 +133,14 @@ def check_raw(raw: RawTable, spec: TableSpec | None = None,
         problems += _left_before_joined(con, mapping)
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     if any(p.severity == "error" for p in problems):
-        return spec, None, problems
+        return spec, None, problems, present
     problems += _inconsistent_members(con, spec, mapping)
     problems += _missing_measures(con, spec, mapping)
     # Arrow, not pandas: three times faster for a million rows, and far less memory
     table = con.sql(
         f"SELECT {', '.join(_final_expr(c) for c in spec.columns)}, _row FROM typed ORDER BY _row"
     ).to_arrow_table()
-    return spec, table, problems
+    return spec, table, problems, present
 
 
 def _has_comma_evidence(con: duckdb.DuckDBPyConnection, spec: TableSpec,

@@ -6,7 +6,7 @@ import ui
 from analytics.export import file_stem
 from analytics.filters import Filters
 from analytics.history import history_table, kind_name
-from analytics.ingest import check_file, load_checked
+from analytics.ingest import check_file, kept_columns, load_checked
 from analytics.schema import SPECS
 from analytics.templates import template_csv, template_xlsx
 from ui import _
@@ -54,8 +54,13 @@ if upload is not None:
                            "any, are listed above.")
             st.success(passed.format(file=name, rows=rows, kind=kind,
                                      replaced=ui.fmt_number(report.replaces)))
+            spec = next(s for s in SPECS if s.name == report.kind)
+            kept = kept_columns(report)
+            if kept:
+                st.info(_("This file updates only the columns it has. Not in the file, so "
+                          "stored values stay as they are: {columns}.").format(
+                    columns=", ".join(ui.translate(spec.column(c).label) for c in kept)))
             with st.expander(_("Preview")):
-                spec = next(s for s in SPECS if s.name == report.kind)
                 preview = report.table.slice(0, 1000).to_pandas().drop(columns="_row", errors="ignore")
                 st.dataframe(preview.rename(columns={c.name: ui.translate(c.label) for c in spec.columns}),
                              hide_index=True)

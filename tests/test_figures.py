@@ -232,3 +232,27 @@ B,B,SME,waste,87,2011,100,10
     assert (row["members"], row["active_members"], row["responded"]) == (2, 1, 1)
     assert row["non_member_rows"] == 1 and row["response_rate"] == 1.0
     assert row["turnover_eur"] == 200
+
+
+def test_resubmitting_without_optional_columns_keeps_stored_values(store, tmp_path):
+    """A file of the core columns replaces those; export, R&D, training and projects stay
+    (they were silently erased). An empty cell in a column the file has is 'not reported'."""
+    from analytics.ingest import kept_columns
+
+    full = ("member_id,member_name,member_type,sector,area,year,turnover_eur,jobs,"
+            "export_turnover_eur,collaborative_projects\n"
+            "A,A,SME,waste,87,2010,100,10,40,1\nB,B,SME,waste,87,2010,200,20,50,2\n")
+    load(store, full)
+    core = check_file((HEADER + "\nA,A,SME,waste,87,2010,110,11\nB,B,SME,waste,87,2010,,21\n")
+                      .encode(), "core.csv", store)
+    assert "collaborative_projects" in kept_columns(core) and "jobs" not in kept_columns(core)
+    load_checked(core, store)
+    rows = {r[0]: r[1:] for r in store.rows(
+        "SELECT member_id, turnover_eur, jobs, export_turnover_eur, collaborative_projects "
+        "FROM submissions")}
+    assert rows["A"] == (Decimal("110.00"), Decimal("11.00"), Decimal("40.00"), 1)
+    assert rows["B"] == (None, Decimal("21.00"), Decimal("50.00"), 2)  # empty cell: not reported
+    assert kpis.by_year(store).loc[0, "collaborative_projects"] == 3
+    # and the load is undone like any other: the first file's values come back
+    store.undo(int(store.history().iloc[0]["load_id"]), "test")
+    assert store.rows("SELECT sum(turnover_eur) FROM submissions")[0][0] == Decimal("300.00")
