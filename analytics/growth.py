@@ -21,7 +21,7 @@ from .disclosure import protect_decomposition
 from .filters import Filters
 from .kpis import GROWTH_MEASURES, base_ctes, period_years
 from .store import Store
-from .targets import stored_targets
+from .targets import in_scope, stored_targets
 
 HGE_MIN_JOBS = 10  # Eurostat: at least 10 employees at the start of the period
 HGE_MIN_GROWTH = Decimal("0.10")  # ... and more than 10 % average annualised growth
@@ -160,7 +160,7 @@ def bundle(store: Store, filters: Filters = Filters(), protect: bool = False) ->
         d = decompose(store, filters, measure, filters.year_from, filters.year_to)
         decomposition[measure] = protect_decomposition(d, store, filters, measure) if protect else d
     return {"decomposition": decomposition, "flows": membership_flows(store, filters),
-            "targets": stored_targets(store)}
+            "targets": stored_targets(store), "targets_in_scope": in_scope(filters)}
 
 
 #: The parts of the change in JSON and tables: like_for_like + joiners - leavers +

@@ -456,5 +456,5 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
 
     out["decomposition"] = decomposition_summary(store, filters, protect=protect)
     out["targets"] = [{k: _plain(v) for k, v in p.items()}
-                      for p in progress(result["by_year"], stored_targets(store), lang)]
+                      for p in progress(result["by_year"], stored_targets(store), lang, filters)]
     return out

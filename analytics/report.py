@@ -71,7 +71,7 @@ def standard_charts(result: dict, extra: dict | None = None, protect: bool = Fal
                 specs.append((charts.waterfall(part, measure, lang=lang), kpis.INDICATORS[measure].unit))
         specs.append((charts.membership_flows(extra["flows"], lang=lang), "members"))
         for measure in kpis.GROWTH_MEASURES:
-            if (extra["targets"]["indicator"] == measure).any():
+            if extra["targets_in_scope"] and (extra["targets"]["indicator"] == measure).any():
                 specs.append((charts.against_targets(yearly, extra["targets"], measure, lang=lang),
                               kpis.INDICATORS[measure].unit))
     return [Chart(file_stem(fig.layout.title.text, Filters()), fig, unit, fig.layout.title.text)
@@ -326,8 +326,11 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
                  _("CAGR")), rows)
 
     if extra is not None:
-        progress = targets.progress(result["by_year"], extra["targets"], lang)
-        if progress:
+        progress = targets.progress(result["by_year"], extra["targets"], lang, ctx.filters)
+        if progress and not progress[0]["in_scope"]:
+            doc.add_heading(_("Progress to targets"), level=2)
+            doc.add_paragraph(progress[0]["out_of_scope_reason"])
+        elif progress:
             doc.add_heading(_("Progress to targets"), level=2)
 
             def val(v: float | None, year: int | None, unit: str) -> str:

@@ -101,9 +101,12 @@ if not ui.no_data():
             st.dataframe(ui.decomposition_table(g["decomposition"][measure], measure),
                          hide_index=True)
 
-    if not g["targets"].empty:
+    progress = targets.progress(yearly, g["targets"], lang, f)
+    if progress:
         st.header(_("Progress to targets"))
-        progress = targets.progress(yearly, g["targets"], lang)
+    if progress and not progress[0]["in_scope"]:
+        st.info(progress[0]["out_of_scope_reason"])
+    elif progress:
         cols = st.columns(max(1, len(progress)))
         for col, p in zip(cols, progress, strict=True):
             unit = p["unit"]
@@ -115,14 +118,16 @@ if not ui.no_data():
                 reached = _("reached") if p["milestone_met"] else _("not reached")
                 milestone = _("Milestone {year} ({value}): {reached}.").format(
                     year=p["milestone_year"], value=ui.shown(p["milestone"], unit), reached=reached)
+            baseline = ""
+            if p["baseline_implied"]:
+                baseline = _("No baseline was set: the first year's value ({value}, {year}) is "
+                             "used.").format(value=ui.shown(p["baseline"], unit),
+                                             year=p["baseline_year"])
             col.metric(_("{indicator}: way to target").format(indicator=p["label"]),
                        fmt_pct(p["target_progress"]),
                        help=_("{value} in {year}; target {goal}. {milestone}").format(
                            value=ui.shown(p["latest"], unit), year=p["latest_year"], goal=goal,
-                           milestone=milestone))
-        if not f.is_default() and not (f.year_from or f.year_to):
-            st.caption(_("Targets are for the whole cluster; the filters in the sidebar narrow "
-                         "the actual values."))
+                           milestone=milestone) + (" " + baseline if baseline else ""))
         left, right = st.columns(2)
         for col, measure in ((left, "turnover_eur"), (right, "jobs")):
             if (g["targets"]["indicator"] == measure).any():

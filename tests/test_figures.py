@@ -256,3 +256,54 @@ def test_resubmitting_without_optional_columns_keeps_stored_values(store, tmp_pa
     # and the load is undone like any other: the first file's values come back
     store.undo(int(store.history().iloc[0]["load_id"]), "test")
     assert store.rows("SELECT sum(turnover_eur) FROM submissions")[0][0] == Decimal("300.00")
+
+
+TARGETS_DEMO = "indicator,kind,year,value\nmembers,target,2018,35\n"
+
+
+def test_targets_without_baseline_use_the_first_year_and_say_so(store):
+    rows = [f"M{i},M{i},SME,waste,87,2009,1,1" for i in range(23)]
+    rows += [f"M{i},M{i},SME,waste,87,2015,1,1" for i in range(28)]
+    load(store, HEADER + "\n" + "\n".join(rows) + "\n")
+    load(store, TARGETS_DEMO, "targets.csv")
+    [p] = kpis.summary(store)["targets"]
+    # 23 members in 2009, 5 more by 2015: (28 - 23) / (35 - 23), not 28 / 35 = 80 %
+    assert (p["baseline"], p["baseline_year"], p["baseline_implied"]) == (23, 2009, True)
+    assert p["target_progress"] == pytest.approx(5 / 12)
+
+
+def test_a_target_that_goes_down_is_met_by_going_down(store):
+    from analytics import targets
+
+    load(store, HEADER + "\nA,A,SME,waste,87,2010,1,100\nA,A,SME,waste,87,2012,1,80\n")
+    load(store, "indicator,kind,year,value\njobs,baseline,2010,100\njobs,milestone,2012,90\n"
+                "jobs,target,2015,50\n", "targets.csv")
+    [p] = targets.progress(kpis.by_year(store), targets.stored_targets(store))
+    assert p["direction"] == "down" and p["milestone_met"] is True
+    assert p["target_progress"] == pytest.approx(20 / 50)
+
+
+def test_targets_are_out_of_scope_under_a_member_filter(store):
+    """The funder's SME-filtered report read 'way to target -54.2 %'."""
+    from analytics import report, targets
+
+    load(store, HEADER + "\nA,A,SME,waste,87,2010,1,100\nB,B,university,waste,87,2010,1,100\n"
+                         "A,A,SME,waste,87,2012,1,80\nB,B,university,waste,87,2012,1,80\n")
+    load(store, "indicator,kind,year,value\njobs,target,2015,500\n", "targets.csv")
+    smes = Filters(member_types=("sme",))
+    [p] = kpis.summary(store, smes)["targets"]
+    assert p["in_scope"] is False and p["target_progress"] is None and p["milestone_met"] is None
+    assert "whole cluster" in p["out_of_scope_reason"]
+    assert kpis.summary(store, Filters(year_from=2010))["targets"][0]["in_scope"] is True
+    extra = growth.bundle(store, smes)
+    assert extra["targets_in_scope"] is False
+    result = kpis.overview(store, smes)
+    doc_bytes = report.report_docx(result, report.context(store, smes), {}, [], extra)
+    from io import BytesIO
+
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(BytesIO(doc_bytes)).paragraphs)
+    assert targets.gettext(targets.OUT_OF_SCOPE, "en") in text
+    assert all("Way to target" not in c.text for t in Document(BytesIO(doc_bytes)).tables
+               for r in t.rows for c in r.cells)
