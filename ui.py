@@ -245,8 +245,14 @@ def sidebar_filters() -> Filters:
         help=_("Fill a member's missing year with its last reported values (at most {years} "
                "years back). Estimated values are marked everywhere.").format(
             years=store().setting("carry_forward_years")))
+    as_reported = sidebar.toggle(
+        _("Classify by each year's submission"), key="as_reported", bind="query-params",
+        help=_("Off: a member's latest type, sector and area apply to all its years. On: each "
+               "year's own, as the member reported it that year (a member that outgrew SME "
+               "status stays an SME in its earlier years)."))
     filters = Filters(year_from, year_to, tuple(chosen["member_type"]), tuple(chosen["sector"]),
-                      tuple(chosen["area"]), estimated=estimated)
+                      tuple(chosen["area"]), estimated=estimated,
+                      classification="reported" if as_reported else "current")
     if not me().sees_members and publication.scope(filters) is None:
         sidebar.warning(_("Figures are published for the whole cluster or for one filter at a "
                           "time (member types, sectors or areas): a selection combining two "

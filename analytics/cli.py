@@ -106,11 +106,15 @@ def _filter_options(p: argparse.ArgumentParser, _: Callable[[str], str]) -> None
     p.add_argument("--area", action="append", default=[], metavar="A")
     p.add_argument("--estimated", action="store_true",
                    help=_("fill missing submissions with the last reported values (marked)"))
+    p.add_argument("--classification", choices=("current", "reported"), default="current",
+                   help=_("current: a member's latest type, sector and area for all its years "
+                          "(default); reported: each year's own"))
 
 
 def _filters(args: argparse.Namespace) -> Filters:
     filters, notices = Filters.build(args.year_from, args.year_to, args.member_type,
-                                     args.sector, args.area, estimated=args.estimated)
+                                     args.sector, args.area, estimated=args.estimated,
+                                     classification=args.classification)
     for notice in notices:
         print(notice.render(args.lang), file=sys.stderr)
     return filters
@@ -280,7 +284,7 @@ def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
                           .assign(breakdown=key))
         pd.concat(frames, ignore_index=True).to_csv(sys.stdout, index=False)
         return 0
-    print(_("Filters: {filters}").format(filters=filters.describe(lang)) + "\n")
+    print(_("Filters: {filters}").format(filters=filters.describe(lang, True)) + "\n")
     cols = ["year", "turnover_eur", "jobs", "members", "active_members", "response_rate"]
     yearly = result["by_year"]
     if filters.estimated:  # what was estimated, in columns of its own

@@ -77,15 +77,16 @@ def _hidden_fields(pub: publication.Publication, view: str, year: int, table: st
     return hidden
 
 
-def _mask(frame: pd.DataFrame, pub: publication.Publication, view: str,
+def _mask(frame: pd.DataFrame, pub: publication.Publication, view_filters: Filters,
           selection: tuple[str, tuple] | None, dimension: str | None = None) -> pd.DataFrame:
+    view = _view(view_filters)
     hidden: dict[Any, set[str]] = {}
     for idx, row in frame.iterrows():
         table, cats = selection if selection is not None else (None, ())
         if dimension is not None and table is not None:
             cat = row[dimension]
             cats = (None if pd.isna(cat) else cat,)
-            table = dimension
+            table = publication.table_of(dimension, view_filters)
         hidden[idx] = _hidden_fields(pub, view, int(row["year"]), table, cats)
     return _hide(frame, hidden)
 
@@ -110,7 +111,7 @@ def breakdown_selection(filters: Filters, dimension: str) -> tuple[str, tuple] |
     categories when nothing or only this dimension is filtered; else not published."""
     picked = [dim for dim in DIMENSION_FIELDS if filters.selected(dim)]
     if not picked or picked == [dimension]:
-        return dimension, ()
+        return publication.table_of(dimension, filters), ()
     return None
 
 
@@ -118,13 +119,12 @@ def protect_overview(store, filters: Filters, result: dict[str, Any],
                      rules: Rules = Rules()) -> dict[str, Any]:
     """The overview() result as a funder or member may see it: masked by the publication."""
     pub = publication.get(store, rules)
-    view = _view(filters)
-    yearly = _mask(result["by_year"], pub, view, publication.scope(filters))
+    yearly = _mask(result["by_year"], pub, filters, publication.scope(filters))
     out = {"by_year": yearly}
     for key, frame in result.items():
         if key.startswith("by_") and key != "by_year":
             dim = key.removeprefix("by_")
-            out[key] = _mask(frame, pub, view, breakdown_selection(filters, dim), dim)
+            out[key] = _mask(frame, pub, filters, breakdown_selection(filters, dim), dim)
     out["growth"] = protect_growth(result["growth"], yearly)
     return out
 

@@ -140,7 +140,7 @@ class ExportContext:
 
     @property
     def filters_text(self) -> str:
-        return self.shown.describe(self.lang)
+        return self.shown.describe(self.lang, always_classification=True)
 
     @property
     def data_date(self) -> str:

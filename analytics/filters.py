@@ -15,6 +15,9 @@ from .schema import VOCABULARY_OF_DIMENSION, normalise_value, vocabulary
 DIMENSION_FIELDS = {"member_type": "member_types", "sector": "sectors", "area": "areas"}
 #: The filters' names, as in the sidebar.
 FILTER_NAMES = {"member_type": N_("Member types"), "sector": N_("Sectors"), "area": N_("Areas")}
+#: How members are classified over the years (Filters.classification), as filter lines say it.
+CLASSIFICATIONS = {"current": N_("current classification"),
+                   "reported": N_("classification as reported each year")}
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,9 @@ class Filters:
     sectors: tuple[str, ...] = field(default=())
     areas: tuple[str, ...] = field(default=())
     estimated: bool = False  # fill non-responses with the member's last reported values
+    #: 'current': a member's latest type, sector and area for all its years (the default);
+    #: 'reported': each year's own classification (see kpis._classes)
+    classification: str = "current"
 
     def selected(self, dimension: str) -> tuple[str, ...]:
         return getattr(self, DIMENSION_FIELDS[dimension])
@@ -32,8 +38,9 @@ class Filters:
     def is_default(self) -> bool:
         return self == Filters()
 
-    def describe(self, lang: str = "en") -> str:
-        """'Member types: SME, Research lab · 2009–2015', for captions and exported files."""
+    def describe(self, lang: str = "en", always_classification: bool = False) -> str:
+        """'Member types: SME, Research lab · 2009–2015', for captions and exported files
+        (which name the classification even when it is the default one)."""
         _ = translator(lang)
         parts = [_("{filter}: {values}").format(
                      filter=_(FILTER_NAMES[dim]),
@@ -42,14 +49,17 @@ class Filters:
                  for dim in DIMENSION_FIELDS if self.selected(dim)]
         years = [f"{self.year_from or '…'}–{self.year_to or '…'}"] if self.year_from or self.year_to else []
         estimated = [_("non-responses estimated")] if self.estimated else []
-        if not (parts or years or estimated):
+        classified = [_(CLASSIFICATIONS[self.classification])] if always_classification or \
+            self.classification != "current" else []
+        if not (parts or years or estimated or classified):
             return _("All members, all years")
-        return " · ".join((parts or [_("All members")]) + years + estimated)
+        return " · ".join((parts or [_("All members")]) + years + estimated + classified)
 
     @classmethod
     def build(cls, year_from: int | None = None, year_to: int | None = None,
               member_types: Iterable[str] = (), sectors: Iterable[str] = (),
-              areas: Iterable[str] = (), estimated: bool = False) -> tuple[Filters, list[Message]]:
+              areas: Iterable[str] = (), estimated: bool = False,
+              classification: str = "current") -> tuple[Filters, list[Message]]:
         """Filters from user input; unknown values are dropped with a notice, never an error."""
         notices: list[Message] = []
         chosen: dict[str, tuple[str, ...]] = {}
@@ -68,11 +78,17 @@ class Filters:
             notices.append(_l("Years {first}–{last} are reversed; swapped them.",
                               first=year_from, last=year_to))
             year_from, year_to = year_to, year_from
-        return cls(year_from, year_to, **chosen, estimated=estimated), notices
+        if classification not in CLASSIFICATIONS:
+            notices.append(_l("Ignored '{param}': use current or reported.",
+                              param=f"classification={classification}"))
+            classification = "current"
+        return cls(year_from, year_to, **chosen, estimated=estimated,
+                   classification=classification), notices
 
     @classmethod
     def from_params(cls, params: Mapping[str, str | list[str]]) -> tuple[Filters, list[Message]]:
-        """From URL-style parameters: from, to, member_type, sector, area (repeatable)."""
+        """From URL-style parameters: from, to, member_type, sector, area (repeatable),
+        view, classification."""
         def many(key: str) -> list[str]:
             value = params.get(key, [])
             return [value] if isinstance(value, str) else list(value)
@@ -94,5 +110,8 @@ class Filters:
         if (many("estimated") or ["false"])[-1].lower() in ("true", "1", "yes"):
             view = "estimated"
         filters, more = cls.build(years["from"], years["to"], many("member_type"),
-                                  many("sector"), many("area"), estimated=view == "estimated")
+                                  many("sector"), many("area"), estimated=view == "estimated",
+                                  classification="reported" if (many("as_reported") or [""])[-1]
+                                  .lower() in ("true", "1", "yes")
+                                  else (many("classification") or ["current"])[-1])
         return filters, notices + more

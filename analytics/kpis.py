@@ -3,9 +3,9 @@
 Each indicator is defined once (key, label, unit, description, SQL aggregate); pages,
 the command line and exports all read these definitions.
 
-Design note on membership: a member's type, sector and area are those of its latest
-submission and apply to all its years, so a member that changes sector does not look
-like an exit from one sector and an entry into another. A member is active in a year
+Design note on membership: by default a member's type, sector and area are those of its
+latest submission and apply to all its years (``Filters.classification`` 'current'); the
+'reported' classification uses each year's own (see ``_classes``). A member is active in a year
 from its joined year until (not including) its left year, from the member list when one
 was loaded, else from its first submission and, if it stopped submitting before the
 latest year, the year after its last one. An active member that sent nothing for a year
@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .filters import Filters
+from .filters import CLASSIFICATIONS, Filters
 from .i18n import N_, gettext
 from .schema import Vocabulary, register_vocabulary, vocabulary
 from .store import Store, setting_sql
@@ -127,13 +127,7 @@ def _sql_text(value: str) -> str:
 
 
 def _member_dim() -> str:
-    """Members with their (latest) classification and membership years, as CTEs."""
-    sectors = vocabulary("sectors").rows
-    group = " ".join(f"WHEN {_sql_text(r['code'])} THEN {_sql_text(r['egss_group'])}" for r in sectors)
-    def flagged(flag: str) -> str:
-        return ", ".join(_sql_text(r["code"]) for r in vocabulary("member_types").rows
-                         if r.get(flag, "").lower() == "true") or "NULL"
-
+    """Members with their latest classification and membership years, as CTEs."""
     return f"""
 bounds AS (SELECT min(year) AS min_year, max(year) AS max_year FROM submissions),
 latest AS (
@@ -144,15 +138,55 @@ latest AS (
 member_dim AS (
     SELECT coalesce(l.member_id, m.member_id) AS member_id,
            coalesce(l.member_name, m.member_name) AS member_name,
-           l.member_type, l.sector, l.area,
-           CASE l.sector {group} END AS sector_group,
-           l.member_type IN ({flagged("is_sme")}) AS is_sme,
-           l.member_type IN ({flagged("is_enterprise")}) AS is_enterprise,
+           l.member_type, l.sector, l.area, {_derived("l")},
            coalesce(m.joined_year, l.first_year) AS joined_year,
            CASE WHEN m.member_id IS NOT NULL THEN m.left_year
                 WHEN l.last_year < b.max_year THEN l.last_year + 1 END AS left_year
     FROM latest l FULL JOIN members m ON l.member_id = m.member_id CROSS JOIN bounds b
-    WHERE b.min_year IS NOT NULL),"""
+    WHERE b.min_year IS NOT NULL),
+member_years AS (
+    SELECT y.year, d.member_id
+    FROM member_dim d CROSS JOIN bounds b
+    JOIN range(b.min_year, b.max_year + 1) y(year)
+      ON d.joined_year <= y.year AND (d.left_year IS NULL OR y.year < d.left_year)),"""
+
+
+def _derived(alias: str) -> str:
+    """The columns that follow from a classification: EGSS group, SME, enterprise."""
+    sectors = vocabulary("sectors").rows
+    group = " ".join(f"WHEN {_sql_text(r['code'])} THEN {_sql_text(r['egss_group'])}" for r in sectors)
+
+    def flagged(flag: str) -> str:
+        return ", ".join(_sql_text(r["code"]) for r in vocabulary("member_types").rows
+                         if r.get(flag, "").lower() == "true") or "NULL"
+
+    return (f"CASE {alias}.sector {group} END AS sector_group, "
+            f"{alias}.member_type IN ({flagged('is_sme')}) AS is_sme, "
+            f"{alias}.member_type IN ({flagged('is_enterprise')}) AS is_enterprise")
+
+
+def _classes(classification: str) -> tuple[str, str]:
+    """The ``classes`` CTE and how a (member, year) row joins it (``c`` to ``alias``).
+
+    Design note: *current* (the default) applies a member's latest classification to all
+    its years, so a member that changes sector does not look like an exit from one sector
+    and an entry into another. *As reported* uses each year's own submission (EU SME
+    status is assessed per reference year); a member-year without one takes the last
+    classification reported before it, else the first one reported."""
+    if classification == "current":
+        return ("classes AS (SELECT member_id, member_type, sector, area, sector_group, is_sme, "
+                "is_enterprise FROM member_dim)"), "c.member_id = {a}.member_id"
+    return f"""first_class AS (
+    SELECT member_id, arg_min(member_type, year) AS member_type, arg_min(sector, year) AS sector,
+           arg_min(area, year) AS area FROM submissions GROUP BY member_id),
+known AS (
+    SELECT k.member_id, k.year, coalesce(s.member_type, f.member_type) AS member_type,
+           coalesce(s.sector, f.sector) AS sector, coalesce(s.area, f.area) AS area
+    FROM (SELECT member_id, year FROM member_years UNION SELECT member_id, year FROM submissions) k
+    ASOF LEFT JOIN submissions s ON k.member_id = s.member_id AND k.year >= s.year
+    LEFT JOIN first_class f ON f.member_id = k.member_id),
+classes AS (SELECT k.*, {_derived("k")} FROM known k)""", \
+        "c.member_id = {a}.member_id AND c.year = {a}.year"
 
 
 def _dimension_where(filters: Filters, alias: str) -> tuple[str, dict[str, Any]]:
@@ -170,7 +204,7 @@ def base_ctes(filters: Filters) -> tuple[str, dict[str, Any]]:
     """CTEs over the filtered members: ``reported`` (all years), ``active_all`` (member x
     year while a member, all years), and for the selected years ``facts`` (submissions,
     plus carried-forward estimates in the estimated view) and ``active``."""
-    dim_where, params = _dimension_where(filters, "d")
+    dim_where, params = _dimension_where(filters, "c")
     params.update(lo=filters.year_from if filters.year_from is not None else -1,
                   hi=filters.year_to if filters.year_to is not None else 10_000)
     carried = ""
@@ -181,18 +215,18 @@ def base_ctes(filters: Filters) -> tuple[str, dict[str, Any]]:
     FROM active_all a ASOF JOIN reported c ON a.member_id = c.member_id AND a.year > c.year
     WHERE a.year BETWEEN $lo AND $hi AND a.year - c.year <= {setting_sql('carry_forward_years')}
       AND NOT EXISTS (SELECT 1 FROM reported r WHERE r.member_id = a.member_id AND r.year = a.year)"""
+    classes, on = _classes(filters.classification)
     sql = f"""WITH {_member_dim()}
+{classes},
 reported AS (
     SELECT s.* EXCLUDE (member_type, sector, area, member_name), d.member_name,
-           d.member_type, d.sector, d.area, d.sector_group, d.is_sme,
-           d.is_enterprise, false AS estimated
-    FROM submissions s JOIN member_dim d USING (member_id)
+           c.member_type, c.sector, c.area, c.sector_group, c.is_sme,
+           c.is_enterprise, false AS estimated
+    FROM submissions s JOIN member_dim d USING (member_id) JOIN classes c ON {on.format(a="s")}
     WHERE {dim_where}),
 active_all AS (
-    SELECT y.year, d.member_id, d.member_type, d.sector, d.area, d.sector_group
-    FROM member_dim d CROSS JOIN bounds b
-    JOIN range(b.min_year, b.max_year + 1) y(year)
-      ON d.joined_year <= y.year AND (d.left_year IS NULL OR y.year < d.left_year)
+    SELECT y.year, y.member_id, c.member_type, c.sector, c.area, c.sector_group
+    FROM member_years y JOIN classes c ON {on.format(a="y")}
     WHERE {dim_where}),
 facts AS (
     SELECT * FROM reported WHERE year BETWEEN $lo AND $hi{carried}),
@@ -250,26 +284,30 @@ def _cube_parts() -> list[str]:
 
 def refresh_cube(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild ``kpi_cube`` from the stored rows; called inside every write transaction, so
-    readers always see a cube that matches the data. Both views (reported, estimated).
+    readers always see a cube that matches the data. Both views (reported, estimated) in
+    both classifications (current, as reported).
 
     Design note: KPI queries read this cube (a few rows per year and group) instead of
     every submission, which keeps the Overview fast at a million rows; everything in it
     adds up across groups, so any filter and breakdown is a GROUP BY over the cube.
     """
     g_dims = ", ".join(f"coalesce(f.{d}, a.{d}) AS g_{d}" for d in DIMENSIONS)
-    for estimated in (False, True):
-        ctes, params = base_ctes(Filters(estimated=estimated))
+    first = True
+    for classification, estimated in ((c, e) for c in CLASSIFICATIONS for e in (False, True)):
+        ctes, params = base_ctes(Filters(estimated=estimated, classification=classification))
         select = f"""{ctes},
 joined AS (
     SELECT f.* EXCLUDE ({", ".join(DIMENSIONS)}), a.member_id AS a_member_id,
            coalesce(f.year, a.year) AS g_year, {g_dims}
     FROM active a FULL JOIN facts f ON a.member_id = f.member_id AND a.year = f.year)
-SELECT {str(estimated).lower()} AS estimated_view, g_year AS year,
+SELECT {_sql_text(classification)} AS classification,
+       {str(estimated).lower()} AS estimated_view, g_year AS year,
        {", ".join(f"g_{d} AS {d}" for d in DIMENSIONS)}, {", ".join(_cube_parts())}
 FROM joined f
 GROUP BY ALL"""
-        if not estimated:
+        if first:
             con.execute(f"CREATE OR REPLACE TABLE kpi_cube AS {select}", params)
+            first = False
         else:
             con.execute(f"INSERT INTO kpi_cube {select}", params)
 
@@ -279,7 +317,7 @@ def _grouped_sets(con: duckdb.DuckDBPyConnection, filters: Filters,
     """Every indicator per year and, in the same query, per year and each given dimension
     (GROUPING SETS), from the small pre-aggregated cube rather than from every row."""
     where, params = _dimension_where(filters, "c")
-    params.update(view=filters.estimated,
+    params.update(view=filters.estimated, classification=filters.classification,
                   lo=filters.year_from if filters.year_from is not None else -1,
                   hi=filters.year_to if filters.year_to is not None else 10_000)
     sets, dim_select = _sets_sql(dimensions)
@@ -298,7 +336,8 @@ SELECT year, {dim_select}
     {aggregates},
     {stats}
 FROM kpi_cube c
-WHERE c.estimated_view = $view AND c.year BETWEEN $lo AND $hi AND {where}
+WHERE c.classification = $classification AND c.estimated_view = $view
+  AND c.year BETWEEN $lo AND $hi AND {where}
 GROUP BY GROUPING SETS ({sets})""", params).df()
     frame["response_rate"] = frame["responded"] / frame["active_members"].where(
         frame["active_members"] > 0)
@@ -397,8 +436,10 @@ def member_status(store: Store, filters: Filters = Filters()) -> pd.DataFrame:
     ctes, params = base_ctes(filters)
     with store.connect() as con:
         return con.execute(f"""{ctes}
-SELECT coalesce(a.member_id, f.member_id) AS member_id, d.member_name, d.member_type, d.sector,
-       d.area, coalesce(a.year, f.year) AS year,
+SELECT coalesce(a.member_id, f.member_id) AS member_id, d.member_name,
+       coalesce(f.member_type, a.member_type) AS member_type,
+       coalesce(f.sector, a.sector) AS sector, coalesce(f.area, a.area) AS area,
+       coalesce(a.year, f.year) AS year,
        CASE WHEN f.member_id IS NULL THEN 'missing'
             WHEN f.estimated THEN 'missing (estimated)'
             WHEN a.member_id IS NULL THEN 'submitted (not a member)'
@@ -445,7 +486,9 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
     protect = role != "manager"
     if protect:
         result = protect_overview(store, filters, result)
-    out: dict[str, Any] = {"filters": filters.describe(lang), "role": role, "language": lang}
+    out: dict[str, Any] = {"filters": filters.describe(lang, always_classification=True),
+                           "classification": filters.classification, "role": role,
+                           "language": lang}
     for key in ("by_year", "by_sector", "by_member_type", "by_area", "by_sector_group"):
         out[key] = to_json_rows(result[key]) if protect else to_records(
             result[key].drop(columns=[c for c in result[key].columns if "__" in c]))

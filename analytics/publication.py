@@ -61,7 +61,16 @@ DOMINANCE = float(os.environ.get("CLUSTER_SDC_DOMINANCE", "0.85"))
 PROTECTION = float(os.environ.get("CLUSTER_SDC_PROTECTION", "0.10"))
 VIEWS = ("reported", "estimated")
 CLUSTER = "cluster"
-TABLES = (CLUSTER, *DIMENSIONS)
+#: A dimension's table in the 'reported' classification (each year's own category) is its
+#: own table: the same cells as the current classification's where nobody changed category
+#: (identical cells are one equation), new equations only where somebody did.
+REPORTED_SUFFIX = "@reported"
+TABLES = (CLUSTER, *DIMENSIONS, *(d + REPORTED_SUFFIX for d in DIMENSIONS))
+
+
+def table_of(dimension: str, filters: Filters) -> str:
+    """The published table of a dimension under the filters' classification."""
+    return dimension + (REPORTED_SUFFIX if filters.classification == "reported" else "")
 #: Tables whose decomposition parts (joiners, leavers, reporting changes, net, like-for-like
 #: rate) are published:
 #: the cluster's. Per category they add an equation per pair of years and category (six
@@ -154,7 +163,7 @@ def scope(filters: Filters) -> tuple[str, tuple] | None:
         return CLUSTER, (None,)
     if len(picked) > 1:
         return None
-    return picked[0]
+    return table_of(picked[0][0], filters), picked[0][1]
 
 
 # -- building -----------------------------------------------------------------------------
@@ -226,10 +235,19 @@ def _active(store: Store) -> dict[int, set]:
 
 
 def _facts(store: Store) -> pd.DataFrame:
-    ctes, params = base_ctes(Filters(estimated=True))
+    """Every fact of the estimated view (reported and carried), with its categories in both
+    classifications (``sector`` and ``sector@reported``, ...)."""
     cols = ", ".join(SDC_MEASURES)
-    return store.query(f"""{ctes} SELECT member_id, year, coalesce(source_year, year) AS source_year,
-        estimated, {", ".join(DIMENSIONS)}, {cols} FROM facts""", params)
+    frames = []
+    for classification in ("current", "reported"):
+        ctes, params = base_ctes(Filters(estimated=True, classification=classification))
+        frames.append(store.query(f"""{ctes} SELECT member_id, year,
+            coalesce(source_year, year) AS source_year, estimated, {", ".join(DIMENSIONS)},
+            {cols} FROM facts ORDER BY member_id, year""", params))
+    current, reported = frames
+    for d in DIMENSIONS:
+        current[d + REPORTED_SUFFIX] = reported[d].to_numpy()
+    return current
 
 
 def build(store: Store, rules: Rules | None = None, p: float = PROTECTION,
@@ -393,7 +411,7 @@ def _decomposition_cells(cells: _Cells, view: str, view_facts: pd.DataFrame, var
 
 # -- one publication per data version ------------------------------------------------------
 #: Bump when the cells or the audit change: a stored publication of another format is rebuilt.
-FORMAT = 5
+FORMAT = 6
 _cache: dict[tuple, Publication] = {}
 _lock = threading.Lock()
 

@@ -35,9 +35,16 @@ class Panel:
         for r in self.rows:
             self.by_member[r["member_id"]][r["year"]] = r
 
-    def classification(self, member: str) -> dict:
-        last = self.by_member[member][max(self.by_member[member])]
-        return {d: last[d] for d in DIMS}
+    def classification(self, member: str, year: int | None = None) -> dict:
+        """The latest classification (year None), or the one as reported for ``year``: that
+        year's own submission, else the last one before it, else the first."""
+        years = self.by_member[member]
+        if year is None:
+            pick = max(years)
+        else:
+            before = [y for y in years if y <= year]
+            pick = max(before) if before else min(years)
+        return {d: years[pick][d] for d in DIMS}
 
     def facts(self, year: int, estimated: bool) -> dict[str, tuple[int, bool]]:
         """member -> (source year of its value, carried?) for one year and view."""
@@ -99,8 +106,12 @@ class Equations:
             self.bands.append(dict(terms))
 
     # the members of a selection, and the contributors of a sum
-    def selected(self, member: str, chosen: dict[str, tuple], cell: dict) -> bool:
-        c = self.panel.classification(member)
+    #: None: the current classification; else read() sets the year being read
+    as_reported: bool = False
+
+    def selected(self, member: str, chosen: dict[str, tuple], cell: dict,
+                 year: int | None = None) -> bool:
+        c = self.panel.classification(member, year if self.as_reported else None)
         c["sector_group"] = self.panel.sector_group(c["sector"])
         return all(c[d] in v for d, v in chosen.items() if v) and all(c[d] == v for d, v in cell.items())
 
@@ -110,7 +121,7 @@ class Equations:
         for member, (source, carried) in self.panel.facts(year, estimated).items():
             if carried_only and not carried:
                 continue
-            if self.selected(member, chosen, cell) and \
+            if self.selected(member, chosen, cell, year) and \
                     self.panel.by_member[member][source].get(measure) is not None:
                 out.append((member, source, measure))
         return out
@@ -121,10 +132,12 @@ class Equations:
             terms[self.var(member, year, measure)] += 1.0
         return dict(terms)
 
-    def read(self, doc: dict, chosen: dict[str, tuple], estimated: bool) -> None:
+    def read(self, doc: dict, chosen: dict[str, tuple], estimated: bool,
+             as_reported: bool = False) -> None:
         """Every number of one funder document, as equations. Null cells of the published
         tables (the cluster, or one dimension's categories) are kept as targets; a selection
         crossing two dimensions is not a published cell (its members' values are targets)."""
+        self.as_reported = as_reported
         filtered = [d for d, v in chosen.items() if v]
         for key, dim in (("by_year", None), ("by_member_type", "member_type"), ("by_sector", "sector"),
                          ("by_area", "area"), ("by_sector_group", "sector_group")):

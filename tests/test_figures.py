@@ -307,3 +307,74 @@ def test_targets_are_out_of_scope_under_a_member_filter(store):
     assert targets.gettext(targets.OUT_OF_SCOPE, "en") in text
     assert all("Way to target" not in c.text for t in Document(BytesIO(doc_bytes)).tables
                for r in t.rows for c in r.cells)
+
+
+SME_GROWS = HEADER + """
+A,A,SME,waste,87,2010,100,10
+A,A,SME,waste,87,2011,110,200
+A,A,large_company,waste,87,2012,120,300
+B,B,SME,waste,87,2010,50,5
+B,B,SME,waste,87,2011,55,6
+B,B,SME,waste,87,2012,60,7
+C,C,SME,water,87,2010,70,8
+C,C,SME,water,87,2011,75,9
+C,C,SME,water,87,2012,80,9
+"""
+
+
+def test_classification_as_reported_each_year_or_current(store):
+    """A member that outgrew SME status: the current classification takes it out of every
+    SME year; 'as reported' keeps it an SME while it was one, in every output."""
+    load(store, SME_GROWS)
+    smes = Filters(member_types=("sme",))
+    as_reported = Filters(member_types=("sme",), classification="reported")
+    current = kpis.by_year(store, smes).set_index("year")["turnover_eur"]
+    reported = kpis.by_year(store, as_reported).set_index("year")["turnover_eur"]
+    assert list(current) == [120, 130, 140]  # B and C only, every year
+    assert list(reported) == [220, 240, 140]  # A while it reported SME
+    # the breakdown, the decomposition and the JSON follow the same switch
+    by_type = kpis.by_dimension(store, "member_type", Filters(classification="reported"))
+    assert by_type.query("year == 2011 and member_type == 'sme'")["turnover_eur"].item() == 240
+    d = growth.decompose(store, as_reported, "turnover_eur")
+    a2012 = d["annual"][-1]
+    assert a2012["change"] == Decimal(140 - 240)
+    assert a2012["leavers"] == Decimal(110)  # A left the SME selection in 2012
+    doc = kpis.summary(store, as_reported)
+    assert doc["classification"] == "reported"
+    assert "classification as reported each year" in doc["filters"]
+    assert "current classification" in kpis.summary(store)["filters"]
+    statuses = kpis.member_status(store, Filters(classification="reported"))
+    assert set(statuses.query("member_id == 'A'")["member_type"]) == {"sme", "large_company"}
+
+
+def test_funders_get_the_as_reported_classification_protected(store):
+    """The reported classification's tables are part of the one publication: a funder's
+    SME rows in it are masked by the same audited pattern."""
+    load(store, SME_GROWS)
+    doc = kpis.summary(store, Filters(member_types=("sme",), classification="reported"),
+                       role="funder")
+    # 2 or 3 SMEs per year, A dominant in 2011 (200 of 215 jobs): never shown
+    jobs_2011 = next(r for r in doc["by_year"] if r["year"] == 2011)
+    assert jobs_2011["jobs"] is None and "jobs" in jobs_2011["confidential"]
+
+
+def test_classification_in_the_url_and_on_the_command_line(tmp_path):
+    from analytics.cli import main
+
+    f, notices = Filters.from_params({"as_reported": "true"})
+    assert f.classification == "reported" and not notices
+    f, notices = Filters.from_params({"classification": "sideways"})
+    assert f.classification == "current" and notices
+    store = Store(tmp_path / "c.duckdb")
+    load(store, SME_GROWS)
+    del store
+    import contextlib
+    import io
+    import json
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["kpis", "--db", str(tmp_path / "c.duckdb"), "--format", "json",
+                     "--member-type", "sme", "--classification", "reported"]) == 0
+    doc = json.loads(out.getvalue())
+    assert [r["turnover_eur"] for r in doc["by_year"]] == [220, 240, 140]

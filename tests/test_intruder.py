@@ -1,7 +1,8 @@
 """Playing the intruder against everything a funder can obtain (issue: confidentiality
 that survives an LP solver). Random clusters with dominant members, 1-2-member groups,
-entries, exits, non-responses and members missing one measure; every year range, every
-single and paired filter, both views; outsider and each member knowing its own figures.
+entries, exits, non-responses, members missing one measure and members changing type or
+sector; every year range, every single and paired filter, both views, both classifications;
+outsider and each member knowing its own figures.
 
 ``CLUSTER_INTRUDER_SEEDS=40`` runs more clusters than CI does."""
 
@@ -44,9 +45,14 @@ def random_cluster(seed: int) -> list[dict]:
         scale = 60 if rng.random() < 0.2 else 1  # a dominant member now and then
         first = rng.choice(YEARS[:2]) if rng.random() < 0.3 else YEARS[0]  # entries
         last = rng.choice(YEARS[1:]) if rng.random() < 0.2 else YEARS[-1]  # exits
+        # now and then a member changes type or sector (the two classifications differ)
+        switch = rng.choice(YEARS[1:]) if rng.random() < 0.25 else None
+        later = (rng.choice(TYPES), rng.choice(SECTORS))
         for year in YEARS:
             if not first <= year <= last or (first < year < last and rng.random() < 0.2):
                 continue  # not a member, or a non-response
+            if switch is not None and year >= switch:
+                kind, sector = later
             jobs = None if rng.random() < 0.1 else Decimal(rng.randint(2, 40) * scale)
             rows.append({"member_id": f"M{m:02d}", "member_name": f"Member {m}", "member_type": kind,
                          "sector": sector, "area": area, "year": year,
@@ -69,14 +75,18 @@ def funder_equations(rows: list[dict]) -> Equations:
                 read(store, eq, choice, estimated, a, b)
         for choice in pairs:
             read(store, eq, choice, estimated, None, None)
+        for choice in singles:  # each year's own classification
+            read(store, eq, choice, estimated, None, None, "reported")
     return eq
 
 
-def read(store: Store, eq: Equations, choice: dict, estimated: bool, a, b) -> None:
-    filters = Filters(year_from=a, year_to=b, estimated=estimated, **choice)
+def read(store: Store, eq: Equations, choice: dict, estimated: bool, a, b,
+         classification: str = "current") -> None:
+    filters = Filters(year_from=a, year_to=b, estimated=estimated, classification=classification,
+                      **choice)
     doc = kpis.summary(store, filters, role="funder")
     chosen = {"member_type": filters.member_types, "sector": filters.sectors, "area": filters.areas}
-    eq.read(doc, chosen, estimated)
+    eq.read(doc, chosen, estimated, classification == "reported")
 
 
 @pytest.mark.parametrize("seed", SEEDS)
