@@ -169,14 +169,22 @@ def methodology(result: dict, ctx: ExportContext) -> str:
                  "multiplies the annual like-for-like ratios (100 in the first year with "
                  "values); a year nobody reported is skipped, the next year linked to the last "
                  "year with values."),
-        "- " + _("Progress to target = (latest - baseline) / (target - baseline), or latest / "
-                 "target without a baseline."),
+        "- " + _("Progress to target = (latest - baseline) / (target - baseline); without a "
+                 "baseline, the first year's value is the baseline. A target below its "
+                 "baseline (energy, emissions) is met by going down. Targets are set for the "
+                 "whole cluster: under a member type, sector or area filter they are not "
+                 "compared."),
         "",
         _(METHOD_HEADINGS[2]),
         "- " + _("A value a member did not report is missing, never zero: it is left out of sums "
                  "and ratios and counted as missing."),
-        "- " + _("A member's type, sector and area are those of its latest submission and apply "
-                 "to all its years."),
+        "- " + (_("A member's type, sector and area are those of each year's own submission "
+                  "(classification as reported each year; a year without one takes the last "
+                  "one reported before it).") if ctx.filters.classification == "reported" else
+                _("A member's type, sector and area are those of its latest submission and "
+                  "apply to all its years (current classification).")),
+        "- " + _("Medians over an even number of members are the mean of the two middle values, "
+                 "rounded half-even to the cent."),
         "- " + _("Ratios (turnover per job, export share, R&D intensity) are ratios of sums over "
                  "the members that reported both parts."),
         "- " + _("Confidentiality: figures shown to funders and members leave out every cell "
@@ -279,9 +287,10 @@ def _table(doc, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def _part_text(value, unit: str, lang: str, sign: str = "") -> str:
+def _part_text(value, unit: str, lang: str, sign: str = "", no_data: bool = False) -> str:
+    """A part of a change: '–' when a year has no value, 'confidential' when hidden."""
     if value is None:
-        return translator(lang)("confidential")
+        return formatting.MISSING if no_data else translator(lang)("confidential")
     return sign + formatting.by_unit(float(value), unit, lang)
 
 
@@ -351,14 +360,16 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
                 continue
             ind = kpis.INDICATORS[measure]
             unit = ind.unit
+            gap = bool(part.get("no_data"))
             parts.append((f"{ind.name(lang)} ({kpis.unit_name(unit, lang)})",
                           f"{_part_text(part['total_before'], unit, lang)} ({part['y0']})",
-                          _part_text(part["like_for_like"], unit, lang),
-                          _part_text(part["entries"], unit, lang),
-                          _part_text(part["exits"], unit, lang, "−"),
+                          _part_text(part["like_for_like"], unit, lang, no_data=gap),
+                          _part_text(part["joiners"], unit, lang, no_data=gap),
+                          _part_text(part["leavers"], unit, lang, "−", no_data=gap),
+                          _part_text(part["reporting_changes"], unit, lang, no_data=gap),
                           f"{_part_text(part['total_after'], unit, lang)} ({part['y1']})"))
-        _table(doc, (_("Indicator"), _("Baseline"), _("Like-for-like"), _("Entries"), _("Exits"),
-                     _("Latest")), parts)
+        _table(doc, (_("Indicator"), _("Baseline"), _("Like-for-like"), _("Joiners"),
+                     _("Leavers"), _("Reporting changes"), _("Latest")), parts)
 
     doc.add_heading(_("Charts"), level=1)
     for number, chart in enumerate(chart_list, start=1):

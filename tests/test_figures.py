@@ -378,3 +378,120 @@ def test_classification_in_the_url_and_on_the_command_line(tmp_path):
                      "--member-type", "sme", "--classification", "reported"]) == 0
     doc = json.loads(out.getvalue())
     assert [r["turnover_eur"] for r in doc["by_year"]] == [220, 240, 140]
+
+
+# -- one property over random panels -------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SECTORS = ("waste", "water", "forest")
+YEARS = range(2010, 2016)
+
+
+@st.composite
+def random_panel(draw):
+    """Members with entries, exits, gap years, sector and type changes, a whole sector
+    missing turnover for a year, and resubmitted rows (loaded by a second file)."""
+    cents = st.decimals(min_value=0, max_value=10_000_000, places=2, allow_nan=False)
+    fte = st.decimals(min_value=0, max_value=400, places=2, allow_nan=False)
+    rows = []
+    for m in range(draw(st.integers(1, 7))):
+        first = draw(st.integers(2010, 2015))
+        last = draw(st.integers(first, 2015))
+        sector, kind = draw(st.sampled_from(SECTORS)), draw(st.sampled_from(("sme", "large_company")))
+        switch = draw(st.none() | st.integers(first, last))
+        later = (draw(st.sampled_from(SECTORS)), draw(st.sampled_from(("sme", "large_company"))))
+        for year in range(first, last + 1):
+            if year not in (first, last) and draw(st.booleans()):
+                continue  # a non-response
+            s, k = later if switch is not None and year >= switch else (sector, kind)
+            rows.append({"member_id": f"M{m}", "member_name": f"M{m}", "member_type": k,
+                         "sector": s, "area": "87", "year": year,
+                         "turnover_eur": draw(st.none() | cents), "jobs": draw(st.none() | fte)})
+    silent = draw(st.none() | st.tuples(st.sampled_from(SECTORS), st.sampled_from(YEARS)))
+    if silent:  # nobody in that sector reported turnover that year
+        for r in rows:
+            if (r["sector"], r["year"]) == silent:
+                r["turnover_eur"] = None
+    resubmitted = [dict(r, turnover_eur=draw(st.none() | cents)) for r in rows
+                   if draw(st.integers(0, 4)) == 0]
+    return rows, resubmitted
+
+
+def _final(rows: list[dict], resubmitted: list[dict]) -> list[dict]:
+    latest = {(r["member_id"], r["year"]): r for r in rows}
+    for r in resubmitted:
+        latest[(r["member_id"], r["year"])] = {**latest[(r["member_id"], r["year"])],
+                                                "turnover_eur": r["turnover_eur"]}
+    return list(latest.values())
+
+
+def _class_of(rows: list[dict], member: str, year: int, mode: str) -> dict:
+    mine = sorted((r for r in rows if r["member_id"] == member), key=lambda r: r["year"])
+    if mode == "current":
+        return mine[-1]
+    before = [r for r in mine if r["year"] <= year]
+    return before[-1] if before else mine[0]
+
+
+def _money_ok(value) -> bool:
+    text = repr(value)
+    return value is None or "e" in text or "." not in text or len(text.split(".")[1]) <= 2
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(random_panel(), st.sampled_from(("current", "reported")), st.booleans(),
+       st.none() | st.sampled_from(SECTORS), st.integers(2009, 2015), st.integers(2010, 2016))
+def test_one_document_never_contradicts_itself(panel, mode, estimated, sector, a, b):
+    import pandas as pd
+
+    from analytics.schema import SUBMISSIONS
+
+    rows, resubmitted = panel
+    store = Store(":memory:")
+    store.load(SUBMISSIONS, pd.DataFrame(rows).reindex(columns=SUBMISSIONS.names),
+               file_name="first", sha256="", user="t")
+    if resubmitted:  # a file of identifiers and turnover only: jobs stay as stored
+        store.load(SUBMISSIONS, pd.DataFrame(resubmitted).reindex(columns=SUBMISSIONS.names),
+                   file_name="again", sha256="", user="t",
+                   columns=("member_id", "member_name", "member_type", "sector", "area", "year",
+                            "turnover_eur"))
+    final = _final(rows, resubmitted)
+    filters = Filters(year_from=min(a, b), year_to=max(a, b), estimated=estimated,
+                      classification=mode, sectors=(sector,) if sector else ())
+    doc = kpis.summary(store, filters)
+    by_year = {r["year"]: r for r in doc["by_year"]}
+    for measure in kpis.GROWTH_MEASURES:
+        g, d = doc["growth"][measure], doc["decomposition"][measure]
+        assert (g["baseline_year"], g["latest_year"]) == (d["baseline_year"], d["latest_year"])
+        if g["change"] is not None:
+            parts = d["like_for_like"] + d["joiners"] - d["leavers"] + d["reporting_changes"]
+            assert parts == pytest.approx(g["change"], abs=0.006)
+            assert d["change"] == pytest.approx(g["change"], abs=0.006)
+        else:
+            assert d["change"] is None and d["like_for_like"] is None
+        for part in d["annual"]:
+            y = part["year"]
+            values = (by_year.get(y, {}).get(measure), by_year.get(y - 1, {}).get(measure))
+            if None in values:  # no part from a year without values
+                assert part["change"] is None and part["like_for_like"] is None
+            else:  # by_year and the decomposition agree
+                assert part["change"] == pytest.approx(values[0] - values[1], abs=0.006)
+                assert part["change"] == pytest.approx(
+                    part["like_for_like"] + part["joiners"] - part["leavers"]
+                    + part["reporting_changes"], abs=0.006)
+            for key in ("like_for_like", "joiners", "leavers", "reporting_changes", "change"):
+                assert _money_ok(part[key])
+        assert all(_money_ok(g[k]) for k in ("baseline", "latest", "change"))
+    for r in doc["by_year"]:
+        assert all(_money_ok(r[k]) for k in ("turnover_eur", "jobs", "median_turnover_eur"))
+    if not estimated:  # the sums, recomputed from the raw rows in the chosen classification
+        for year, r in by_year.items():
+            for measure in kpis.GROWTH_MEASURES:
+                mine = [x[measure] for x in final if x["year"] == year and x[measure] is not None
+                        and (sector is None or _class_of(final, x["member_id"], year, mode)["sector"]
+                             == sector)]
+                expected = float(sum(mine)) if mine else None
+                assert r[measure] == (pytest.approx(expected, abs=0.001) if mine else None)
