@@ -51,9 +51,9 @@ class Filters:
         estimated = [_("non-responses estimated")] if self.estimated else []
         classified = [_(CLASSIFICATIONS[self.classification])] if always_classification or \
             self.classification != "current" else []
-        if not (parts or years or estimated or classified):
-            return _("All members, all years")
-        return " · ".join((parts or [_("All members")]) + years + estimated + classified)
+        head = (parts or [_("All members")]) + years + estimated if parts or years or estimated \
+            else [_("All members, all years")]
+        return " · ".join(head + classified)
 
     @classmethod
     def build(cls, year_from: int | None = None, year_to: int | None = None,
