@@ -91,15 +91,15 @@ def decompose(store: Store, filters: Filters = Filters(), measure: str = "turnov
         raise ValueError(f"No decomposition for {measure!r}.")
     ctes, params = base_ctes(filters)
     with store.connect() as con:
-        present = [y for (y,) in con.execute(
-            f"{ctes} SELECT year FROM active UNION SELECT year FROM facts ORDER BY 1",
-            params).fetchall()]
-        base, last = period_years(present, baseline_year, latest_year)
+        # the years the selection has, and which of them have a value of the measure
+        years = con.execute(f"""{ctes} SELECT year, bool_or(valued) FROM (
+            SELECT year, false AS valued FROM active
+            UNION ALL SELECT year, {measure} IS NOT NULL FROM facts) GROUP BY year ORDER BY year""",
+            params).fetchall()
+        base, last = period_years([y for y, _v in years], baseline_year, latest_year)
         if base is None or last is None:
             return {"annual": [], "period": None, "index": []}
-        valued = [y for (y,) in con.execute(
-            f"{ctes} SELECT DISTINCT year FROM facts WHERE {measure} IS NOT NULL ORDER BY 1",
-            params).fetchall() if base <= y <= last]
+        valued = [y for y, has in years if has and base <= y <= last]
         annual_pairs = [(y - 1, y) for y in range(base + 1, last + 1)]
         links = list(zip(valued, valued[1:], strict=False))
         pair_list = list(dict.fromkeys([*annual_pairs, *links, (base, last)]))

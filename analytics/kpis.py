@@ -482,8 +482,8 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
     control (hidden values null, listed in each row's ``confidential``)."""
     from .disclosure import protect_overview, to_json_rows
 
-    result = overview(store, filters, medians=True)
     protect = role != "manager"
+    result = overview(store, filters, medians=not protect)  # never shown to funders
     if protect:
         result = protect_overview(store, filters, result)
     out: dict[str, Any] = {"filters": filters.describe(lang, always_classification=True),

@@ -115,6 +115,8 @@ def test_the_intruder_does_find_what_plain_cell_rules_leak():
         publication._cache.clear()
     found = disclosed(eq, PROTECTION, IndependentRules())
     for member in sorted({r["member_id"] for r in rows}):
+        if found:  # one leak proves the point: the insiders are for when the outsider fails
+            break
         found += disclosed(eq, PROTECTION, IndependentRules(), insider=member)
     assert found
 
