@@ -138,20 +138,20 @@ latest AS (
 member_dim AS (
     SELECT coalesce(l.member_id, m.member_id) AS member_id,
            coalesce(l.member_name, m.member_name) AS member_name,
-           l.member_type, l.sector, l.area, {_derived("l")},
+           l.member_type, l.sector, l.area, {", ".join(_derived("l"))},
            coalesce(m.joined_year, l.first_year) AS joined_year,
            CASE WHEN m.member_id IS NOT NULL THEN m.left_year
                 WHEN l.last_year < b.max_year THEN l.last_year + 1 END AS left_year
     FROM latest l FULL JOIN members m ON l.member_id = m.member_id CROSS JOIN bounds b
     WHERE b.min_year IS NOT NULL),
 member_years AS (
-    SELECT y.year, d.member_id
+    SELECT y.year, d.member_id, d.member_type, d.sector, d.area, d.sector_group
     FROM member_dim d CROSS JOIN bounds b
     JOIN range(b.min_year, b.max_year + 1) y(year)
       ON d.joined_year <= y.year AND (d.left_year IS NULL OR y.year < d.left_year)),"""
 
 
-def _derived(alias: str) -> str:
+def _derived(alias: str) -> list[str]:
     """The columns that follow from a classification: EGSS group, SME, enterprise."""
     sectors = vocabulary("sectors").rows
     group = " ".join(f"WHEN {_sql_text(r['code'])} THEN {_sql_text(r['egss_group'])}" for r in sectors)
@@ -160,13 +160,14 @@ def _derived(alias: str) -> str:
         return ", ".join(_sql_text(r["code"]) for r in vocabulary("member_types").rows
                          if r.get(flag, "").lower() == "true") or "NULL"
 
-    return (f"CASE {alias}.sector {group} END AS sector_group, "
-            f"{alias}.member_type IN ({flagged('is_sme')}) AS is_sme, "
-            f"{alias}.member_type IN ({flagged('is_enterprise')}) AS is_enterprise")
+    return [f"CASE {alias}.sector {group} END AS sector_group",
+            f"{alias}.member_type IN ({flagged('is_sme')}) AS is_sme",
+            f"{alias}.member_type IN ({flagged('is_enterprise')}) AS is_enterprise"]
 
 
-def _classes(classification: str) -> tuple[str, str]:
-    """The ``classes`` CTE and how a (member, year) row joins it (``c`` to ``alias``).
+def _classified(classification: str, where: str) -> str:
+    """The ``reported`` and ``active_all`` CTEs in a classification (``where``: the
+    dimension filter, written over the alias ``c``).
 
     Design note: *current* (the default) applies a member's latest classification to all
     its years, so a member that changes sector does not look like an exit from one sector
@@ -174,19 +175,31 @@ def _classes(classification: str) -> tuple[str, str]:
     status is assessed per reference year); a member-year without one takes the last
     classification reported before it, else the first one reported."""
     if classification == "current":
-        return ("classes AS (SELECT member_id, member_type, sector, area, sector_group, is_sme, "
-                "is_enterprise FROM member_dim)"), "c.member_id = {a}.member_id"
-    return f"""first_class AS (
+        return f"""reported AS (
+    SELECT s.* EXCLUDE (member_type, sector, area, member_name), c.member_name,
+           c.member_type, c.sector, c.area, c.sector_group, c.is_sme,
+           c.is_enterprise, false AS estimated
+    FROM submissions s JOIN member_dim c USING (member_id)
+    WHERE {where}),
+active_all AS (
+    SELECT year, member_id, member_type, sector, area, sector_group FROM member_years c
+    WHERE {where}),"""
+    return f"""reported AS (
+    SELECT c.* EXCLUDE (member_name), d.member_name, {", ".join(_derived("c"))},
+           false AS estimated
+    FROM submissions c JOIN member_dim d USING (member_id)
+    WHERE {where}),
+first_class AS (
     SELECT member_id, arg_min(member_type, year) AS member_type, arg_min(sector, year) AS sector,
            arg_min(area, year) AS area FROM submissions GROUP BY member_id),
-known AS (
-    SELECT k.member_id, k.year, coalesce(s.member_type, f.member_type) AS member_type,
+classes AS (
+    SELECT y.year, y.member_id, coalesce(s.member_type, f.member_type) AS member_type,
            coalesce(s.sector, f.sector) AS sector, coalesce(s.area, f.area) AS area
-    FROM (SELECT member_id, year FROM member_years UNION SELECT member_id, year FROM submissions) k
-    ASOF LEFT JOIN submissions s ON k.member_id = s.member_id AND k.year >= s.year
-    LEFT JOIN first_class f ON f.member_id = k.member_id),
-classes AS (SELECT k.*, {_derived("k")} FROM known k)""", \
-        "c.member_id = {a}.member_id AND c.year = {a}.year"
+    FROM member_years y
+    ASOF LEFT JOIN submissions s ON y.member_id = s.member_id AND y.year >= s.year
+    LEFT JOIN first_class f ON f.member_id = y.member_id),
+active_all AS (
+    SELECT c.*, {_derived("c")[0]} FROM classes c WHERE {where}),"""
 
 
 def _dimension_where(filters: Filters, alias: str) -> tuple[str, dict[str, Any]]:
@@ -209,25 +222,16 @@ def base_ctes(filters: Filters) -> tuple[str, dict[str, Any]]:
                   hi=filters.year_to if filters.year_to is not None else 10_000)
     carried = ""
     if filters.estimated:
+        # the non-responses first (few), then each one's last reported row (ASOF)
         carried = f"""
     UNION ALL BY NAME
     SELECT c.* EXCLUDE (year, estimated), a.year, true AS estimated, c.year AS source_year
-    FROM active_all a ASOF JOIN reported c ON a.member_id = c.member_id AND a.year > c.year
-    WHERE a.year BETWEEN $lo AND $hi AND a.year - c.year <= {setting_sql('carry_forward_years')}
-      AND NOT EXISTS (SELECT 1 FROM reported r WHERE r.member_id = a.member_id AND r.year = a.year)"""
-    classes, on = _classes(filters.classification)
+    FROM (SELECT * FROM active_all a WHERE a.year BETWEEN $lo AND $hi) a
+    ANTI JOIN reported r ON r.member_id = a.member_id AND r.year = a.year
+    ASOF JOIN reported c ON a.member_id = c.member_id AND a.year > c.year
+    WHERE a.year - c.year <= {setting_sql('carry_forward_years')}"""
     sql = f"""WITH {_member_dim()}
-{classes},
-reported AS (
-    SELECT s.* EXCLUDE (member_type, sector, area, member_name), d.member_name,
-           c.member_type, c.sector, c.area, c.sector_group, c.is_sme,
-           c.is_enterprise, false AS estimated
-    FROM submissions s JOIN member_dim d USING (member_id) JOIN classes c ON {on.format(a="s")}
-    WHERE {dim_where}),
-active_all AS (
-    SELECT y.year, y.member_id, c.member_type, c.sector, c.area, c.sector_group
-    FROM member_years y JOIN classes c ON {on.format(a="y")}
-    WHERE {dim_where}),
+{_classified(filters.classification, dim_where)}
 facts AS (
     SELECT * FROM reported WHERE year BETWEEN $lo AND $hi{carried}),
 active AS (SELECT * FROM active_all WHERE year BETWEEN $lo AND $hi)

@@ -270,13 +270,22 @@ class Store:
         kept = [] if replace_all or columns is None else \
             [c for c in spec.names if c not in columns and c not in spec.key]
         with self.transaction() as con:
-            con.register("incoming_file", frame.select(spec.names) if isinstance(frame, pa.Table)
-                         else frame[spec.names])
+            if kept:  # only rows that replace stored ones have stored values to keep
+                con.register("incoming_keys", frame.select(list(spec.key)) if isinstance(
+                    frame, pa.Table) else frame[list(spec.key)])
+                try:
+                    kept = kept if con.execute(
+                        f"SELECT EXISTS (SELECT 1 FROM incoming_keys i JOIN {spec.name} t "
+                        f"ON {key_match})").fetchall()[0][0] else []
+                finally:
+                    con.unregister("incoming_keys")
+            con.register("incoming_file" if kept else "incoming",
+                         frame.select(spec.names) if isinstance(frame, pa.Table) else frame[spec.names])
             try:
-                # the rows to write: the file's columns, the stored values of the others
-                select = ", ".join(f"t.{c}" if c in kept else f"i.{c}" for c in spec.names)
-                con.execute(f"CREATE TEMP TABLE incoming AS SELECT {select} FROM incoming_file i "
-                            + (f"LEFT JOIN {spec.name} t ON {key_match}" if kept else ""))
+                if kept:  # the rows to write: the file's columns, the stored values of the others
+                    select = ", ".join(f"t.{c}" if c in kept else f"i.{c}" for c in spec.names)
+                    con.execute(f"CREATE TEMP TABLE incoming AS SELECT {select} FROM incoming_file i "
+                                f"LEFT JOIN {spec.name} t ON {key_match}")
                 load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
                 replaced = con.execute(
                     f"INSERT INTO {spec.name}_history SELECT t.*, ? FROM {spec.name} t "
@@ -289,11 +298,12 @@ class Store:
                     "rows_added, rows_replaced, is_demo) VALUES (?, ?, 'load', ?, ?, ?, ?, ?, ?)",
                     [load_id, user, spec.name, file_name, sha256, added - replaced, replaced, is_demo],
                 )
-                con.execute("DROP TABLE incoming")
+                if kept:
+                    con.execute("DROP TABLE incoming")
                 if spec is not TARGETS:
                     _refresh_cube(con)
             finally:
-                con.unregister("incoming_file")
+                con.unregister("incoming_file" if kept else "incoming")
         return LoadResult(load_id, added - replaced, replaced)
 
     def undo(self, load_id: int, user: str | None) -> int:

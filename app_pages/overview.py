@@ -69,6 +69,7 @@ if not ui.no_data():
                       _("Nothing needed estimating.")))
 
     g = ui.growth_results(f)
+    me_sees_members = ui.me().sees_members
     st.header(_("Where the growth came from"))
     st.write(_("Totals grow because members grow and because members join. The like-for-like "
                "part compares the same members in both years; joiners and leavers are the "
@@ -89,12 +90,14 @@ if not ui.no_data():
             with col:
                 ui.show_chart(charts.waterfall(part, measure, lang=lang), key=f"{measure}_waterfall",
                               unit=kpis.INDICATORS[measure].unit)
-                index = g["decomposition"][measure]["index"][-1]["index"]
+                last_point = g["decomposition"][measure]["index"][-1]
+                index = last_point["index"]
                 st.caption(_("Like-for-like growth {start}–{end}: {rate}; chained index {index} "
                              "(baseline = 100).").format(
                     start=part["y0"], end=part["y1"], rate=fmt_pct(part["like_for_like_rate"],
                                                                     signed=True),
-                    index=_("confidential") if index is None else fmt_number(index, 1)))
+                    index=fmt_number(index, 1) if index is not None else "–"
+                    if last_point.get("no_data") or me_sees_members else _("confidential")))
     with st.expander(_("Parts of the change, year by year")):
         for measure in ("turnover_eur", "jobs"):
             st.markdown(f"**{kpis.INDICATORS[measure].name(lang)}**")

@@ -44,6 +44,19 @@ def test_carry_forward_is_one_stored_setting_read_by_every_part(store):
     assert store.setting("carry_forward_years") == 2
 
 
+def test_settings_on_the_command_line(tmp_path, capsys):
+    from analytics.cli import main
+
+    db = str(tmp_path / "s.duckdb")
+    assert main(["settings", "--db", db]) == 0
+    assert "carry_forward_years = 2" in capsys.readouterr().out
+    assert main(["settings", "carry_forward_years", "1", "--db", db, "--user", "ana"]) == 0
+    assert "carry_forward_years = 1" in capsys.readouterr().out
+    history = Store(db).history()
+    assert (history.iloc[0]["kind"], history.iloc[0]["loaded_by"]) == ("settings", "ana")
+    assert main(["settings", "carry_forward_years", "-1", "--db", db]) == 1
+
+
 def test_environment_setting_becomes_the_stored_setting(tmp_path, monkeypatch):
     monkeypatch.setenv("CLUSTER_CARRY_FORWARD_YEARS", "1")
     store = Store(tmp_path / "s.duckdb")
