@@ -237,17 +237,16 @@ def _active(store: Store) -> dict[int, set]:
 def _facts(store: Store) -> pd.DataFrame:
     """Every fact of the estimated view (reported and carried), with its categories in both
     classifications (``sector`` and ``sector@reported``, ...)."""
-    cols = ", ".join(SDC_MEASURES)
-    frames = []
-    for classification in ("current", "reported"):
-        ctes, params = base_ctes(Filters(estimated=True, classification=classification))
-        frames.append(store.query(f"""{ctes} SELECT member_id, year,
-            coalesce(source_year, year) AS source_year, estimated, {", ".join(DIMENSIONS)},
-            {cols} FROM facts ORDER BY member_id, year""", params))
-    current, reported = frames
-    for d in DIMENSIONS:
-        current[d + REPORTED_SUFFIX] = reported[d].to_numpy()
-    return current
+    ctes, params = base_ctes(Filters(estimated=True))
+    current = store.query(f"""{ctes} SELECT member_id, year,
+        coalesce(source_year, year) AS source_year, estimated, {", ".join(DIMENSIONS)},
+        {", ".join(SDC_MEASURES)} FROM facts""", params)
+    ctes, params = base_ctes(Filters(estimated=True, classification="reported"))
+    reported = store.query(f"""{ctes} SELECT member_id, year, {", ".join(DIMENSIONS)}
+        FROM facts""", params)
+    # one fact per member and year in either classification; the current order is kept
+    return current.merge(reported, on=["member_id", "year"], how="left",
+                         suffixes=("", REPORTED_SUFFIX), validate="one_to_one")
 
 
 def build(store: Store, rules: Rules | None = None, p: float = PROTECTION,

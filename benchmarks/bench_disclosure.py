@@ -51,7 +51,8 @@ def share_published(store: Store) -> dict:
                             total += 1
                             shown += f_row.get(f) is not None
                 out[f"{view} {table} {kind}"] = [shown, total]
-        for part in ("like_for_like", "entries", "exits", "change", "like_for_like_rate"):
+        for part in ("like_for_like", "joiners", "leavers", "reporting_changes", "change",
+                     "like_for_like_rate"):
             total = shown = 0
             for measure in ("turnover_eur", "jobs"):
                 for m_a, f_a in zip(manager["decomposition"][measure]["annual"],

@@ -202,6 +202,8 @@ def test_overview_shows_decomposition_targets_and_flows(demo_db, monkeypatch):
     waterfall = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Jobs: what"))
     assert values(waterfall["data"][0]["y"]) == [500, 175, 45, -20, 0, 700]
     assert metric(at, "Jobs: way to target") == "66.7%"  # (700 - 500) / (800 - 500)
+    # the count names its year, and follows the Eurostat definition computed independently
+    assert any(m.label == "High-growth enterprises 2015" for m in at.metric)
 
 
 def test_estimated_view_is_marked(demo_db, monkeypatch):
