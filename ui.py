@@ -362,7 +362,7 @@ def breakdown_page(dimension: str, title: str) -> None:
                key=f"{measure}_by_{dimension}", unit=unit)
     latest = int(result["by_year"]["year"].max())
     share_unit = N_("share of turnover") if measure == "turnover_eur" else N_("share of jobs")
-    show_chart(charts.shares(frame, dimension, measure, latest, lang=lang()),
+    show_chart(charts.shares(frame, dimension, measure, latest, totals=totals, lang=lang()),
                key=f"{measure}_share_by_{dimension}_{latest}", unit=share_unit)
     with st.expander(_("Table"), expanded=False):
         st.dataframe(formatted_table(frame, dimension), hide_index=True)

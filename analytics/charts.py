@@ -276,6 +276,10 @@ def baseline_vs_latest(growth: dict, measure: str, title: str | None = None,
 CONFIDENTIAL_LABEL = N_("Confidential (not shown separately)")
 
 
+#: How the hidden part of a stacked or share chart is drawn: grey, hatched.
+CONFIDENTIAL_MARKER = dict(color="#d0d3d6", pattern=dict(shape="x", fgcolor="#9aa0a6"))
+
+
 def stacked(breakdown: pd.DataFrame, dimension: str, measure: str,
             title: str | None = None, totals: pd.DataFrame | None = None,
             lang: str = DEFAULT) -> go.Figure:
@@ -303,8 +307,7 @@ def stacked(breakdown: pd.DataFrame, dimension: str, measure: str,
         rest = rest[rest.notna() & (rest.abs() > 1e-6)]
         if not rest.empty:
             name = _(CONFIDENTIAL_LABEL)
-            fig.add_bar(x=rest.index, y=rest.values, name=name,
-                        marker=dict(color="#d0d3d6", pattern=dict(shape="x", fgcolor="#9aa0a6")),
+            fig.add_bar(x=rest.index, y=rest.values, name=name, marker=CONFIDENTIAL_MARKER,
                         hovertemplate=f"{name}<br>%{{x}}<br>{hover}<extra></extra>")
     fig.update_layout(barmode="stack")
     if ind.unit == "EUR":
@@ -321,22 +324,39 @@ SHARE_TITLES = {"turnover_eur": N_("Share of turnover by {dimension}, {year}"),
 
 
 def shares(breakdown: pd.DataFrame, dimension: str, measure: str, year: int,
-           title: str | None = None, lang: str = DEFAULT) -> go.Figure:
-    """Each group's share of a measure in one year, largest first."""
+           title: str | None = None, totals: pd.DataFrame | None = None,
+           lang: str = DEFAULT) -> go.Figure:
+    """Each group's share of a measure in one year, largest first. With ``totals`` (the
+    protected by-year table) the denominator is the whole selection, never the groups that
+    happen to be shown, and the hidden groups are one grey 'confidential' bar; when the
+    selection's own total is hidden, no share is drawn."""
     _ = translator(lang)
     rows = breakdown[(breakdown["year"] == year) & breakdown[measure].notna()].copy()
     total = rows[measure].sum()
+    rows["label"] = [dimension_label(dimension, c, lang) for c in rows[dimension]]
+    if totals is not None:
+        whole = totals.loc[totals["year"] == year, measure]
+        whole = None if whole.empty or pd.isna(whole.iloc[0]) else float(whole.iloc[0])
+        rest = 0.0 if whole is None else whole - total
+        rows = rows.iloc[0:0] if whole is None else rows
+        if abs(rest) > 1e-6:
+            rows = pd.concat([rows, pd.DataFrame({measure: [rest], "label": [_(CONFIDENTIAL_LABEL)],
+                                                  "hidden": [True]})], ignore_index=True)
+        total = whole or 0
     rows["share"] = rows[measure] / total if total else float("nan")
     rows = rows.sort_values("share")
-    rows["label"] = [dimension_label(dimension, c, lang) for c in rows[dimension]]
     default = (_(SHARE_TITLES[measure]) if measure in SHARE_TITLES else
                INDICATORS[measure].name(lang) + _(": share by {dimension}, {year}"))
     fig = _base(title or default.format(dimension=dimension_title(dimension, lang).lower(),
                                         year=year), "share", lang)
     text = [formatting.pct(v, lang=lang) for v in rows["share"]]
+    hidden = rows["hidden"].eq(True).tolist() if "hidden" in rows.columns else [False] * len(rows)
     fig.add_bar(y=rows["label"], x=rows["share"], orientation="h", text=text,
                 textposition="outside", cliponaxis=False, customdata=text,
-                marker_color=PALETTE[0], hovertemplate="%{y}<br>%{customdata}<extra></extra>")
+                marker=dict(color=[CONFIDENTIAL_MARKER["color"] if h else PALETTE[0] for h in hidden],
+                            pattern=dict(shape=["x" if h else "" for h in hidden],
+                                         fgcolor=CONFIDENTIAL_MARKER["pattern"]["fgcolor"])),
+                hovertemplate="%{y}<br>%{customdata}<extra></extra>")
     _percent_axis(fig, float(rows["share"].max()) if not rows.empty else 1.0, lang, axis="x")
     fig.update_xaxes(dtick=None, rangemode="tozero")
     fig.update_yaxes(tickformat=None, tickprefix="", ticksuffix="", title_text="", type="category",
