@@ -20,7 +20,7 @@ from .checks import CheckReport, FileRejected, Problem
 from .i18n import DEFAULT, Message, _l, gettext
 from .quality import jumps_sql
 from .readers import read_upload
-from .schema import DATA_DIR, MEASURE_NOUNS, SUBMISSIONS
+from .schema import DATA_DIR, MEASURE_NOUNS, SUBMISSIONS, spec_named
 from .store import LoadResult, Store
 from .validate import check_raw
 
@@ -92,19 +92,14 @@ def load_checked(report: CheckReport, store: Store, user: str | None = None,
                  is_demo: bool = False) -> LoadResult:
     if not report.ok:
         raise ValueError(_l("This file has errors and cannot be loaded."))
-    from .schema import SPECS
-
-    spec = next(s for s in SPECS if s.name == report.kind)
-    return store.load(spec, report.table, file_name=report.file_name,  # type: ignore[arg-type]
-                      sha256=report.sha256, user=user, is_demo=is_demo,
+    return store.load(spec_named(report.kind), report.table,  # type: ignore[arg-type]
+                      file_name=report.file_name, sha256=report.sha256, user=user, is_demo=is_demo,
                       columns=report.columns or None)
 
 
 def kept_columns(report: CheckReport) -> list[str]:
     """The columns of the file's kind that it does not have: their stored values stay."""
-    from .schema import SPECS
-
-    spec = next(s for s in SPECS if s.name == report.kind)
+    spec = spec_named(report.kind)
     return [c.name for c in spec.columns if report.columns and c.name not in report.columns]
 
 

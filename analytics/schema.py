@@ -196,6 +196,11 @@ SETTING_DEFAULTS: dict[str, int] = {
 MEASURE_NOUNS = {"turnover_eur": N_("turnover"), "jobs": N_("jobs")}
 #: Most specific first: a file is of the first kind whose marker column it has.
 SPECS = (TARGETS, MEMBERS, SUBMISSIONS)
+
+
+def spec_named(name: str) -> TableSpec:
+    """The table spec stored under ``name`` (a file kind, or the settings)."""
+    return next(s for s in (*SPECS, SETTINGS) if s.name == name)
 MEASURES = [c.name for c in SUBMISSIONS.columns if c.kind in ("money", "quantity", "count")]
 DIMENSIONS = ("member_type", "sector", "area")
 

@@ -31,10 +31,10 @@ from .schema import (
     MEMBERS,
     SETTING_DEFAULTS,
     SETTINGS,
-    SPECS,
     SUBMISSIONS,
     TARGETS,
     TableSpec,
+    spec_named,
 )
 
 DEFAULT_DB = DATA_DIR / "cluster.duckdb"
@@ -103,8 +103,6 @@ MIGRATIONS.append((4, ["""CREATE TABLE publication_cache (
 MIGRATIONS.append((5, [_table_ddl(SETTINGS), _table_ddl(SETTINGS, history=True),
                        "__refresh_cube__"]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
-#: Every stored table a load or an undo can touch.
-ALL_SPECS = (*SPECS, SETTINGS)
 
 
 def setting_sql(key: str) -> str:
@@ -318,7 +316,7 @@ class Store:
             if undone_by is not None:
                 raise ValueError(_l("{load} was already undone (by {undo}).", load=load_id,
                                     undo=undone_by))
-            spec = next(s for s in ALL_SPECS if s.name == kind)
+            spec = spec_named(kind)
             cols = ", ".join([*spec.names, "load_id"])
             keys = ", ".join(spec.key)
             new_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]

@@ -7,7 +7,7 @@ from analytics.export import file_stem
 from analytics.filters import Filters
 from analytics.history import history_table, kind_name
 from analytics.ingest import check_file, kept_columns, load_checked
-from analytics.schema import SPECS
+from analytics.schema import spec_named
 from analytics.templates import template_csv, template_xlsx
 from ui import _
 
@@ -54,7 +54,7 @@ if upload is not None:
                            "any, are listed above.")
             st.success(passed.format(file=name, rows=rows, kind=kind,
                                      replaced=ui.fmt_number(report.replaces)))
-            spec = next(s for s in SPECS if s.name == report.kind)
+            spec = spec_named(report.kind)
             kept = kept_columns(report)
             if kept:
                 st.info(_("This file updates only the columns it has. Not in the file, so "
