@@ -29,7 +29,7 @@ class Filters:
     areas: tuple[str, ...] = field(default=())
     estimated: bool = False  # fill non-responses with the member's last reported values
     #: 'current': a member's latest type, sector and area for all its years (the default);
-    #: 'reported': each year's own classification (see kpis._classes)
+    #: 'reported': each year's own classification (see kpis._classified)
     classification: str = "current"
 
     def selected(self, dimension: str) -> tuple[str, ...]:

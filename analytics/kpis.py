@@ -5,7 +5,7 @@ the command line and exports all read these definitions.
 
 Design note on membership: by default a member's type, sector and area are those of its
 latest submission and apply to all its years (``Filters.classification`` 'current'); the
-'reported' classification uses each year's own (see ``_classes``). A member is active in a year
+'reported' classification uses each year's own (see ``_classified``). A member is active in a year
 from its joined year until (not including) its left year, from the member list when one
 was loaded, else from its first submission and, if it stopped submitting before the
 latest year, the year after its last one. An active member that sent nothing for a year
@@ -296,8 +296,8 @@ def refresh_cube(con: duckdb.DuckDBPyConnection) -> None:
     adds up across groups, so any filter and breakdown is a GROUP BY over the cube.
     """
     g_dims = ", ".join(f"coalesce(f.{d}, a.{d}) AS g_{d}" for d in DIMENSIONS)
-    first = True
-    for classification, estimated in ((c, e) for c in CLASSIFICATIONS for e in (False, True)):
+    views = [(c, e) for c in CLASSIFICATIONS for e in (False, True)]
+    for i, (classification, estimated) in enumerate(views):
         ctes, params = base_ctes(Filters(estimated=estimated, classification=classification))
         select = f"""{ctes},
 joined AS (
@@ -309,9 +309,8 @@ SELECT {_sql_text(classification)} AS classification,
        {", ".join(f"g_{d} AS {d}" for d in DIMENSIONS)}, {", ".join(_cube_parts())}
 FROM joined f
 GROUP BY ALL"""
-        if first:
+        if i == 0:
             con.execute(f"CREATE OR REPLACE TABLE kpi_cube AS {select}", params)
-            first = False
         else:
             con.execute(f"INSERT INTO kpi_cube {select}", params)
 
