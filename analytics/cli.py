@@ -16,12 +16,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import formatting, kpis
+from . import collection, document, formatting, kpis
 from .export import column_title, with_estimated_shares
 from .filters import Filters
 from .history import history_table
 from .i18n import LANGUAGES, N_, error_text, from_environment, translator
-from .ingest import ingest_file, kept_columns, load_demo
+from .ingest import demo_files, ingest_file, kept_columns, load_demo
 from .schema import SETTING_DEFAULTS
 from .store import Store, StoreBusy, default_db_path
 from .templates import template_csv, template_xlsx
@@ -55,11 +55,23 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         return p
 
     command("init", _("create the database file and its tables"))
-    command("demo", _("load the demo cluster's data"))
+    p = command("demo", _("load the demo cluster's data into an empty database, or remove it"))
+    p.add_argument("--remove", action="store_true",
+                   help=_("remove every demo row in one step (undoable)"))
+    p.add_argument("--user", default=None)
+    p = command("collection", _("the yearly collection: who sent their figures; open or close "
+                                "a year"))
+    p.add_argument("action", choices=("status", "open", "close"))
+    p.add_argument("year", nargs="?", type=int, metavar="YEAR")
+    p.add_argument("--deadline", metavar="YYYY-MM-DD", help=_("when the figures are due"))
+    p.add_argument("--user", default=None)
     p = command("ingest", _("check and load submission or member-list files (CSV or XLSX)"))
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help=_("check only, write nothing"))
     p.add_argument("--user", default=None, help=_("who loads (default: your login name)"))
+    p.add_argument("--remove-demo", action="store_true",
+                   help=_("remove the demo data first (one step, undoable), so that demo and "
+                          "real figures never mix"))
     p = command("kpis", _("print the KPIs for a filter selection"))
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--role", choices=("manager", "funder", "member"), default="manager",
@@ -222,10 +234,70 @@ def cmd_init(store: Store, args: argparse.Namespace) -> int:
 
 def cmd_demo(store: Store, args: argparse.Namespace) -> int:
     _ = translator(args.lang)
-    results = load_demo(store)
+    if args.remove:
+        removal = store.remove_demo(_user(args))
+        if removal is None:
+            print(_("There is no demo data in {path}.").format(path=store.path))
+        else:
+            print(_("Removed the demo data: {rows} rows (recorded as load {load}; undo it to "
+                    "bring them back).").format(rows=removal.rows_replaced, load=removal.load_id))
+        return 0
+    try:
+        results = load_demo(store)
+    except ValueError as exc:
+        print(error_text(exc, args.lang), file=sys.stderr)
+        return 1
     rows = sum(r.rows_added + r.rows_replaced for r in results)
     print(_("Loaded the demo data: {files} files, {rows} rows into {path}").format(
-        files=len(results), rows=rows, path=store.path))
+        files=len(demo_files()), rows=rows, path=store.path))
+    return 0
+
+
+def cmd_collection(store: Store, args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    lang = args.lang
+    _ = translator(lang)
+    if args.action != "status":
+        if args.year is None:
+            print(_("Name the year: collection {action} YEAR").format(action=args.action),
+                  file=sys.stderr)
+            return 2
+        try:
+            if args.action == "open":
+                deadline = dt.date.fromisoformat(args.deadline) if args.deadline else None
+                result = collection.open_year(store, args.year, _user(args), deadline)
+            else:
+                result = collection.close_years(store, [args.year], _user(args))
+        except ValueError as exc:  # ours carry a Message; fromisoformat's a plain text
+            plain = exc.args and isinstance(exc.args[0], str)
+            print(_("Not a date: {value} (write YYYY-MM-DD).").format(value=args.deadline)
+                  if plain else error_text(exc, lang), file=sys.stderr)
+            return 1
+        done = _("Opened {year}") if args.action == "open" else _("Closed {year}")
+        print(done.format(year=args.year) + " " + _("(recorded as load {load}).").format(
+            load=result.load_id))
+    years = collection.years(store)
+    if not years:
+        print(_("No figures yet."))
+        return 0
+    statuses = {collection.COLLECTING: _("collecting"), collection.CLOSED: _("closed")}
+    for y in years:
+        line = f"{y.year}  {statuses[y.status]:<12} {collection.responded_text(y, lang)} " \
+               f"({formatting.pct(y.response_rate, 0, lang=lang)})"
+        if y.deadline is not None and y.status == collection.COLLECTING:
+            line += "  " + _("deadline {date} ({days} days)").format(
+                date=formatting.date(y.deadline, lang), days=y.days_left)
+        if y.ready_to_close:
+            line += "  " + _("ready to close: collection close {year}").format(year=y.year)
+        print(line)
+    for y in years:
+        if y.status == collection.COLLECTING and y.responded < y.expected:
+            late = collection.members(store, y.year)
+            late = late[~late["submitted"]]
+            print("\n" + _("Still to send figures for {year}:").format(year=y.year))
+            for row in late.itertuples():
+                print(f"  {row.member_id}  {row.member_name or ''}  {row.email or ''}".rstrip())
     return 0
 
 
@@ -237,6 +309,16 @@ def cmd_ingest(store: Store, args: argparse.Namespace) -> int:
         if not path.is_file():
             print(_("{file}: no such file").format(file=name), file=sys.stderr)
             return 2
+    if not args.dry_run and store.holds_demo():
+        if args.remove_demo:
+            removal = store.remove_demo(_user(args))
+            if removal is not None:
+                print(_("Removed the demo data first (load {load}, undoable).").format(
+                    load=removal.load_id))
+        else:
+            print(_("Note: this database holds the demo data, which would mix with your "
+                    "figures. Add --remove-demo to remove it first (undoable), or run: "
+                    "python -m analytics demo --remove"), file=sys.stderr)
     status = 0
     for name in args.files:
         report, result = ingest_file(name, store, user=_user(args), dry_run=args.dry_run, lang=lang)
@@ -267,10 +349,14 @@ def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
     lang = args.lang
     _ = translator(lang)
     filters = _filters(args)
-    if args.format == "json":
-        print(json.dumps(kpis.summary(store, filters, role=args.role, lang=lang), indent=2,
+    if args.format == "json":  # the document resolves the period itself
+        print(json.dumps(document.summary(store, filters, role=args.role, lang=lang), indent=2,
                          ensure_ascii=False))
         return 0
+    filters = collection.resolve(store, filters)
+    warning = collection.warning(store, filters)
+    if warning is not None:
+        print(warning.render(lang), file=sys.stderr)
     result = kpis.overview(store, filters, medians=args.format == "csv")
     if args.role != "manager":
         from .disclosure import protect_overview
@@ -385,4 +471,4 @@ def cmd_settings(store: Store, args: argparse.Namespace) -> int:
 
 COMMANDS = {"init": cmd_init, "demo": cmd_demo, "ingest": cmd_ingest, "kpis": cmd_kpis,
             "history": cmd_history, "undo": cmd_undo, "report": cmd_report, "backup": cmd_backup,
-            "settings": cmd_settings}
+            "settings": cmd_settings, "collection": cmd_collection}

@@ -89,11 +89,16 @@ class Message:
 
     text: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: with ``count``: the text for any count but one (``plural``)
+    other: str | None = None
+    count: int | None = None
 
     def render(self, lang: str = DEFAULT) -> str:
         values = {k: v.render(lang) if isinstance(v, Message) else v(lang) if callable(v) else v
                   for k, v in self.params.items()}
-        return gettext(self.text, lang).format(**values) if values else gettext(self.text, lang)
+        text = self.text if self.other is None else plural(self.count or 0, self.text,
+                                                           self.other, lang)
+        return gettext(text, lang).format(**values) if values else gettext(text, lang)
 
     def __str__(self) -> str:
         return self.render(DEFAULT)
@@ -102,6 +107,24 @@ class Message:
 def _l(message: str, **params: Any) -> Message:
     """A message rendered later, in whatever language the reader has chosen."""
     return Message(message, params)
+
+
+def plural(count: float, one: str, other: str, lang: str) -> str:
+    """Which of two texts (both marked with ``N_``) fits ``count`` in ``lang``: '1 row',
+    '2 rows'; in French 0 and 1 take the singular ('0 ligne', '1 ligne', '2 lignes')."""
+    single = count < 2 if normalise(lang) == "fr" else count == 1
+    return one if single else other
+
+
+def ngettext(count: float, one: str, other: str, lang: str) -> str:
+    """``plural`` translated: the text to ``.format()`` for ``count`` in ``lang``."""
+    return gettext(plural(count, one, other, lang), lang)
+
+
+def _lp(count: int, one: str, other: str, **params: Any) -> Message:
+    """``_l`` with a singular and a plural text, chosen by ``count`` in the reader's language.
+    Mark both texts with ``N_`` where they are written."""
+    return Message(one, params, other=other, count=count)
 
 
 def render(message: str | Message, lang: str) -> str:

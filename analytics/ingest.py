@@ -126,12 +126,22 @@ def demo_files() -> list[Path]:
 
 
 def load_demo(store: Store, user: str | None = "demo") -> list[LoadResult]:
+    """The demo cluster, into an empty database only (demo and real figures never mix);
+    every load is marked as demo, so ``Store.remove_demo`` takes it all away in one step.
+    Its years are complete, so their collection is closed."""
+    from .collection import close_years
+
+    if not store.history().empty:
+        raise ValueError(_l("The demo data loads only into an empty database; this one has "
+                            "loads already."))
     results = []
     for path in demo_files():
         report, result = ingest_file(path, store, user=user, is_demo=True)
         if result is None:
             raise RuntimeError(f"Demo file {path.name} failed its checks: {report.errors[:3]}")
         results.append(result)
+    years = [int(y) for (y,) in store.rows("SELECT DISTINCT year FROM submissions")]
+    results.append(close_years(store, years, user, is_demo=True))
     return results
 
 

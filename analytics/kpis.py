@@ -8,8 +8,8 @@ latest submission and apply to all its years (``Filters.classification`` 'curren
 'reported' classification uses each year's own (see ``_classified``). A member is active in a year
 from its joined year until (not including) its left year, from the member list when one
 was loaded, else from its first submission and, if it stopped submitting before the
-latest year, the year after its last one. An active member that sent nothing for a year
-is a non-response, not a zero.
+latest closed year, the year after its last one (``member_dim_ctes``). An active member
+that sent nothing for a year is a non-response, not a zero.
 """
 
 from __future__ import annotations
@@ -126,10 +126,16 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _member_dim() -> str:
-    """Members with their latest classification and membership years, as CTEs."""
+def member_dim_ctes() -> str:
+    """Members with their latest classification and membership years, as CTEs.
+
+    Without a member list, a member that stopped sending figures has left the year after
+    its last one, once that year is closed (``collection.py``): a year still collecting
+    counts it as expected, not gone, so 4 files of 28 read as a low response rate."""
     return f"""
-bounds AS (SELECT min(year) AS min_year, max(year) AS max_year FROM submissions),
+bounds AS (SELECT min(year) AS min_year, max(year) AS max_year,
+                  coalesce((SELECT max(year) FROM collection WHERE status = 'closed'),
+                           max(year)) AS settled_year FROM submissions),
 latest AS (
     SELECT member_id, arg_max(member_name, year) AS member_name,
            arg_max(member_type, year) AS member_type, arg_max(sector, year) AS sector,
@@ -141,7 +147,8 @@ member_dim AS (
            l.member_type, l.sector, l.area, {", ".join(_derived("l"))},
            coalesce(m.joined_year, l.first_year) AS joined_year,
            CASE WHEN m.member_id IS NOT NULL THEN m.left_year
-                WHEN l.last_year < b.max_year THEN l.last_year + 1 END AS left_year
+                WHEN l.last_year < least(b.max_year, b.settled_year) THEN l.last_year + 1
+           END AS left_year
     FROM latest l FULL JOIN members m ON l.member_id = m.member_id CROSS JOIN bounds b
     WHERE b.min_year IS NOT NULL),
 member_years AS (
@@ -230,7 +237,7 @@ def base_ctes(filters: Filters) -> tuple[str, dict[str, Any]]:
     ANTI JOIN reported r ON r.member_id = a.member_id AND r.year = a.year
     ASOF JOIN reported c ON a.member_id = c.member_id AND a.year > c.year
     WHERE a.year - c.year <= {setting_sql('carry_forward_years')}"""
-    sql = f"""WITH {_member_dim()}
+    sql = f"""WITH {member_dim_ctes()}
 {_classified(filters.classification, dim_where)}
 facts AS (
     SELECT * FROM reported WHERE year BETWEEN $lo AND $hi{carried}),
@@ -477,30 +484,3 @@ def _plain(value: Any, amount: bool = False) -> Any:
             return int(value)
         return value
     return value
-
-
-def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
-            lang: str = "en") -> dict[str, Any]:
-    """The ``kpis --format json`` document; for a funder or member role, after disclosure
-    control (hidden values null, listed in each row's ``confidential``)."""
-    from .disclosure import protect_overview, to_json_rows
-
-    protect = role != "manager"
-    result = overview(store, filters, medians=not protect)  # never shown to funders
-    if protect:
-        result = protect_overview(store, filters, result)
-    out: dict[str, Any] = {"filters": filters.describe(lang, always_classification=True),
-                           "classification": filters.classification, "role": role,
-                           "language": lang}
-    for key in ("by_year", "by_sector", "by_member_type", "by_area", "by_sector_group"):
-        out[key] = to_json_rows(result[key]) if protect else to_records(
-            result[key].drop(columns=[c for c in result[key].columns if "__" in c]))
-    out["growth"] = {k: {kk: _plain(vv, kk in AMOUNTS) for kk, vv in v.items()}
-                     for k, v in result["growth"].items()}
-    from .growth import decomposition_summary  # growth builds on this module
-    from .targets import progress, stored_targets
-
-    out["decomposition"] = decomposition_summary(store, filters, protect=protect)
-    out["targets"] = [{k: _plain(v) for k, v in p.items()}
-                      for p in progress(result["by_year"], stored_targets(store), lang, filters)]
-    return out

@@ -152,6 +152,10 @@ MEMBERS = TableSpec(
                N_("Year the member left (no figures expected from that year on); empty if still a member."),
                ("left", "exit_year", "annee_sortie", "sortie", "annee_de_sortie", "depart"),
                required=False, value_required=False),
+        Column("email", "text", N_("Contact e-mail"),
+               N_("Who to remind when the member's figures are due (seen by the manager only)."),
+               ("e_mail", "mail", "courriel", "adresse_mail", "adresse_e_mail", "contact",
+                "email_contact", "mel"), required=False, value_required=False),
     ),
 )
 
@@ -190,17 +194,37 @@ SETTINGS = TableSpec(
 SETTING_DEFAULTS: dict[str, int] = {
     # the estimated view carries a member's last reported values forward this many years
     "carry_forward_years": 2,
+    # a year still collecting is offered for closing once this share of members (%) responded
+    "close_at_response_rate": 90,
 }
+
+#: The yearly collection campaign (``collection.py``): a year is *collecting* from its first
+#: submission (no row here) or from when the manager opens it, *closed* when the manager
+#: closes it. Stored like any table, so opening and closing are traced and undoable.
+COLLECTION = TableSpec(
+    name="collection",
+    label=N_("collection campaign"),
+    key=("year",),
+    marker="status",
+    columns=(
+        Column("year", "year", N_("Year"), N_("The year the figures are for.")),
+        Column("status", "text", N_("Status"), N_("collecting or closed.")),
+        Column("deadline", "text", N_("Deadline"), N_("When the figures are due (YYYY-MM-DD)."),
+               value_required=False),
+    ),
+)
 
 #: The main measures as nouns in a sentence ("3 rows have no turnover").
 MEASURE_NOUNS = {"turnover_eur": N_("turnover"), "jobs": N_("jobs")}
 #: Most specific first: a file is of the first kind whose marker column it has.
 SPECS = (TARGETS, MEMBERS, SUBMISSIONS)
+#: Every table stored with a history (what undo and the demo removal go through).
+STORED = (*SPECS, SETTINGS, COLLECTION)
 
 
 def spec_named(name: str) -> TableSpec:
-    """The table spec stored under ``name`` (a file kind, or the settings)."""
-    return next(s for s in (*SPECS, SETTINGS) if s.name == name)
+    """The table spec stored under ``name`` (a file kind, the settings, the collection)."""
+    return next(s for s in STORED if s.name == name)
 MEASURES = [c.name for c in SUBMISSIONS.columns if c.kind in ("money", "quantity", "count")]
 DIMENSIONS = ("member_type", "sector", "area")
 

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -27,10 +27,12 @@ import pyarrow as pa
 
 from .i18n import _l
 from .schema import (
+    COLLECTION,
     DATA_DIR,
     MEMBERS,
     SETTING_DEFAULTS,
     SETTINGS,
+    STORED,
     SUBMISSIONS,
     TARGETS,
     TableSpec,
@@ -56,6 +58,8 @@ class StoreBusy(RuntimeError):
 
 
 def _table_ddl(spec: TableSpec, history: bool = False) -> str:
+    """A stored table (a spec's columns, then ``load_id``) or its history (then
+    ``replaced_by``): the writes copy rows by position, so the order matters."""
     cols = [f"{c.name} {c.sql_type}" for c in spec.columns]
     cols.append("load_id INTEGER NOT NULL")
     if history:
@@ -64,6 +68,25 @@ def _table_ddl(spec: TableSpec, history: bool = False) -> str:
         cols.append(f"PRIMARY KEY ({', '.join(spec.key)})")
     name = f"{spec.name}_history" if history else spec.name
     return f"CREATE TABLE {name} ({', '.join(cols)})"
+
+
+#: The member list as version 1 shipped it (no e-mail column): migration 1 stays as shipped.
+MEMBERS_V1 = replace(MEMBERS, columns=MEMBERS.columns[:4])
+
+
+def _rebuild(spec: TableSpec, old: TableSpec) -> list[str]:
+    """Statements that give a table and its history ``spec``'s columns in order (a new
+    column cannot just be added: it would come after ``load_id``)."""
+    statements = []
+    for history in (False, True):
+        name = f"{spec.name}_history" if history else spec.name
+        tail = ", load_id, replaced_by" if history else ", load_id"
+        cols = ", ".join(c if c in old.names else f"NULL AS {c}" for c in spec.names)
+        statements += [f"ALTER TABLE {name} RENAME TO {name}_old",
+                       _table_ddl(spec, history),
+                       f"INSERT INTO {name} SELECT {cols}{tail} FROM {name}_old",
+                       f"DROP TABLE {name}_old"]
+    return statements
 
 
 #: Ordered schema migrations. Never edit a shipped one: append a new one.
@@ -85,7 +108,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             is_demo BOOLEAN NOT NULL DEFAULT false
         )""",
         _table_ddl(SUBMISSIONS), _table_ddl(SUBMISSIONS, history=True),
-        _table_ddl(MEMBERS), _table_ddl(MEMBERS, history=True),
+        _table_ddl(MEMBERS_V1), _table_ddl(MEMBERS_V1, history=True),
     ]),
 ]
 MIGRATIONS.append((2, [_table_ddl(TARGETS), _table_ddl(TARGETS, history=True)]))
@@ -102,7 +125,25 @@ MIGRATIONS.append((4, ["""CREATE TABLE publication_cache (
 #: and every query of one document use the same value; the cube is rebuilt to match.
 MIGRATIONS.append((5, [_table_ddl(SETTINGS), _table_ddl(SETTINGS, history=True),
                        "__refresh_cube__"]))
+#: 6: the yearly collection campaign (collection.py); the years already in the database
+#: were collected before the campaign existed and count as closed (one traced load); the
+#: member list gains a contact e-mail for reminders.
+MIGRATIONS.append((6, [
+    _table_ddl(COLLECTION), _table_ddl(COLLECTION, history=True),
+    """INSERT INTO loads (load_id, loaded_by, action, kind, file_name, rows_added)
+       SELECT nextval('load_id_seq'), 'upgrade', 'load', 'collection',
+              'years collected before the campaign existed', count(DISTINCT year)
+       FROM submissions HAVING count(*) > 0""",
+    """INSERT INTO collection SELECT DISTINCT year, 'closed', NULL,
+       (SELECT max(load_id) FROM loads) FROM submissions""",
+    *_rebuild(MEMBERS, MEMBERS_V1),
+    "__refresh_cube__"]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+#: ``loads.kind`` of the removal of the demo data, a load over every stored table.
+DEMO_REMOVAL = "demo"
+#: Tables the KPI cube does not read: a write to them does not rebuild it. (The collection
+#: is read: a member that stopped reporting has left only once a later year is closed.)
+NOT_IN_CUBE = (TARGETS.name,)
 
 
 def setting_sql(key: str) -> str:
@@ -298,7 +339,7 @@ class Store:
                 )
                 if kept:
                     con.execute("DROP TABLE incoming")
-                if spec is not TARGETS:
+                if spec.name not in NOT_IN_CUBE:
                     _refresh_cube(con)
             finally:
                 con.unregister("incoming_file" if kept else "incoming")
@@ -306,7 +347,8 @@ class Store:
 
     def undo(self, load_id: int, user: str | None) -> int:
         """Undo a load (its rows go to history, the rows it replaced come back), or undo an
-        undo (the load's rows come back). Both are recorded; returns the new action's id."""
+        undo (the load's rows come back). Both are recorded; returns the new action's id.
+        A removal of the demo data is one load over several tables, undone as one."""
         with self.transaction() as con:
             found = con.execute("SELECT kind, action, undone_by, undoes FROM loads WHERE load_id = ?",
                                 [load_id]).fetchall()
@@ -316,48 +358,102 @@ class Store:
             if undone_by is not None:
                 raise ValueError(_l("{load} was already undone (by {undo}).", load=load_id,
                                     undo=undone_by))
-            spec = spec_named(kind)
-            cols = ", ".join([*spec.names, "load_id"])
-            keys = ", ".join(spec.key)
+            if kind == DEMO_REMOVAL and action == "undo" and con.execute(
+                    "SELECT action FROM loads WHERE load_id = ?", [undoes]).fetchall()[0][0] != "load":
+                raise ValueError(_l("Undo the removal of the demo data itself (load {load}).",
+                                    load=con.execute("SELECT undoes FROM loads WHERE load_id = ?",
+                                                     [undoes]).fetchall()[0][0]))
             new_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
-            if action == "load":
-                later = con.execute(f"SELECT min(replaced_by) FROM {kind}_history h JOIN loads l "
-                                    "ON l.load_id = h.replaced_by WHERE h.load_id = ? "
-                                    "AND l.action = 'load'", [load_id]).fetchall()[0][0]
-                if later is not None:
-                    raise ValueError(_l("Rows of load {load} were replaced by load {later} "
-                                        "since; undo load {later} first.", load=load_id,
-                                        later=later))
-                # the load's rows step aside (kept, for a redo); the rows it replaced return
-                removed = con.execute(f"INSERT INTO {kind}_history SELECT {cols}, ? FROM {kind} "
-                                      "WHERE load_id = ?", [new_id, load_id]).fetchall()[0][0]
-                con.execute(f"DELETE FROM {kind} WHERE load_id = ?", [load_id])
-                restored = con.execute(f"INSERT INTO {kind} SELECT {cols} FROM {kind}_history "
-                                       "WHERE replaced_by = ?", [load_id]).fetchall()[0][0]
-                con.execute(f"DELETE FROM {kind}_history WHERE replaced_by = ?", [load_id])
-                target_update = ("UPDATE loads SET undone_by = ? WHERE load_id = ?", [new_id, load_id])
-            else:  # redo: undo the undo of load `undoes`
-                original = undoes
-                # rows that the undo brought back step aside again, replaced by the load's rows
-                removed = con.execute(
-                    f"INSERT INTO {kind}_history SELECT t.*, ? FROM {kind} t WHERE ({keys}) IN "
-                    f"(SELECT {keys} FROM {kind}_history WHERE replaced_by = ?)",
-                    [original, load_id]).fetchall()[0][0]
-                con.execute(f"DELETE FROM {kind} WHERE ({keys}) IN (SELECT {keys} FROM "
-                            f"{kind}_history WHERE replaced_by = ?)", [load_id])
-                restored = con.execute(f"INSERT INTO {kind} SELECT {cols} FROM {kind}_history "
-                                       "WHERE replaced_by = ?", [load_id]).fetchall()[0][0]
-                con.execute(f"DELETE FROM {kind}_history WHERE replaced_by = ?", [load_id])
-                con.execute("UPDATE loads SET undone_by = NULL WHERE load_id = ?", [original])
-                target_update = ("UPDATE loads SET undone_by = ? WHERE load_id = ?", [new_id, load_id])
+            restored = removed = 0
+            redo = self._redo_demo_removal if kind == DEMO_REMOVAL else self._redo_load
+            for spec in STORED if kind == DEMO_REMOVAL else (spec_named(kind),):
+                r, m = (self._undo_load if action == "load" else redo)(
+                    con, spec, load_id, new_id, undoes)
+                restored, removed = restored + r, removed + m
+            if action != "load":
+                con.execute("UPDATE loads SET undone_by = NULL WHERE load_id = ?", [undoes])
             con.execute(
                 "INSERT INTO loads (load_id, loaded_by, action, kind, rows_added, rows_replaced, "
                 "undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?)",
                 [new_id, user, kind, restored, removed, load_id])
-            con.execute(*target_update)
-            if kind != TARGETS.name:
+            con.execute("UPDATE loads SET undone_by = ? WHERE load_id = ?", [new_id, load_id])
+            if kind not in NOT_IN_CUBE:
                 _refresh_cube(con)
         return new_id
+
+    @staticmethod
+    def _undo_load(con: duckdb.DuckDBPyConnection, spec: TableSpec, load_id: int, new_id: int,
+                   _undoes: int | None) -> tuple[int, int]:
+        """The load's rows step aside (kept, for a redo); the rows it replaced return."""
+        kind, cols = spec.name, ", ".join([*spec.names, "load_id"])
+        later = con.execute(f"SELECT min(replaced_by) FROM {kind}_history h JOIN loads l "
+                            "ON l.load_id = h.replaced_by WHERE h.load_id = ? "
+                            "AND l.action = 'load'", [load_id]).fetchall()[0][0]
+        if later is not None:
+            raise ValueError(_l("Rows of load {load} were replaced by load {later} "
+                                "since; undo load {later} first.", load=load_id, later=later))
+        keys = ", ".join(spec.key)
+        clash = con.execute(f"SELECT min(t.load_id) FROM {kind} t JOIN {kind}_history h "
+                            f"USING ({keys}) WHERE h.replaced_by = ? AND t.load_id <> ?",
+                            [load_id, load_id]).fetchall()[0][0]
+        if clash is not None:  # e.g. the demo's rows, removed, then the same keys loaded
+            raise ValueError(_l("Load {later} has since stored rows for the same members and "
+                                "years; undo load {later} first.", later=clash))
+        removed = con.execute(f"INSERT INTO {kind}_history SELECT {cols}, ? FROM {kind} "
+                              "WHERE load_id = ?", [new_id, load_id]).fetchall()[0][0]
+        con.execute(f"DELETE FROM {kind} WHERE load_id = ?", [load_id])
+        restored = con.execute(f"INSERT INTO {kind} SELECT {cols} FROM {kind}_history "
+                               "WHERE replaced_by = ?", [load_id]).fetchall()[0][0]
+        con.execute(f"DELETE FROM {kind}_history WHERE replaced_by = ?", [load_id])
+        return restored, removed
+
+    @staticmethod
+    def _redo_load(con: duckdb.DuckDBPyConnection, spec: TableSpec, load_id: int, _new_id: int,
+                   original: int) -> tuple[int, int]:
+        """Undo the undo ``load_id`` of load ``original``: the rows that the undo brought
+        back step aside again, replaced by the load's rows."""
+        kind, cols, keys = spec.name, ", ".join([*spec.names, "load_id"]), ", ".join(spec.key)
+        removed = con.execute(
+            f"INSERT INTO {kind}_history SELECT t.*, ? FROM {kind} t WHERE ({keys}) IN "
+            f"(SELECT {keys} FROM {kind}_history WHERE replaced_by = ?)",
+            [original, load_id]).fetchall()[0][0]
+        con.execute(f"DELETE FROM {kind} WHERE ({keys}) IN (SELECT {keys} FROM "
+                    f"{kind}_history WHERE replaced_by = ?)", [load_id])
+        restored = con.execute(f"INSERT INTO {kind} SELECT {cols} FROM {kind}_history "
+                               "WHERE replaced_by = ?", [load_id]).fetchall()[0][0]
+        con.execute(f"DELETE FROM {kind}_history WHERE replaced_by = ?", [load_id])
+        return restored, removed
+
+    @staticmethod
+    def _redo_demo_removal(con: duckdb.DuckDBPyConnection, spec: TableSpec, _load_id: int,
+                           _new_id: int, original: int) -> tuple[int, int]:
+        """Undo the undo of a demo removal: the demo rows go again, replaced by it."""
+        demo = "load_id IN (SELECT load_id FROM loads WHERE is_demo)"
+        removed = con.execute(f"INSERT INTO {spec.name}_history SELECT t.*, ? FROM {spec.name} t "
+                              f"WHERE {demo}", [original]).fetchall()[0][0]
+        con.execute(f"DELETE FROM {spec.name} WHERE {demo}")
+        return 0, removed
+
+    # -- the demo data -----------------------------------------------------------------
+    def remove_demo(self, user: str | None) -> LoadResult | None:
+        """Remove every demo row in force, in every table, as one load (undoable in one
+        step: the rows go to history, replaced by this load). None when there is none."""
+        demo = "load_id IN (SELECT load_id FROM loads WHERE is_demo)"
+        with self.transaction() as con:
+            if not con.execute("SELECT " + " + ".join(f"(SELECT count(*) FROM {s.name} WHERE {demo})"
+                                          for s in STORED)).fetchall()[0][0]:
+                return None
+            load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+            removed = 0
+            for spec in STORED:
+                removed += con.execute(f"INSERT INTO {spec.name}_history SELECT t.*, ? FROM "
+                                       f"{spec.name} t WHERE {demo}", [load_id]).fetchall()[0][0]
+                con.execute(f"DELETE FROM {spec.name} WHERE {demo}")
+            con.execute("INSERT INTO loads (load_id, loaded_by, action, kind, file_name, "
+                        "rows_replaced) VALUES (?, ?, 'load', ?, ?, ?)",
+                        [load_id, user, DEMO_REMOVAL, "Remove the demo data", removed])
+            _refresh_cube(con)
+        return LoadResult(load_id, -removed, removed)
 
     # -- reads about loads -------------------------------------------------------------
     def history(self) -> pd.DataFrame:
@@ -372,6 +468,12 @@ class Store:
 
     def is_empty(self) -> bool:
         return self.rows("SELECT count(*) FROM submissions")[0][0] == 0
+
+    def holds_demo(self) -> bool:
+        """True while any demo figure is in force (the banner stays until it is removed)."""
+        return bool(self.rows(
+            "SELECT count(*) > 0 FROM submissions WHERE load_id IN "
+            "(SELECT load_id FROM loads WHERE is_demo)")[0][0])
 
     def shows_only_demo(self) -> bool:
         """True when every row on show came from the demo data."""

@@ -5,7 +5,7 @@
   baseline run side by side, on the demo (30 members x 7 years), 100 x 10 and 1,000 x 20.
 - Usefulness: on the demo, the share of the cells with members that a funder sees, per
   table (the cluster totals, each breakdown, ratios, decomposition parts), in both views.
-  It reads only ``kpis.summary(role="funder")``, so the same script measures an older
+  It reads only ``document.summary(role="funder")``, so the same script measures an older
   version of the product for a before/after comparison (``--share-only``).
 
 Usage: python benchmarks/bench_disclosure.py [--quick] [--demo-only] [--share-only] [--cap S]
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analytics import kpis  # noqa: E402
+from analytics import document, kpis  # noqa: E402
 from analytics.filters import Filters  # noqa: E402
 from analytics.ingest import ingest_file, load_demo  # noqa: E402
 from analytics.store import Store  # noqa: E402
@@ -40,7 +40,7 @@ def share_published(store: Store) -> dict:
     out = {}
     for estimated in (False, True):
         filters = Filters(estimated=estimated)
-        manager, funder = kpis.summary(store, filters), kpis.summary(store, filters, role="funder")
+        manager, funder = document.summary(store, filters), document.summary(store, filters, role="funder")
         view = "estimated" if estimated else "reported"
         for table in TABLES:
             for kind, fields in (("sums", SUMS), ("ratios", RATIOS)):

@@ -33,13 +33,13 @@ def _cut(value: Any) -> Any:
 
 def kpis_json() -> str:
     """``kpis --format json`` on the demo (lists cut to their first item)."""
-    from analytics import kpis
+    from analytics import document
     from analytics.ingest import load_demo
     from analytics.store import Store
 
     store = Store(":memory:")
     load_demo(store)
-    doc = _cut(kpis.summary(store))
+    doc = _cut(document.summary(store))
     lines = ["{"]
     items = list(doc.items())
     for i, (key, value) in enumerate(items):

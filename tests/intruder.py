@@ -1,6 +1,6 @@
 """An intruder with an LP solver, written independently of the product's own audit.
 
-It reads only what a funder obtains (``kpis.summary(..., role="funder")``, the document of
+It reads only what a funder obtains (``document.summary(..., role="funder")``, the document of
 ``kpis --role funder --format json`` and of every funder page and export), for any filters,
 year ranges and views, and turns each published number into a linear equation over the
 members' true values, from its own model of who contributes to what (a member's latest

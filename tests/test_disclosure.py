@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import kpis
+from analytics import document, kpis
 from analytics.disclosure import DOMINANCE, MIN_UNITS
 from analytics.filters import Filters
 from analytics.schema import SUBMISSIONS
@@ -85,7 +85,7 @@ PROPERTY = settings(max_examples=40, deadline=None,
 @given(clusters(), selections())
 def test_funder_view_never_reveals_small_or_dominated_cells(rows, filters):
     store = store_of(rows)
-    doc = kpis.summary(store, filters, role="funder")
+    doc = document.summary(store, filters, role="funder")
     for row in doc["by_year"]:
         if row["turnover_eur"] is not None:
             assert safe(contributors(rows, row["year"], filters)), row
@@ -105,7 +105,7 @@ def test_hidden_cells_cannot_be_recomputed_from_totals(rows, filters):
     union must pass the rules (so one hidden cell alone is never a small or dominated one).
     A breakdown inside a selection of another dimension is not published at all."""
     store = store_of(rows)
-    doc = kpis.summary(store, filters, role="funder")
+    doc = document.summary(store, filters, role="funder")
     totals = {r["year"]: r["turnover_eur"] for r in doc["by_year"]}
     for dim in ("member_type", "sector", "area"):
         others = [d for d in ("member_types", "sectors", "areas")
@@ -133,8 +133,8 @@ def test_two_selections_never_isolate_a_small_group(rows, filters, dim):
         return
     wider = Filters(**{**filters.__dict__, field: ()})
     store = store_of(rows)
-    narrow_doc = kpis.summary(store, filters, role="funder")["by_year"]
-    wide_doc = {r["year"]: r for r in kpis.summary(store, wider, role="funder")["by_year"]}
+    narrow_doc = document.summary(store, filters, role="funder")["by_year"]
+    wide_doc = {r["year"]: r for r in document.summary(store, wider, role="funder")["by_year"]}
     for row in narrow_doc:
         other = wide_doc.get(row["year"])
         if row["turnover_eur"] is None or other is None or other["turnover_eur"] is None:
@@ -149,7 +149,7 @@ def test_two_selections_never_isolate_a_small_group(rows, filters, dim):
 
 
 def test_narrowing_to_one_member_gives_confidential_not_its_figures(demo_store):
-    doc = kpis.summary(demo_store, Filters(member_types=("tech_transfer",)), role="funder")
+    doc = document.summary(demo_store, Filters(member_types=("tech_transfer",)), role="funder")
     for row in doc["by_year"]:
         assert row["members"] == 1  # counts stay visible
         assert row["turnover_eur"] is None and row["jobs"] is None
@@ -157,7 +157,7 @@ def test_narrowing_to_one_member_gives_confidential_not_its_figures(demo_store):
 
 
 def test_demo_totals_stay_visible_and_some_breakdown_is_suppressed(demo_store):
-    doc = kpis.summary(demo_store, role="funder")
+    doc = document.summary(demo_store, role="funder")
     g = doc["growth"]
     assert (g["turnover_eur"]["baseline"], g["turnover_eur"]["latest"]) == (50_000_000, 70_000_000)
     assert (g["jobs"]["baseline"], g["jobs"]["latest"]) == (500, 700)

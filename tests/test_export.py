@@ -10,7 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from analytics import charts, export, kpis, report
+from analytics import charts, document, export, kpis, report
 from analytics.filters import Filters
 
 pytestmark = pytest.mark.skipif(export.find_browser() is None, reason="needs Chrome/Chromium")
@@ -129,7 +129,7 @@ def test_word_report_has_charts_and_right_numbers(pack, demo_store):
     assert len(doc.inline_shapes) == 15
     table = doc.tables[0]
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
-    growth = kpis.summary(demo_store)["growth"]
+    growth = document.summary(demo_store)["growth"]
     turnover = rows["Turnover (EUR)"]
     assert turnover[1].startswith(f"€{growth['turnover_eur']['baseline']:,.0f}")  # €50,000,000
     assert turnover[2].startswith("€70,000,000") and "(2015)" in turnover[2]

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from analytics import growth, kpis
+from analytics import document, growth, kpis
 from analytics.filters import Filters
 from analytics.ingest import check_file, load_checked, load_demo
 from analytics.store import Store
@@ -32,7 +32,7 @@ def test_carry_forward_is_one_stored_setting_read_by_every_part(store):
     result = store.set_setting("carry_forward_years", 0, "test")
     assert result is not None and store.history().iloc[0]["kind"] == "settings"
     try:
-        doc = kpis.summary(store, Filters(estimated=True))
+        doc = document.summary(store, Filters(estimated=True))
         by_year = {r["year"]: r["jobs"] for r in doc["by_year"]}
         for a in doc["decomposition"]["jobs"]["annual"]:
             if a["change"] is not None:
@@ -102,11 +102,11 @@ def test_growth_and_decomposition_use_the_same_years(store):
     load(store, GAP.replace("A,A,SME,waste,87,2012,120,12", "A,A,SME,waste,87,2012,,12")
          .replace("B,B,SME,waste,87,2012,220,22", "B,B,SME,waste,87,2012,,22"))
     waste = Filters(sectors=("waste",))
-    doc = kpis.summary(store, waste)
+    doc = document.summary(store, waste)
     g, d = doc["growth"]["turnover_eur"], doc["decomposition"]["turnover_eur"]
     assert (g["baseline_year"], g["latest_year"]) == (d["baseline_year"], d["latest_year"])
     assert g["change"] is None and d["change"] is None
-    doc = kpis.summary(store)
+    doc = document.summary(store)
     for m in kpis.GROWTH_MEASURES:
         g, d = doc["growth"][m], doc["decomposition"][m]
         assert (g["baseline_year"], g["latest_year"]) == (d["baseline_year"], d["latest_year"])
@@ -202,7 +202,7 @@ B,B,SME,waste,87,2011,0.07,1000000
 C,C,SME,waste,87,2010,0.07,1000000
 C,C,SME,waste,87,2011,0.07,1000000
 """)
-    doc = kpis.summary(store)
+    doc = document.summary(store)
     assert doc["growth"]["turnover_eur"]["change"] == 901530.69
     assert doc["decomposition"]["turnover_eur"]["like_for_like"] == 901530.69
     ratio = doc["by_year"][0]["turnover_per_job"]
@@ -274,7 +274,7 @@ def test_targets_without_baseline_use_the_first_year_and_say_so(store):
     rows += [f"M{i},M{i},SME,waste,87,2015,1,1" for i in range(28)]
     load(store, HEADER + "\n" + "\n".join(rows) + "\n")
     load(store, TARGETS_DEMO, "targets.csv")
-    [p] = kpis.summary(store)["targets"]
+    [p] = document.summary(store)["targets"]
     # 23 members in 2009, 5 more by 2015: (28 - 23) / (35 - 23), not 28 / 35 = 80 %
     assert (p["baseline"], p["baseline_year"], p["baseline_implied"]) == (23, 2009, True)
     assert p["target_progress"] == pytest.approx(5 / 12)
@@ -299,10 +299,10 @@ def test_targets_are_out_of_scope_under_a_member_filter(store):
                          "A,A,SME,waste,87,2012,1,80\nB,B,university,waste,87,2012,1,80\n")
     load(store, "indicator,kind,year,value\njobs,target,2015,500\n", "targets.csv")
     smes = Filters(member_types=("sme",))
-    [p] = kpis.summary(store, smes)["targets"]
+    [p] = document.summary(store, smes)["targets"]
     assert p["in_scope"] is False and p["target_progress"] is None and p["milestone_met"] is None
     assert "whole cluster" in p["out_of_scope_reason"]
-    assert kpis.summary(store, Filters(year_from=2010))["targets"][0]["in_scope"] is True
+    assert document.summary(store, Filters(year_from=2010))["targets"][0]["in_scope"] is True
     extra = growth.bundle(store, smes)
     assert extra["targets_in_scope"] is False
     result = kpis.overview(store, smes)
@@ -347,10 +347,10 @@ def test_classification_as_reported_each_year_or_current(store):
     a2012 = d["annual"][-1]
     assert a2012["change"] == Decimal(140 - 240)
     assert a2012["leavers"] == Decimal(110)  # A left the SME selection in 2012
-    doc = kpis.summary(store, as_reported)
+    doc = document.summary(store, as_reported)
     assert doc["classification"] == "reported"
     assert "classification as reported each year" in doc["filters"]
-    assert "current classification" in kpis.summary(store)["filters"]
+    assert "current classification" in document.summary(store)["filters"]
     statuses = kpis.member_status(store, Filters(classification="reported"))
     assert set(statuses.query("member_id == 'A'")["member_type"]) == {"sme", "large_company"}
 
@@ -359,7 +359,7 @@ def test_funders_get_the_as_reported_classification_protected(store):
     """The reported classification's tables are part of the one publication: a funder's
     SME rows in it are masked by the same audited pattern."""
     load(store, SME_GROWS)
-    doc = kpis.summary(store, Filters(member_types=("sme",), classification="reported"),
+    doc = document.summary(store, Filters(member_types=("sme",), classification="reported"),
                        role="funder")
     # 2 or 3 SMEs per year, A dominant in 2011 (200 of 215 jobs): never shown
     jobs_2011 = next(r for r in doc["by_year"] if r["year"] == 2011)
@@ -469,7 +469,7 @@ def test_one_document_never_contradicts_itself(panel, mode, estimated, sector, a
     final = _final(rows, resubmitted)
     filters = Filters(year_from=min(a, b), year_to=max(a, b), estimated=estimated,
                       classification=mode, sectors=(sector,) if sector else ())
-    doc = kpis.summary(store, filters)
+    doc = document.summary(store, filters)
     by_year = {r["year"]: r for r in doc["by_year"]}
     for measure in kpis.GROWTH_MEASURES:
         g, d = doc["growth"][measure], doc["decomposition"][measure]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import growth, kpis, targets
+from analytics import document, growth, kpis, targets
 from analytics.filters import Filters
 from analytics.ingest import check_file, load_checked
 from analytics.schema import SUBMISSIONS
@@ -143,7 +143,7 @@ def test_targets_file_errors_and_future_years(store):
 
 
 def test_json_decomposition_adds_up(demo_store):
-    doc = kpis.summary(demo_store)
+    doc = document.summary(demo_store)
     for measure in ("turnover_eur", "jobs"):
         d, g = doc["decomposition"][measure], doc["growth"][measure]
         assert d["like_for_like"] + d["entries"] - d["exits"] == pytest.approx(g["change"], abs=0.005)

@@ -16,7 +16,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from analytics import kpis
+from analytics import document
 from analytics.filters import Filters
 from analytics.publication import PROTECTION
 from analytics.schema import SUBMISSIONS
@@ -84,7 +84,7 @@ def read(store: Store, eq: Equations, choice: dict, estimated: bool, a, b,
          classification: str = "current") -> None:
     filters = Filters(year_from=a, year_to=b, estimated=estimated, classification=classification,
                       **choice)
-    doc = kpis.summary(store, filters, role="funder")
+    doc = document.summary(store, filters, role="funder")
     chosen = {"member_type": filters.member_types, "sector": filters.sectors, "area": filters.areas}
     eq.read(doc, chosen, estimated, classification == "reported")
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from analytics import kpis
+from analytics import document, kpis
 from analytics.filters import Filters
 from analytics.ingest import check_file, load_checked
 
@@ -146,7 +146,7 @@ def test_single_year_and_zero_baseline_growth(store):
 
 
 def test_summary_json_shape(demo_store):
-    doc = kpis.summary(demo_store)
+    doc = document.summary(demo_store)
     assert {"by_year", "by_sector", "by_member_type", "by_area", "growth"} <= set(doc)
     assert {"year", "turnover_eur", "jobs", "members"} <= set(doc["by_year"][0])
     assert {"sector", "year", "turnover_eur"} <= set(doc["by_sector"][0])

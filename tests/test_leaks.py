@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import access, cli, export, growth, kpis
+from analytics import access, cli, document, export, growth, kpis
 from analytics.filters import Filters
 from analytics.ingest import check_file
 from analytics.schema import SUBMISSIONS
@@ -29,7 +29,7 @@ def unsafe(n: int, biggest: float, total: float) -> bool:
 
 # 1 -------------------------------------------------------------------------------------
 def test_decomposition_of_a_hidden_selection_is_hidden_too(demo_store):
-    doc = kpis.summary(demo_store, Filters(member_types=("tech_transfer",)), role="funder")
+    doc = document.summary(demo_store, Filters(member_types=("tech_transfer",)), role="funder")
     assert all(r["turnover_eur"] is None for r in doc["by_year"] if r["members"])
     for measure in ("turnover_eur", "jobs"):
         d = doc["decomposition"][measure]
@@ -39,7 +39,7 @@ def test_decomposition_of_a_hidden_selection_is_hidden_too(demo_store):
 
 # 2 -------------------------------------------------------------------------------------
 def test_entries_and_exits_never_give_one_or_two_members_figures(demo_store):
-    doc = kpis.summary(demo_store, role="funder")["decomposition"]
+    doc = document.summary(demo_store, role="funder")["decomposition"]
     for measure in ("turnover_eur", "jobs"):
         truth = growth.decompose(demo_store, Filters(), measure)
         published = {a["year"]: a for a in doc[measure]["annual"]}
@@ -56,8 +56,8 @@ def test_entries_and_exits_never_give_one_or_two_members_figures(demo_store):
 
 # 3 -------------------------------------------------------------------------------------
 def test_estimated_view_never_shows_a_single_carried_member(demo_store):
-    manager = {r["year"]: r for r in kpis.summary(demo_store, Filters(estimated=True))["by_year"]}
-    funder = kpis.summary(demo_store, Filters(estimated=True), role="funder")["by_year"]
+    manager = {r["year"]: r for r in document.summary(demo_store, Filters(estimated=True))["by_year"]}
+    funder = document.summary(demo_store, Filters(estimated=True), role="funder")["by_year"]
     assert any(0 < manager[r["year"]]["estimated_members"] < 3 for r in funder)  # the case exists
     for row in funder:
         if 0 < manager[row["year"]]["estimated_members"] < 3:
@@ -71,7 +71,7 @@ def test_sector_group_minus_the_shown_sectors_is_never_a_small_or_dominated_cell
 
     group_of = {r["code"]: r["egss_group"] for r in vocabulary("sectors").rows}
     full = kpis.overview(demo_store)["by_sector"]
-    funder = kpis.summary(demo_store, role="funder")
+    funder = document.summary(demo_store, role="funder")
     groups = {(r["year"], r["sector_group"]): r for r in funder["by_sector_group"]}
     shown = {(r["year"], r["sector"]): r["turnover_eur"] is not None for r in funder["by_sector"]}
     checked = 0
@@ -103,7 +103,7 @@ def test_a_sector_group_never_gives_back_its_only_hidden_sector():
     store = Store(":memory:")
     store.load(SUBMISSIONS, pd.DataFrame(rows).reindex(columns=SUBMISSIONS.names), file_name="t",
                sha256="", user="t")
-    doc = kpis.summary(store, role="funder")
+    doc = document.summary(store, role="funder")
     group = {r["sector_group"]: r["turnover_eur"] for r in doc["by_sector_group"]}
     sector = {r["sector"]: r["turnover_eur"] for r in doc["by_sector"]}
     assert sector["consulting"] is None
@@ -115,7 +115,7 @@ def test_a_sector_group_never_gives_back_its_only_hidden_sector():
 # 5 -------------------------------------------------------------------------------------
 def test_a_year_range_never_changes_the_pattern(demo_store):
     def pattern(y0: int, y1: int) -> dict:
-        doc = kpis.summary(demo_store, Filters(year_from=y0, year_to=y1), role="funder")
+        doc = document.summary(demo_store, Filters(year_from=y0, year_to=y1), role="funder")
         out = {}
         for key in ("by_year", "by_sector", "by_member_type", "by_area", "by_sector_group"):
             for r in doc[key]:
@@ -136,7 +136,7 @@ def test_a_ratio_and_the_totals_never_give_the_members_without_jobs():
     store = Store(":memory:")
     store.load(SUBMISSIONS, pd.DataFrame(rows).reindex(columns=SUBMISSIONS.names), file_name="t",
                sha256="", user="t")
-    row = kpis.summary(store, role="funder")["by_year"][0]
+    row = document.summary(store, role="funder")["by_year"][0]
     assert row["turnover_eur"] is not None and row["jobs"] is not None  # totals stay useful
     if row["turnover_per_job"] is not None:
         recovered = row["turnover_eur"] - row["turnover_per_job"] * row["jobs"]

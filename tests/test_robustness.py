@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import kpis
+from analytics import document
 from analytics.backup import backup, restore
 from analytics.checks import CheckReport
 from analytics.ingest import check_file, load_checked
@@ -94,7 +94,7 @@ def test_upload_limits_are_settings(monkeypatch):
 def test_backup_restore_gives_identical_kpis(demo_store, tmp_path):
     folder = backup(demo_store, tmp_path / "backups")
     restored = restore(folder, tmp_path / "restored.duckdb")
-    assert kpis.summary(restored) == kpis.summary(demo_store)
+    assert document.summary(restored) == document.summary(demo_store)
     assert len(restored.history()) == len(demo_store.history())
     with pytest.raises(ValueError, match="already holds data"):
         restore(folder, tmp_path / "restored.duckdb")
@@ -109,18 +109,18 @@ def test_undo_redo_round_trip_gives_identical_kpis(tmp_path):
 
     store = Store(tmp_path / "u.duckdb")
     load_demo(store)
-    before = kpis.summary(store)
+    before = document.summary(store)
     text = ("member_id,member_name,member_type,sector,area,year,turnover_eur,jobs\n"
             "M01,Ondivert Recyclage,SME,waste,87,2015,9999999,99\n"
             "M99,Newcomer,SME,water,19,2015,123456,3\n")
     report = check_file(text.encode(), "fix.csv", store)
     load_id = load_checked(report, store).load_id
-    after = kpis.summary(store)
+    after = document.summary(store)
     assert after != before
     undo_id = store.undo(load_id, "test")
-    assert kpis.summary(store) == before
+    assert document.summary(store) == before
     store.undo(undo_id, "test")  # redo
-    assert kpis.summary(store) == after
+    assert document.summary(store) == after
 
 
 BIG_ROWS = 60_000

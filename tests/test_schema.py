@@ -46,8 +46,8 @@ def test_vocabularies_have_both_languages_and_egss_codes():
 def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, monkeypatch):
     import analytics.kpis as kpis_module
     import analytics.store as store_module
+    from analytics.document import summary
     from analytics.ingest import ingest_file, load_demo
-    from analytics.kpis import summary
 
     reference = Store(":memory:")
     load_demo(reference)
@@ -59,6 +59,15 @@ def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, mon
         monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:version])
         # the code of those versions carried forward a constant 2 years (no settings table)
         monkeypatch.setattr(kpis_module, "setting_sql", lambda key: "2")
+        # ... and had no collection campaign and no member e-mail (schema 6)
+        import analytics.validate as validate_module
+        monkeypatch.setattr(validate_module, "SPECS", tuple(
+            store_module.MEMBERS_V1 if s.name == "members" else s for s in validate_module.SPECS))
+        import analytics.ingest as ingest_module
+        monkeypatch.setattr(ingest_module, "spec_named", lambda name, named=ingest_module.spec_named:
+                            store_module.MEMBERS_V1 if name == "members" else named(name))
+        monkeypatch.setattr(kpis_module, "member_dim_ctes", lambda ctes=kpis_module.member_dim_ctes: ctes(
+            ).replace("(SELECT max(year) FROM collection WHERE status = 'closed')", "NULL"))
         old = Store(path)
         for demo in sorted((ROOT / "data" / "demo").glob("*.csv")):
             if not demo.name.startswith("targets"):  # targets came with schema 2
@@ -69,4 +78,6 @@ def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, mon
         got = summary(migrated)
         assert got.pop("targets") == []
         assert got == expected
-        assert len(migrated.history()) == len(list((ROOT / "data" / "demo").glob("s*.csv"))) + 1
+        # the files, the member list, and schema 6 closing the years already collected
+        assert len(migrated.history()) == len(list((ROOT / "data" / "demo").glob("s*.csv"))) + 2
+        assert migrated.rows("SELECT count(*) FROM collection WHERE status = 'closed'") == [(7,)]
