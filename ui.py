@@ -7,14 +7,28 @@ shows at once while a filter seen before is served from the cache.
 
 from __future__ import annotations
 
+import os
 import time
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import access, charts, disclosure, export, formatting, growth, i18n, kpis, publication, report
+from analytics import (
+    access,
+    charts,
+    collection,
+    disclosure,
+    export,
+    formatting,
+    growth,
+    i18n,
+    kpis,
+    publication,
+    report,
+)
 from analytics.filters import FILTER_NAMES, Filters
 from analytics.i18n import N_
 from analytics.ingest import load_demo
@@ -80,7 +94,9 @@ def fmt_pct(value: float | None, decimals: int = 1, signed: bool = False) -> str
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
     store = Store(path)
-    if store.history().empty:  # first start: an empty database gets the demo data
+    # the demo only when asked (``make run`` asks: a fresh clone is a demo) and only into an
+    # empty database, so that demo and real figures never mix
+    if os.environ.get("CLUSTER_DEMO") == "1" and store.history().empty:
         load_demo(store)
     return store
 
@@ -215,6 +231,34 @@ def _years(path: str, version: tuple[int, int]) -> tuple[int, int] | None:
     return kpis.data_years(_store(path))
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _campaign(path: str, version: tuple[int, int]) -> list[collection.Year]:
+    return collection.years(_store(path))
+
+
+def campaign() -> list[collection.Year]:
+    """Every year's collection status (cached per data version)."""
+    return _campaign(default_db_path(), data_version())
+
+
+def provisional(f: Filters) -> list[collection.Year]:
+    """The years still collecting within the filters' years."""
+    return [y for y in campaign() if y.status == collection.COLLECTING and y.responded
+            and (f.year_from is None or y.year >= f.year_from)
+            and (f.year_to is None or y.year <= f.year_to)]
+
+
+def provisional_rows(f: Filters) -> pd.DataFrame:
+    """By-year rows of the years still collecting after the filters' last year, to draw
+    apart (hatched) in the by-year charts; never used as the latest year."""
+    later = [y.year for y in campaign() if y.status == collection.COLLECTING and y.responded
+             and f.year_to is not None and y.year > f.year_to]
+    if not later:
+        return pd.DataFrame()
+    rows = overview(replace(f, year_from=min(later), year_to=max(later)))["by_year"]
+    return rows[rows["year"].isin(later)]
+
+
 def sidebar_filters() -> Filters:
     """Draw the shared filters in the sidebar, bound to the URL; return them as Filters."""
     sidebar = st.sidebar
@@ -222,9 +266,14 @@ def sidebar_filters() -> Filters:
     years = _years(default_db_path(), data_version())
     year_from = year_to = None
     if years and years[0] < years[1]:
-        year_from, year_to = sidebar.slider(_("Years"), years[0], years[1], years, step=1,
-                                            key="years", bind="query-params",
-                                            help=_("Baseline is the first year, latest the last."))
+        # by default the period ends at the last closed year of the collection: a year still
+        # collecting is shown apart and only read as the latest when picked here
+        end = collection.resolve(store(), Filters()).year_to or years[1]
+        year_from, year_to = sidebar.slider(_("Years"), years[0], years[1], (years[0], end),
+                                            step=1, key="years", bind="query-params",
+                                            help=_("Baseline is the first year, latest the last. "
+                                                   "A year still collecting is provisional: it "
+                                                   "is the latest only when you pick it."))
     chosen: dict[str, list[str]] = {}
     # funders and members see one dimension's selections at a time (what is published):
     # once one is chosen, the others are not offered
@@ -250,9 +299,10 @@ def sidebar_filters() -> Filters:
         help=_("Off: a member's latest type, sector and area apply to all its years. On: each "
                "year's own, as the member reported it that year (a member that outgrew SME "
                "status stays an SME in its earlier years)."))
-    filters = Filters(year_from, year_to, tuple(chosen["member_type"]), tuple(chosen["sector"]),
-                      tuple(chosen["area"]), estimated=estimated,
-                      classification="reported" if as_reported else "current")
+    filters = collection.resolve(store(), Filters(
+        year_from, year_to, tuple(chosen["member_type"]), tuple(chosen["sector"]),
+        tuple(chosen["area"]), estimated=estimated,
+        classification="reported" if as_reported else "current"))
     if not me().sees_members and publication.scope(filters) is None:
         sidebar.warning(_("Figures are published for the whole cluster or for one filter at a "
                           "time (member types, sectors or areas): a selection combining two "
@@ -297,7 +347,11 @@ def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
 
 
 def filter_caption(f: Filters) -> None:
+    """What the page shows, and a warning when the period holds a year still collecting."""
     st.caption(_("Showing: {filters}").format(filters=f.describe(lang())))
+    shown = provisional(f)
+    if shown:
+        st.warning(collection.warning_for(shown).render(lang()), icon="⚠️")
 
 
 def no_data() -> bool:

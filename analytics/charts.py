@@ -122,14 +122,17 @@ def dimension_title(dimension: str, lang: str = DEFAULT) -> str:
 
 
 def trend(yearly: pd.DataFrame, measure: str, title: str | None = None,
-          lang: str = DEFAULT) -> go.Figure:
+          lang: str = DEFAULT, provisional: pd.DataFrame | None = None) -> go.Figure:
     """One measure over the years, as bars; estimated parts (non-responses carried
-    forward) stacked on top in a hatched, lighter bar so they are never mistaken for data."""
+    forward) stacked on top in a hatched, lighter bar so they are never mistaken for data.
+    ``provisional``: by-year rows of years still collecting, drawn after the others as
+    hatched outlines labelled 'provisional, N of M members' (``collection.py``)."""
     _ = translator(lang)
     ind = INDICATORS[measure]
     fig = _base(title or _("{indicator} by year").format(indicator=ind.name(lang)), ind.unit, lang)
     hover = _axis_format(ind.unit, lang)["hover"]
     estimated = yearly.get(f"{measure}_estimated")
+    top = yearly[measure].max()
     if estimated is not None and estimated.fillna(0).gt(0).any():
         est = estimated.fillna(0)
         fig.add_bar(x=yearly["year"], y=yearly[measure] - est, name=_("Reported"),
@@ -139,13 +142,22 @@ def trend(yearly: pd.DataFrame, measure: str, title: str | None = None,
                     marker=dict(color="#a8d5c2", pattern=dict(shape="/", fgcolor=PALETTE[0])),
                     hovertemplate="%{x} " + _("estimated") + "<br>" + hover + "<extra></extra>")
         fig.update_layout(barmode="stack")
-        if ind.unit == "EUR":
-            _money_axis(fig, yearly[measure].max(), lang)
-        return fig
-    fig.add_bar(x=yearly["year"], y=yearly[measure], name=ind.name(lang),
-                hovertemplate="%{x}<br>" + hover + "<extra></extra>")
+    else:
+        fig.add_bar(x=yearly["year"], y=yearly[measure], name=ind.name(lang),
+                    hovertemplate="%{x}<br>" + hover + "<extra></extra>")
+    if provisional is not None and not provisional.empty:
+        notes = [_("provisional, {responded} of {expected} members").format(
+                     responded=int(r["members"]), expected=int(r["active_members"]))
+                 for _i, r in provisional.iterrows()]
+        fig.add_bar(x=provisional["year"], y=provisional[measure],
+                    name=_("Provisional (collection still open)"), text=notes,
+                    textposition="outside", textfont=dict(size=11, color="#5f6368"),
+                    marker=dict(color="white", line=dict(color=PALETTE[6], width=1.5),
+                                pattern=dict(shape="x", fgcolor=PALETTE[6], size=6)),
+                    hovertemplate="%{x} %{text}<br>" + hover + "<extra></extra>")
+        top = max(top, provisional[measure].max())
     if ind.unit == "EUR":
-        _money_axis(fig, yearly[measure].max(), lang)
+        _money_axis(fig, top, lang)
     return fig
 
 

@@ -117,7 +117,11 @@ def resolve(store: Store, filters: Filters) -> Filters:
 
 def warning(store: Store, filters: Filters) -> Message | None:
     """What every page and export says when the period holds a year still collecting."""
-    shown = provisional(store, filters)
+    return warning_for(provisional(store, filters))
+
+
+def warning_for(shown: list[Year]) -> Message | None:
+    """``warning`` for these provisional years (None when there are none)."""
     if not shown:
         return None
     return _lp(len(shown), N_("Provisional: {years} is still collecting ({details}), so its "

@@ -129,6 +129,9 @@ class ExportContext:
     years: tuple[int, int] | None = None  # baseline and latest year shown
     lang: str = DEFAULT  # the language of every file written with this context
     carry_years: int = 2  # the cluster's carry-forward setting when the data was read
+    #: the years of the period still collecting, said in every file ('2016: 4 of 28 members
+    #: responded'); empty when every year shown is closed (``collection.py``)
+    provisional: str = ""
 
     @property
     def shown(self) -> Filters:
@@ -140,7 +143,11 @@ class ExportContext:
 
     @property
     def filters_text(self) -> str:
-        return self.shown.describe(self.lang, always_classification=True)
+        text = self.shown.describe(self.lang, always_classification=True)
+        if self.provisional:
+            text += " · " + translator(self.lang)("PROVISIONAL {years}").format(
+                years=self.provisional)
+        return text
 
     @property
     def data_date(self) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
+import itertools
 import os
 import tempfile
 from dataclasses import dataclass
@@ -44,6 +46,8 @@ class RawTable:
     headers: list[str]  # as written in the file, in order
     delimiter: str | None  # None for Excel files
     rows: int
+    #: the spreadsheet row of the column names: 1, or below title rows (``header_line``)
+    header_row: int = 1
 
 
 def read_upload(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection) -> RawTable:
@@ -133,6 +137,36 @@ def _western_european(data: bytes) -> str | None:
     return None
 
 
+#: How far down a file the column names are looked for, below title rows.
+HEADER_SEARCH_ROWS = 30
+
+
+@functools.cache
+def _known_headers() -> frozenset[str]:
+    from .schema import SPECS  # schema does not read files: no cycle, imported when used
+
+    return frozenset(h for spec in SPECS for c in spec.columns for h in c.accepted_headers())
+
+
+def is_header(cells: list[object]) -> bool:
+    """A row of column names: at least two cells are names we know (any language)."""
+    from .schema import normalise_header
+
+    known = _known_headers()
+    return sum(normalise_header(str(c)) in known for c in cells if c not in (None, "")) >= 2
+
+
+def header_line(lines: list[str]) -> int:
+    """The index of the line holding the column names: the first of the first lines whose
+    cells, split on any separator, hold two known names; 0 when none does (the first line
+    is then taken, as before, and the unknown names are reported)."""
+    for i, line in enumerate(lines[:HEADER_SEARCH_ROWS]):
+        if any(is_header(next(csv.reader([line], delimiter=d, quotechar='"'), []))
+               for d in DELIMITERS if d in line):
+            return i
+    return 0
+
+
 def _detect_delimiter(text: str) -> str | None:
     """The separator is the character the header line uses most; None if it uses none."""
     header = next((line for line in text.splitlines() if line.strip()), "")
@@ -144,6 +178,10 @@ def _detect_delimiter(text: str) -> str | None:
 def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
     if text.lower().startswith("sep="):  # Excel's "sep=;" hint line
         text = text.split("\n", 1)[1] if "\n" in text else ""
+    lines = text.split("\n")
+    skip = header_line(lines)  # title rows above the column names
+    if skip:
+        text = "\n".join(lines[skip:])
     delimiter = _detect_delimiter(text)
     if delimiter is None:
         raise FileRejected([Problem(_l(
@@ -174,13 +212,14 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
         raise FileRejected([_reject_problem(line, etype, msg) for line, etype, msg in rejects[:200]])
     headers = [d[0] for d in con.execute("SELECT * FROM raw_csv LIMIT 0").description]
     _check_size(len(headers), con.execute("SELECT count(*) FROM raw_csv").fetchall()[0][0])
-    # rowid is the position in the file: the header is spreadsheet row 1, data starts at row 2.
-    con.execute("CREATE OR REPLACE TABLE raw AS SELECT rowid + 2 AS _row, * FROM raw_csv")
+    # rowid is the position in the file: the header is spreadsheet row 1 (or below the
+    # skipped title rows), data starts on the row after it.
+    con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT rowid + {skip + 2} AS _row, * FROM raw_csv")
     # Rows with no value at all (";;;;" lines) are blank rows, not submissions.
     cells = ", ".join(f'"{h.replace(chr(34), chr(34) * 2)}"' for h in headers)
     con.execute(f"DELETE FROM raw WHERE trim(concat_ws('', {cells})) = ''")
     rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
-    return RawTable(con, headers, delimiter, rows)
+    return RawTable(con, headers, delimiter, rows, header_row=skip + 1)
 
 
 def _keep_blank_lines(text: str, delimiter: str) -> str:
@@ -291,13 +330,14 @@ def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
     try:
         for sheet in book.worksheets:
             rows = sheet.iter_rows(values_only=True)
-            header, header_row = None, 0
-            for number, values in enumerate(rows, start=1):
-                if any(v not in (None, "") for v in values):
-                    header, header_row = values, number
-                    break
-            if header is None:
+            # the column names: the first of the first rows that holds two known names
+            # (title rows above are skipped), else the first row with anything in it
+            top = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+            filled = [(n, v) for n, v in enumerate(top, start=1) if any(c not in (None, "") for c in v)]
+            if not filled:
                 continue
+            header_row, header = next(((n, v) for n, v in filled if is_header(list(v))), filled[0])
+            rows = itertools.chain(top[header_row:], rows)
             _check_size(len(header), 0)
             names: list[str] = []
             for i, v in enumerate(header):
@@ -320,7 +360,7 @@ def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
                               f'"{n.replace(chr(34), chr(34) * 2)}"' for n in names)
             con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT _row, {casts} FROM xlsx_frame")
             con.unregister("xlsx_frame")
-            return RawTable(con, names, None, len(records))
+            return RawTable(con, names, None, len(records), header_row=header_row)
     finally:
         book.close()
     raise FileRejected([Problem(_l("This Excel file has no data in any sheet."))])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from . import charts, disclosure, formatting, growth, kpis, publication, targets
+from . import charts, collection, disclosure, formatting, growth, kpis, publication, targets
 from .export import (
     ExportContext,
     annotate,
@@ -84,14 +84,17 @@ CLUSTER_NAMES = {"demo": N_("Demo eco-business cluster (fictional)"), "default":
 
 def context(store: Store, filters: Filters, cluster: str | None = None,
             lang: str = DEFAULT) -> ExportContext:
+    filters = collection.resolve(store, filters)
     loaded = store.last_loaded()
     _ = translator(lang)
     name = cluster or gettext(CLUSTER_NAMES["demo" if store.shows_only_demo() else "default"], lang)
     years = kpis.data_years(store)
     if years:
         years = (filters.year_from or years[0], filters.year_to or years[1])
+    provisional = "; ".join(f"{y.year}: {collection.responded_text(y, lang)}"
+                            for y in collection.provisional(store, filters))
     return ExportContext(filters, loaded.date() if loaded else None, name, years, lang,
-                         store.setting("carry_forward_years"))
+                         store.setting("carry_forward_years"), provisional)
 
 
 METHOD_HEADINGS = (N_("Indicators"), N_("Growth"), N_("Rules"))
@@ -121,6 +124,9 @@ def methodology(result: dict, ctx: ExportContext) -> str:
         _("Methodology — {cluster}").format(cluster=ctx.cluster),
         "",
         _("Filters: {filters}").format(filters=ctx.filters_text),
+        *([_("Provisional figures: {years}. A year still collecting is incomplete: its totals "
+             "are not comparable with closed years.").format(years=ctx.provisional)]
+          if ctx.provisional else []),
         _("Baseline year: {start}; latest year: {end}").format(start=g["baseline_year"],
                                                                end=g["latest_year"]),
         _("Data as of: {date} (date of the last load of members' submissions)").format(
@@ -402,6 +408,7 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
     BrowserMissing without a browser. With ``protect`` (a funder's pack) every number goes
     through disclosure control."""
     _ = translator(lang)
+    filters = collection.resolve(store, filters)  # ends at the last closed year by default
     result = kpis.overview(store, filters, medians=True)
     if protect:
         result = disclosure.protect_overview(store, filters, result)

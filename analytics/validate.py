@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from . import kpis  # noqa: F401  (registers the 'indicators' vocabulary)
 from .checks import Problem
-from .i18n import Message, _l
+from .i18n import N_, Message, _l, _lp
 from .readers import RawTable
 from .schema import (
     FIRST_YEAR,
@@ -89,9 +89,9 @@ def map_headers(headers: list[str], spec: TableSpec) -> tuple[dict[str, str], li
             if unknown > 20:
                 continue  # listed once below, not one line each
             problems.append(Problem(_l(
-                "Unknown column '{header}'. Allowed columns: {names} "
-                "(or their French names, see the template).", header=header,
-                names=", ".join(spec.names)), column=header))
+                "Unknown column '{header}'. Allowed columns: {names} (see the template).",
+                header=header, names=lambda lang: ", ".join(
+                    f"{c.header(lang)}" for c in spec.columns)), column=header))
         elif col.name in mapping:
             problems.append(Problem(_l(
                 "Two columns mean '{name}': '{first}' and '{second}'. Keep only one.",
@@ -100,11 +100,14 @@ def map_headers(headers: list[str], spec: TableSpec) -> tuple[dict[str, str], li
             mapping[col.name] = header
     if unknown > 20:
         problems.append(Problem(_l("... and {count} more unknown columns.", count=unknown - 20)))
-    missing = [c.name for c in spec.columns if c.required and c.name not in mapping]
+    missing = [c for c in spec.columns if c.required and c.name not in mapping]
     if missing:
-        problems.append(Problem(_l(
-            "Missing required column(s): {names}. The first row must hold the column names; "
-            "download the template to see them.", names=", ".join(missing))))
+        problems.append(Problem(_lp(len(missing), N_(
+            "Missing required column: {names}. The row of column names must hold it; download "
+            "the template to see them."), N_(
+            "Missing required columns: {names}. The row of column names must hold them; "
+            "download the template to see them."),
+            names=lambda lang: ", ".join(c.header(lang) for c in missing))))
     return mapping, problems
 
 
@@ -114,8 +117,14 @@ def check_raw(raw: RawTable, spec: TableSpec | None = None, today: dt.date | Non
     problems, and the canonical columns the file has (a column it lacks is not updated)."""
     spec = spec or detect_spec(raw.headers)
     mapping, problems = map_headers(raw.headers, spec)
+    if raw.header_row > 1:
+        problems.append(Problem(_lp(raw.header_row - 1, N_(
+            "The column names are on row {row}: the row above them (a title) was skipped."),
+            N_("The column names are on row {row}: the {skipped} rows above them (a title) "
+               "were skipped."), row=raw.header_row, skipped=raw.header_row - 1),
+            row=raw.header_row, severity="warning"))
     present = tuple(c.name for c in spec.columns if c.name in mapping)
-    if problems:
+    if any(p.severity == "error" for p in problems):
         return spec, None, problems, present
     if raw.rows == 0:
         return spec, None, [Problem(_l("The file has column names but no data rows."))], present

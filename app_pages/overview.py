@@ -44,14 +44,16 @@ if not ui.no_data():
                    help=_("R&D intensity: {value}").format(
                        value=ui.shown(latest["rd_intensity"], "share")))
 
+    later = ui.provisional_rows(f)  # years still collecting: drawn apart, never the latest
     left, right = st.columns(2)
     with left:
-        ui.show_chart(charts.trend(yearly, "turnover_eur", lang=lang), key="turnover_by_year",
-                      unit="EUR")
+        ui.show_chart(charts.trend(yearly, "turnover_eur", lang=lang, provisional=later),
+                      key="turnover_by_year", unit="EUR")
         ui.show_chart(charts.baseline_vs_latest(growth_by, "turnover_eur", lang=lang),
                       key="turnover_baseline_latest", unit="EUR")
     with right:
-        ui.show_chart(charts.trend(yearly, "jobs", lang=lang), key="jobs_by_year", unit="FTE")
+        ui.show_chart(charts.trend(yearly, "jobs", lang=lang, provisional=later),
+                      key="jobs_by_year", unit="FTE")
         ui.show_chart(charts.baseline_vs_latest(growth_by, "jobs", lang=lang),
                       key="jobs_baseline_latest", unit="FTE")
     with st.expander(_("Table by year")):

@@ -165,7 +165,7 @@ def test_header_problems(store):
     report = check_file(b"member_id,name,colour\nM01,A,red\n", "f.csv", store)
     messages = " ".join(p.text() for p in report.errors)
     assert "Unknown column 'colour'" in messages
-    assert "Missing required column(s): member_type, sector, area, year, turnover_eur, jobs" in messages
+    assert "Missing required columns: member_type, sector, area, year, turnover_eur, jobs" in messages
 
 
 @pytest.mark.parametrize("data, words", [
