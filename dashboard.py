@@ -25,23 +25,36 @@ ALL_PAGES = {
     "sectors": dict(title=N_("Sectors"), icon="🌱"),
     "member_types": dict(title=N_("Member types"), icon="🏢"),
     "areas": dict(title=N_("Areas"), icon="🗺️"),
-    "submissions": dict(title=N_("Submissions"), icon="📥"),
+    "submissions": dict(title=N_("Send your figures"), icon="📥"),
     "targets": dict(title=N_("Targets"), icon="🎯"),
     "data_quality": dict(title=N_("Data quality"), icon="🩺"),
     "export": dict(title=N_("Export"), icon="📦"),
 }
 
+#: The pages the sidebar filters change; elsewhere they are not drawn.
+FILTERED_PAGES = ("overview", "sectors", "member_types", "areas", "data_quality", "export")
+
+ui.remember_requested_page()  # a shared link opened before sign-in: its page, for after it
 me = ui.principal()  # stops here, showing only the sign-in form, until someone signs in
 st.session_state["_principal"] = me
 allowed = PAGES[me.role]
 # url_path stays the file's name, so a shared link works in both languages
-pages = st.navigation([st.Page(f"app_pages/{name}.py", default=(name == allowed[0]),
-                               title=ui.translate(spec["title"]), icon=spec["icon"], url_path=name)
-                       for name, spec in ALL_PAGES.items() if name in allowed])
+#: a manager opens a member's page to see it as that member does
+TITLES_FOR_MANAGER = {"my_figures": N_("A member's page"), "submissions": N_("Submissions")}
+by_name = {name: st.Page(f"app_pages/{name}.py", default=(name == allowed[0]),
+                         title=ui.translate(TITLES_FOR_MANAGER.get(name, ALL_PAGES[name]["title"])
+                                            if me.role == "manager" else ALL_PAGES[name]["title"]),
+                         icon=ALL_PAGES[name]["icon"], url_path=name)
+           for name in allowed}
+current = st.navigation(list(by_name.values()))
+ui.go_to_requested_page(by_name, current)
 
-if me.role != "member":
+if current.url_path in FILTERED_PAGES or (current.url_path == "" and allowed[0] in FILTERED_PAGES):
     ui.sidebar_filters()
-if ui.store().shows_only_demo():
+if ui.store().holds_demo():
     st.info(_("You are looking at **demo data** for a fictional 30-member environmental "
-              "cluster. Load your members' files on the Submissions page."), icon="ℹ️")
-pages.run()
+              "cluster. Load your members' files on the Submissions page (it offers to remove "
+              "the demo data first).") if ui.store().shows_only_demo() else
+            _("The figures include the **demo data** of a fictional cluster, mixed with yours. "
+              "Remove it on the Submissions page (one step, undoable)."), icon="ℹ️")
+current.run()

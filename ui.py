@@ -29,7 +29,7 @@ from analytics import (
     publication,
     report,
 )
-from analytics.filters import FILTER_NAMES, Filters
+from analytics.filters import DIMENSION_FIELDS, FILTER_NAMES, Filters
 from analytics.i18n import N_
 from analytics.ingest import load_demo
 from analytics.schema import VOCABULARY_OF_DIMENSION, vocabulary
@@ -110,6 +110,32 @@ def data_version() -> tuple[int, int]:
 
 
 # -- who is signed in -------------------------------------------------------------------
+def remember_requested_page() -> None:
+    """The page and filters of the address the visitor opened, kept before the sign-in
+    form replaces the page, so that a shared link lands where it points once signed in."""
+    if "_requested" in st.session_state:
+        return
+    from urllib.parse import parse_qsl, urlsplit
+
+    url = urlsplit(st.context.url or "")
+    page = url.path.rstrip("/").rsplit("/", 1)[-1]
+    st.session_state["_requested"] = (page, parse_qsl(url.query))
+
+
+def go_to_requested_page(pages: dict[str, Any], current: Any) -> None:
+    """After a sign-in, open the page of the link the visitor came with (once)."""
+    page, query = st.session_state.get("_requested", ("", []))
+    if page and page in pages and st.session_state.get("_signed_in_late") \
+            and current.url_path != page:
+        st.session_state["_requested"] = ("", [])
+        params: dict[str, list[str]] = {}
+        for key, value in query:
+            params.setdefault(key, []).append(value)
+        st.switch_page(pages[page], query_params=params)
+    st.session_state["_requested"] = ("", [])
+
+
+
 def principal() -> access.Principal:
     """The signed-in user, checked on the server on every run. Without a sign-in file:
     the local manager. With one and nobody signed in: only the sign-in form renders."""
@@ -147,6 +173,7 @@ def principal() -> access.Principal:
                 return me
         elif status is False:
             st.error(_("Wrong username or password."))
+    st.session_state["_signed_in_late"] = True  # the form is shown: a sign-in follows
     if config.get("oidc_users"):
         if st.user.get("is_logged_in"):
             me = access.from_email(config, st.user.get("email"))
@@ -280,15 +307,23 @@ def sidebar_filters() -> Filters:
     picked = [d for d in FILTER_NAMES if st.session_state.get(d) or st.query_params.get_all(d)] \
         if not me().sees_members else []
     for dim, label in FILTER_NAMES.items():
-        # the options are codes; the URL holds their labels in the page's language, which
-        # is why the language switch is drawn (and read) before the filters
+        # the options are codes, and so are the values in the URL (a link made in English
+        # opens in French); a bound widget would write its labels there, hence by hand
         voc = vocabulary(VOCABULARY_OF_DIMENSION[dim])
+        if dim not in st.session_state:
+            st.session_state[dim] = _codes_from_url(dim)
         closed = bool(picked) and dim not in picked
         chosen[dim] = sidebar.multiselect(
             _(label), voc.codes, format_func=lambda c, voc=voc: voc.label(c, lang()), key=dim,
-            bind="query-params", placeholder=_("All"), disabled=closed,
+            placeholder=_("All"), disabled=closed,
             help=_("Figures are published for one filter at a time: clear the other filter to "
                    "use this one.") if closed else None)
+        if chosen[dim]:
+            st.query_params[dim] = list(chosen[dim])
+        elif dim in st.query_params:
+            del st.query_params[dim]
+    for notice in st.session_state.get("_url_notices", []):
+        sidebar.warning(notice.render(lang()), icon="⚠️")
     estimated = sidebar.toggle(
         _("Estimate missing submissions"), key="estimated", bind="query-params",
         help=_("Fill a member's missing year with its last reported values (at most {years} "
@@ -310,6 +345,14 @@ def sidebar_filters() -> Filters:
     sidebar.caption(_("The filters are in the page address: copy it to share this view."))
     st.session_state["_filters"] = filters
     return filters
+
+
+def _codes_from_url(dim: str) -> list[str]:
+    """A filter's values in the address, as codes (labels in either language accepted, for
+    links made before); an unknown value is dropped with a notice in the sidebar."""
+    built, notices = Filters.build(**{DIMENSION_FIELDS[dim]: st.query_params.get_all(dim)})
+    st.session_state.setdefault("_url_notices", []).extend(notices)
+    return list(built.selected(dim))
 
 
 def filters() -> Filters:
@@ -344,6 +387,59 @@ def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
             file_name=f"{stem}.{fmt}", mime=export.MIME[fmt], key=f"{key}_{fmt}",
             on_click="ignore", icon=":material/download:",
             help=_("Download this chart as {format}").format(format=fmt.upper()))
+
+
+def flash(text: str) -> None:
+    """A confirmation shown once, at the top of the page, after the rerun that follows an
+    action (a load, an undo, a closed year)."""
+    st.session_state.setdefault("_flash", []).append(text)
+
+
+def show_flash() -> None:
+    for text in st.session_state.pop("_flash", []):
+        st.success(text, icon="✅")
+
+
+def fmt_date(value) -> str:
+    return formatting.date(value, lang())
+
+
+STATUSES = {collection.COLLECTING: N_("collecting"), collection.CLOSED: N_("closed")}
+
+
+def campaign_table(years: list[collection.Year]) -> pd.DataFrame:
+    """Every year's collection, for reading."""
+    return pd.DataFrame({
+        _("Year"): [str(y.year) for y in years],
+        _("Status"): [translate(STATUSES[y.status]) for y in years],
+        _("Response rate"): [fmt_pct(y.response_rate, 0) for y in years],
+        _("Members that sent figures"): [f"{y.responded} / {y.expected}" for y in years],
+        _("Deadline"): [fmt_date(y.deadline) if y.deadline else "" for y in years]})
+
+
+#: How many problems of a check report are written out on the page; all are in the download.
+PROBLEMS_SHOWN = 30
+
+
+def problems_list(report) -> None:
+    """A check report's problems, each in full on its own line (errors first), at most
+    PROBLEMS_SHOWN of them, and the whole list as a CSV download."""
+    problems = sorted(report.problems, key=lambda p: (p.severity != "error", p.row or 0))
+    lines = [f"- **{plain(p.severity_text(lang()))}** — {plain(p.describe(lang()))}"
+             for p in problems[:PROBLEMS_SHOWN]]
+    box = st.container(border=True, height=min(420, 40 + 28 * len(lines)))
+    box.markdown("\n".join(lines))
+    if len(problems) > PROBLEMS_SHOWN:
+        st.caption(_("{shown} of {count} shown: download the whole list.").format(
+            shown=PROBLEMS_SHOWN, count=len(problems)))
+    frame = report.problems_frame(lang())
+    frame = frame.astype(object).where(frame.notna(), "")  # an empty cell, never 'None'
+    st.download_button(_("Check report (CSV)"), frame.to_csv(index=False).encode("utf-8"),
+                       file_name=export.file_stem(_("check report"), Filters()) + ".csv",
+                       mime="text/csv", key="problems_csv")
+    with st.expander(_("As a table")):
+        st.dataframe(frame, hide_index=True, key="problems",
+                     column_config={frame.columns[-1]: st.column_config.TextColumn(width="large")})
 
 
 def filter_caption(f: Filters) -> None:

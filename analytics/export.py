@@ -143,10 +143,10 @@ class ExportContext:
 
     @property
     def filters_text(self) -> str:
+        _ = translator(self.lang)
         text = self.shown.describe(self.lang, always_classification=True)
         if self.provisional:
-            text += " · " + translator(self.lang)("PROVISIONAL {years}").format(
-                years=self.provisional)
+            text += " · " + _("PROVISIONAL {years}").format(years=self.provisional)
         return text
 
     @property

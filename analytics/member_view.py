@@ -18,6 +18,16 @@ from .store import Store
 BANDS = (N_("bottom quarter"), N_("second quarter"), N_("third quarter"), N_("top quarter"))
 
 
+def member_names(store: Store) -> dict[str, str | None]:
+    """Every member's id -> its latest name (member list or submissions), for a manager's
+    choice of whose page to see."""
+    return dict(store.rows("""
+        SELECT member_id, coalesce(arg_max(s.member_name, s.year), any_value(m.member_name))
+        FROM (SELECT member_id FROM submissions UNION SELECT member_id FROM members) ids
+        LEFT JOIN submissions s USING (member_id) LEFT JOIN members m USING (member_id)
+        GROUP BY member_id ORDER BY member_id"""))
+
+
 def own_rows(store: Store, member_id: str) -> pd.DataFrame:
     return store.query(f"SELECT {', '.join(SUBMISSIONS.names)} FROM submissions "
                        "WHERE member_id = ? ORDER BY year", [member_id])

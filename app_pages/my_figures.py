@@ -1,36 +1,73 @@
-"""My figures: a member's own submissions and where it stands in the cluster."""
+"""My figures: a member's own submissions, its trend, and where it stands in the cluster.
+A manager sees any member's page as that member would (to answer a member's question)."""
 
 import streamlit as st
 
 import ui
-from analytics import kpis, member_view
+from analytics import charts, collection, formatting, kpis, member_view
+from analytics.i18n import N_
 from analytics.schema import SUBMISSIONS
 from ui import _
 
+#: The cards' titles, one whole sentence per indicator so that each language can agree
+#: its words ('Vos emplois', 'Votre chiffre d'affaires').
+YOUR = {"turnover_eur": N_("Your turnover {year}"), "jobs": N_("Your jobs {year} (FTE)")}
+
 who = ui.require("member", "manager")
 st.title(_("My figures"))
+store = ui.store()
+lang = ui.lang()
 member_id = who.member_id
 if who.role == "manager":
-    member_id = st.text_input(_("Member ID (managers can look at any member)"),
-                              key="member_id") or None
+    listed = member_view.member_names(store)
+    member_id = st.selectbox(_("See the page of member"), list(listed), index=None,
+                             format_func=lambda m: f"{listed[m]} ({m})" if listed[m] else m,
+                             placeholder=_("Choose a member"), key="member_id")
+    st.caption(_("This is the page that member sees when signed in."))
 if not member_id:
     st.info(_("Choose a member."))
     st.stop()
-own = member_view.own_rows(ui.store(), member_id)
+for y in ui.campaign():
+    if y.status == collection.COLLECTING:
+        mine = collection.members(store, y.year)
+        sent = bool(mine.loc[mine["member_id"] == member_id, "submitted"].any())
+        (st.success if sent else st.warning)(
+            (_("Your figures for {year} are in.") if sent else
+             _("Your figures for {year} are awaited: send them on the Send your figures page."))
+            .format(year=y.year))
+own = member_view.own_rows(store, member_id)
 if own.empty:
-    st.warning(_("No figures for member {member} yet. Send them on the Submissions page.").format(
-        member=ui.plain(member_id)))
+    st.warning(_("No figures for member {member} yet. Send them on the Send your figures "
+                 "page.").format(member=ui.plain(member_id)))
     st.stop()
-titles = {c.name: ui.translate(c.label) for c in SUBMISSIONS.columns}
-st.dataframe(own.rename(columns=titles), hide_index=True, key="own_rows")
+
+left, right = st.columns(2)
+for col, measure in ((left, "turnover_eur"), (right, "jobs")):
+    with col:
+        ui.show_chart(charts.trend(own, measure, lang=lang), key=f"own_{measure}",
+                      unit=kpis.INDICATORS[measure].unit)
+
+shown = own.copy()
+for dim in ("member_type", "sector", "area"):
+    shown[dim] = [charts.dimension_label(dim, c, lang) for c in shown[dim]]
+for c in SUBMISSIONS.columns:
+    if c.kind in ("money", "quantity", "count"):
+        unit = "EUR" if c.kind == "money" else ""
+        shown[c.name] = [formatting.by_unit(v, unit, lang) if unit else
+                         formatting.number(v, 1 if c.kind == "quantity" else 0, lang)
+                         for v in shown[c.name]]
+shown["year"] = shown["year"].astype(str)
+with st.expander(_("Your submissions"), expanded=True):
+    st.dataframe(shown.rename(columns={c.name: ui.translate(c.label) for c in SUBMISSIONS.columns}),
+                 hide_index=True, key="own_rows")
+
 st.subheader(_("Where you stand in the cluster"))
 st.caption(_("Your position among the members that reported the same year. Cluster figures are "
              "protected like the funders' view: no other member's figure can be read here."))
-for row in member_view.position(ui.store(), member_id):
+for row in member_view.position(store, member_id):
     ind = kpis.INDICATORS[row["measure"]]
     cols = st.columns(3)
-    cols[0].metric(_("Your {indicator} {year}").format(indicator=ind.name(ui.lang()).lower(),
-                                                      year=row["year"]),
+    cols[0].metric(ui.translate(YOUR[row["measure"]]).format(year=row["year"]),
                    ui.shown(row["value"], ind.unit))
     cols[1].metric(_("Your position"), ui.translate(row["band"]),
                    help=_("Among {count} members that reported.").format(count=row["members"]))

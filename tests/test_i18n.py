@@ -187,7 +187,7 @@ def test_default_language_without_url_is_english_here(demo_db, monkeypatch):
 def test_upload_errors_on_the_french_page(tmp_path, monkeypatch):
     at = app(str(tmp_path / "t.duckdb"), monkeypatch, "app_pages/submissions.py", lang="fr")
     at.file_uploader[0].set_value(("mauvais.csv", BAD, "text/csv")).run()
-    assert any("contient 3 erreur(s). Rien n'a été chargé" in e.value for e in at.error)
+    assert any("contient 3 erreurs. Rien n'a été chargé" in e.value for e in at.error)
     problems = next(d.value for d in at.dataframe if "Gravité" in d.value.columns)
     assert problems.iloc[0]["Message"].startswith("Ce n'est pas un nombre.")
 

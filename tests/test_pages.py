@@ -141,7 +141,7 @@ def test_upload_bad_file_shows_errors_and_loads_nothing(tmp_path, monkeypatch):
     before = Store(db).history()
     at.file_uploader[0].set_value(("bad.csv", BAD, "text/csv")).run()
     assert not at.exception
-    assert any("1 error(s). Nothing was loaded" in e.value for e in at.error)
+    assert any("1 error. Nothing was loaded" in e.value for e in at.error)
     problems = frame_with(at, "Severity")
     assert problems.iloc[0][["Row", "Column", "Value"]].tolist() == [3, "turnover_eur", "douze"]
     assert not any(b.label.startswith("Load ") for b in at.button)
@@ -159,11 +159,21 @@ def test_upload_good_file_confirm_load_and_undo(tmp_path, monkeypatch):
     assert not at.exception
     assert Store(db).rows("SELECT count(*) FROM submissions WHERE member_id LIKE 'M4%'")[0][0] == 2
     assert Store(db).history().iloc[0]["file_name"] == "good.csv"
+    assert any("Loaded as load" in s.value for s in at.success)  # said after the rerun
     load_id = int(Store(db).history().iloc[0]["load_id"])
-    at.selectbox(key="undo_choice").set_value(load_id)
+    undo_box = next(s for s in at.selectbox if s.key.startswith("undo_choice"))
+    assert undo_box.value == load_id  # the newest load is offered first
     at.button(key="undo").click().run()
     assert not at.exception
     assert Store(db).rows("SELECT count(*) FROM submissions WHERE member_id LIKE 'M4%'")[0][0] == 0
+    # the page says what was undone, and the choice is not the undo itself: a second click
+    # must not load the file again (it did: the undo was first in the list)
+    assert any("Undone: " in s.value and "good.csv" in s.value for s in at.success)
+    undo_box = next(s for s in at.selectbox if s.key.startswith("undo_choice"))
+    assert undo_box.value is None  # only the undo is left: nothing is chosen for the user
+    history = next(d.value for d in at.dataframe if "Undoes" in d.value.columns)
+    assert history.iloc[0]["File"] == f"undo of {load_id} (good.csv)"  # not None
+    assert at.button(key="undo").disabled
 
 
 def test_templates_offered(demo_db, monkeypatch):
@@ -224,6 +234,7 @@ def test_sector_page_rolls_up_to_cepa_and_crema(demo_db, monkeypatch):
 
 def test_targets_page_edits_are_checked_and_saved(tmp_path, monkeypatch):
     db = str(tmp_path / "t.duckdb")
+    monkeypatch.setenv("CLUSTER_DEMO", "1")  # as `make run` starts: the demo in a new file
     at = app(db, monkeypatch, "app_pages/targets.py")
     assert len(Store(db).rows("SELECT * FROM targets")) == 7
     # the jobs target (row 2, sorted by indicator and year) becomes 900; a bad row is added
