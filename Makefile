@@ -3,31 +3,39 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# `make run` starts on the demo data when the database is new; DEMO=0 starts empty
+DEMO ?= 1
 
 .PHONY: run test lint demo browser bench clean messages
 
 $(PY):
+	@echo "Creating the Python environment in $(VENV)..."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(PY)
+	@echo "Installing dependencies... (about 2 minutes the first time)"
 	$(PY) -m pip install --quiet -r requirements.txt
-	touch $@
+	@touch $@
+	@echo "Dependencies installed."
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	@echo "Installing the test tools..."
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $@
+	@touch $@
 
 browser:
 	@bash scripts/ensure_chromium.sh
 
-## Start the dashboard on the embedded database (demo data loaded on first start).
+## Start the dashboard on the embedded database (demo data loaded on first start; DEMO=0: empty).
 run: $(VENV)/.runtime browser
-	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+	@echo "Starting the dashboard on http://localhost:$(PORT) (Ctrl+C stops it)..."
+	CLUSTER_DEMO=$(DEMO) $(PY) -m streamlit run dashboard.py --server.port $(PORT)
 
 ## Install everything the tests need and run the whole suite (lint included).
 test: $(VENV)/.dev browser
 	$(PY) -m ruff check .
+	@echo "Running the test suite (about 8 minutes)..."
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev

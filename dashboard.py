@@ -57,4 +57,5 @@ if ui.store().holds_demo():
               "the demo data first).") if ui.store().shows_only_demo() else
             _("The figures include the **demo data** of a fictional cluster, mixed with yours. "
               "Remove it on the Submissions page (one step, undoable)."), icon="ℹ️")
+st.session_state["_browser_hint_shown"] = False  # said once a page (ui.show_chart)
 current.run()

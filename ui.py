@@ -97,7 +97,10 @@ def _store(path: str) -> Store:
     # the demo only when asked (``make run`` asks: a fresh clone is a demo) and only into an
     # empty database, so that demo and real figures never mix
     if os.environ.get("CLUSTER_DEMO") == "1" and store.history().empty:
-        load_demo(store)
+        print(f"Preparing the database {path} with the demo data (first start)...", flush=True)
+        with st.spinner(_("Preparing the database with the demo data (first start)…")):
+            load_demo(store)
+        print("Database ready.", flush=True)
     return store
 
 
@@ -115,25 +118,30 @@ def remember_requested_page() -> None:
     form replaces the page, so that a shared link lands where it points once signed in."""
     if "_requested" in st.session_state:
         return
-    from urllib.parse import parse_qsl, urlsplit
+    from urllib.parse import urlsplit
 
-    url = urlsplit(st.context.url or "")
-    page = url.path.rstrip("/").rsplit("/", 1)[-1]
-    st.session_state["_requested"] = (page, parse_qsl(url.query))
+    # st.context.url has no query (and may have lost the page: st.navigation then still
+    # opens it from the address); the query comes from st.query_params
+    page = urlsplit(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    query = [(k, v) for k in st.query_params for v in st.query_params.get_all(k) if k != "lang"]
+    st.session_state["_requested"] = (page, query)
 
 
 def go_to_requested_page(pages: dict[str, Any], current: Any) -> None:
-    """After a sign-in, open the page of the link the visitor came with (once)."""
+    """After a sign-in, open the page of the link the visitor came with, with its filters
+    (the sign-in runs drop them from the address), once."""
     page, query = st.session_state.get("_requested", ("", []))
-    if page and page in pages and st.session_state.get("_signed_in_late") \
-            and current.url_path != page:
-        st.session_state["_requested"] = ("", [])
-        params: dict[str, list[str]] = {}
-        for key, value in query:
-            params.setdefault(key, []).append(value)
-        st.switch_page(pages[page], query_params=params)
     st.session_state["_requested"] = ("", [])
-
+    if not st.session_state.get("_signed_in_late") or not (page in pages or query):
+        return
+    params: dict[str, list[str]] = {}
+    for key, value in query:
+        params.setdefault(key, []).append(value)
+    if page in pages and current.url_path != page:
+        st.switch_page(pages[page], query_params=params)
+    for key, values in params.items():
+        if key not in st.query_params:
+            st.query_params[key] = values
 
 
 def principal() -> access.Principal:
@@ -379,6 +387,9 @@ def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
         "toImageButtonOptions": {"format": "png", "scale": 2, "filename": stem},
     })
     if export.find_browser() is None:
+        if not st.session_state.get("_browser_hint_shown"):  # once a page
+            st.session_state["_browser_hint_shown"] = True
+            st.caption("ℹ️ " + _(export.INSTALL_HINT))
         return
     menu = st.popover(_("Download"), icon=":material/download:", key=f"{key}_downloads")
     for fmt in export.MIME:
@@ -452,6 +463,17 @@ def filter_caption(f: Filters) -> None:
 
 def no_data() -> bool:
     """Say so when the filters leave nothing; True if there is nothing to show."""
+    if store().is_empty():  # a new database: say how to start, offer the demo to try it
+        st.info(_("No figures yet. Load your member list and your members' files on the "
+                  "Submissions page; the templates there show the expected columns."), icon="👋")
+        if me().role == "manager" and store().history().empty and st.button(
+                _("Try the dashboard on demo data"), key="load_demo",
+                help=_("A fictional 30-member cluster, marked as demo everywhere and removed "
+                       "in one step before your first load.")):
+            with st.spinner(_("Preparing the database with the demo data (first start)…")):
+                load_demo(store())
+            st.rerun()
+        return True
     data = overview(filters())["by_year"]
     if data.empty or data["members"].sum() == 0:
         st.warning(_("No submissions match these filters. Widen the filters in the sidebar."))

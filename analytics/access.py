@@ -54,6 +54,7 @@ class Principal:
 
 
 LOCAL_MANAGER = Principal("local manager", "manager")
+MIN_PASSWORD_LENGTH = 8
 MAX_LOGIN_ATTEMPTS = int(os.environ.get("CLUSTER_MAX_LOGIN_ATTEMPTS", "5"))
 LOCKOUT_SECONDS = float(os.environ.get("CLUSTER_LOCKOUT_SECONDS", "900"))
 
@@ -139,8 +140,9 @@ def add_user(username: str, password: str, role: str, *, name: str | None = None
                             roles=", ".join(ROLES)))
     if role == "member" and not member_id:
         raise ValueError(_l("A member user needs --member-id (the member it speaks for)."))
-    if len(password) < 8:
-        raise ValueError(_l("Use a password of at least 8 characters."))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(_l("Use a password of at least {count} characters.",
+                            count=MIN_PASSWORD_LENGTH))
     path = path or auth_file()
     config = load_config(path) or {
         "cookie": {"name": "cluster_auth", "key": secrets.token_hex(32), "expiry_days": 1},

@@ -178,10 +178,17 @@ def _main(argv: list[str] | None = None) -> int:
     args.lang = lang
     _ = translator(lang)
     if args.command == "add-user":
-        from .access import add_user
+        from .access import MIN_PASSWORD_LENGTH, add_user
 
-        password = args.password or getpass.getpass(
-            _("Password for {user}: ").format(user=args.username))
+        password = args.password
+        if not password:
+            print(_("The password needs at least {count} characters; it is stored as a bcrypt "
+                    "hash, never as typed.").format(count=MIN_PASSWORD_LENGTH))
+            password = getpass.getpass(_("Password for {user}: ").format(user=args.username))
+            if len(password) >= MIN_PASSWORD_LENGTH and getpass.getpass(
+                    _("The same password again: ")) != password:
+                print(_("The two passwords differ; nothing was saved."), file=sys.stderr)
+                return 1
         try:
             path = add_user(args.username, password, args.role, name=args.name, email=args.email,
                             member_id=args.member_id,

@@ -112,7 +112,9 @@ def resolve(store: Store, filters: Filters) -> Filters:
         return filters
     if filters.year_from is not None and filters.year_from > end:
         return filters  # only provisional years were asked for: they are what is shown
-    return replace(filters, year_to=end)
+    first = min(y.year for y in years(store))  # said in full: 'All members · 2009–2015'
+    return replace(filters, year_from=first if filters.year_from is None else filters.year_from,
+                   year_to=end)
 
 
 def warning(store: Store, filters: Filters) -> Message | None:

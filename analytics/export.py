@@ -51,7 +51,8 @@ def find_browser() -> str | None:
     configured = os.environ.get("BROWSER_PATH")
     if configured and os.access(configured, os.X_OK):
         return configured
-    for path in BROWSER_CANDIDATES:
+    places = os.environ.get("BROWSER_CANDIDATES")  # as scripts/ensure_chromium.sh reads it
+    for path in BROWSER_CANDIDATES if places is None else places.split():
         if os.access(path, os.X_OK):
             return path
     for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):

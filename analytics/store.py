@@ -276,6 +276,8 @@ class Store:
             raise ValueError(_l("There is no setting {key}.", key=key))
         if int(value) < 0:
             raise ValueError(_l("{key} cannot be negative.", key=key))
+        if key.endswith("_rate") and int(value) > 100:
+            raise ValueError(_l("{key} is a percentage: at most 100.", key=key))
         if self.setting(key) == int(value) and self.rows(
                 "SELECT count(*) FROM settings WHERE key = ?", [key])[0][0]:
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import socket
@@ -33,12 +34,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`streamlit run` on a local port, on a fresh database (demo loaded on first start)."""
+@contextlib.contextmanager
+def running(db: Path, **env_extra: str):
+    """`streamlit run` on a local port and database file, until the block ends."""
     port = free_port()
-    db = tmp_path_factory.mktemp("browser") / "b.duckdb"
-    env = {**os.environ, "CLUSTER_DB": str(db)}
+    env = {**os.environ, "CLUSTER_DB": str(db), "CLUSTER_DEMO": "1", **env_extra}  # as `make run`
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -56,9 +56,18 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("streamlit did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The dashboard on a fresh database (demo loaded on first start, as `make run` does)."""
+    with running(tmp_path_factory.mktemp("browser") / "b.duckdb") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +101,7 @@ def test_filter_changes_numbers_and_url(server, page):
             break
         page.wait_for_timeout(500)
     assert metric_value(page, "Turnover 2015") not in ("€70.0m", "")
-    assert "member_type=SME" in page.url
+    assert "member_type=sme" in page.url  # the code, not the label: links work in any language
 
 
 def test_download_report_pack(server, page):
@@ -112,7 +121,7 @@ def test_download_report_pack(server, page):
 
 def test_french_link_and_language_switch(server, page):
     """A French browser gets French; a shared link keeps its language and filters; switching
-    language keeps the filters (their labels in the URL change language)."""
+    language keeps the filters (the URL holds their codes, the same in both languages)."""
     context = page.context.browser.new_context(locale="fr-FR", viewport={"width": 1400, "height": 1000})
     french = context.new_page()
     try:
@@ -126,7 +135,24 @@ def test_french_link_and_language_switch(server, page):
         assert sme != "70,0\u00a0M€" and sme.endswith("M€")
         french.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
         french.get_by_text("Member types: SME").first.wait_for(timeout=60_000)
-        french.wait_for_function("() => location.search.includes('member_type=SME')", timeout=30_000)
+        french.wait_for_function("() => location.search.includes('member_type=sme')", timeout=30_000)
         assert "lang=en" in french.url
     finally:
         context.close()
+
+
+def test_a_link_opened_before_sign_in_lands_on_its_page(page, tmp_path, demo_db):
+    """A funder's shared link to a filtered Sectors page, opened signed out: after the
+    sign-in form, the page and its filters, not the Overview."""
+    from analytics.access import add_user
+
+    auth = add_user("alice", "correct horse battery", "manager", path=tmp_path / "auth.yaml")
+    db = tmp_path / "signed.duckdb"
+    db.write_bytes(Path(demo_db).read_bytes())
+    with running(db, CLUSTER_AUTH_FILE=str(auth)) as url:
+        page.goto(f"{url}/sectors?sector=waste")
+        page.get_by_role("textbox", name="Username").fill("alice", timeout=60_000)
+        page.get_by_role("textbox", name="Password").fill("correct horse battery")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Sectors").first.wait_for(timeout=60_000)
+        assert "/sectors" in page.url and "sector=waste" in page.url

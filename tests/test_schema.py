@@ -70,8 +70,13 @@ def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, mon
             ).replace("(SELECT max(year) FROM collection WHERE status = 'closed')", "NULL"))
         old = Store(path)
         for demo in sorted((ROOT / "data" / "demo").glob("*.csv")):
+            if demo.name.startswith("members"):  # the e-mail column came with schema 6
+                lines = demo.read_text(encoding="utf-8").splitlines()
+                demo = tmp_path / "members.csv"
+                demo.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
             if not demo.name.startswith("targets"):  # targets came with schema 2
-                ingest_file(demo, old)
+                report, result = ingest_file(demo, old)
+                assert result is not None, report.errors
         monkeypatch.undo()
         migrated = Store(path)
         assert migrated.schema_version() == SCHEMA_VERSION
