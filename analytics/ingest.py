@@ -155,6 +155,14 @@ def _count_replaced(frame: pa.Table, store: Store) -> int:
             con.unregister("incoming")
 
 
+def _label(column: str, code: str | None, lang: str) -> str:
+    """A member type, sector or area as the reader calls it, not its code."""
+    from .schema import vocabulary
+
+    name = SUBMISSIONS.column(column).vocabulary
+    return vocabulary(name).label(code, lang) if name and code is not None else str(code)
+
+
 def _compare_with_store(frame: pa.Table, store: Store) -> list[Problem]:
     """Warnings that need stored data: big jumps from last year, changed classification."""
     problems: list[Problem] = []
@@ -196,6 +204,7 @@ def _compare_with_store(frame: pa.Table, store: Store) -> list[Problem]:
             "Member {member}'s {attribute} was '{old}' and is now '{new}'. The latest year's "
             "value is used for all years.", member=member,
             attribute=lambda lang, a=attr: gettext(SUBMISSIONS.column(a).label, lang).lower(),
-            old=old, new=new),
+            old=lambda lang, a=attr, v=old: _label(a, v, lang),
+            new=lambda lang, a=attr, v=new: _label(a, v, lang)),
             row=row, column=attr, severity="warning"))
     return problems
