@@ -150,11 +150,16 @@ def trend(yearly: pd.DataFrame, measure: str, title: str | None = None,
                      responded=int(r["members"]), expected=int(r["active_members"]))
                  for _i, r in provisional.iterrows()]
         fig.add_bar(x=provisional["year"], y=provisional[measure],
-                    name=_("Provisional (collection still open)"), text=notes,
-                    textposition="outside", textfont=dict(size=11, color="#5f6368"),
+                    name=_("Provisional (collection still open)"), hovertext=notes,
                     marker=dict(color="white", line=dict(color=PALETTE[6], width=1.5),
                                 pattern=dict(shape="x", fgcolor=PALETTE[6], size=6)),
-                    hovertemplate="%{x} %{text}<br>" + hover + "<extra></extra>")
+                    hovertemplate="%{x} %{hovertext}<br>" + hover + "<extra></extra>")
+        for year, value, note in zip(provisional["year"], provisional[measure], notes,
+                                     strict=True):
+            # above the bar, on two lines: a bar's own text would shrink to its width
+            fig.add_annotation(x=year, y=0 if pd.isna(value) else value, yanchor="bottom",
+                               text=note.replace(", ", ",<br>", 1), showarrow=False,
+                               font=dict(size=11, color="#5f6368"))
         top = max(top, provisional[measure].max())
     if ind.unit == "EUR":
         _money_axis(fig, top, lang)

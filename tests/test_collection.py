@@ -197,7 +197,9 @@ def test_overview_of_a_partial_year(partial_db, monkeypatch):
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     provisional = [t for c in charts for t in c["data"]
                    if t.get("name") == "Provisional (collection still open)"]
-    assert provisional and provisional[0]["text"] == ["provisional, 4 of 28 members"]
+    assert provisional and provisional[0]["hovertext"] == ["provisional, 4 of 28 members"]
+    notes = [a["text"] for c in charts for a in c["layout"].get("annotations", [])]
+    assert notes.count("provisional,<br>4 of 28 members") == 2  # turnover and jobs
     # picked explicitly, 2016 is the latest year, with the warning on the page
     at = app(partial_db, monkeypatch, years=["2009", "2016"])
     assert "Turnover 2016" in [m.label for m in at.metric]
