@@ -433,23 +433,24 @@ PROBLEMS_SHOWN = 30
 
 
 def problems_list(report) -> None:
-    """A check report's problems, each in full on its own line (errors first), at most
-    PROBLEMS_SHOWN of them, and the whole list as a CSV download."""
-    problems = sorted(report.problems, key=lambda p: (p.severity != "error", p.row or 0))
-    lines = [f"- **{plain(p.severity_text(lang()))}** — {plain(p.describe(lang()))}"
-             for p in problems[:PROBLEMS_SHOWN]]
+    """A check report's problems grouped (the same mistake on many rows is one line with
+    its row ranges, errors first) and bounded whatever the file; every problem in a CSV."""
+    from analytics.checks import bounded_lines
+
+    lines, left_out = bounded_lines(report.problems, lang())
+    lines = lines[:PROBLEMS_SHOWN]
     box = st.container(border=True, height=min(420, 40 + 28 * len(lines)))
-    box.markdown("\n".join(lines))
-    if len(problems) > PROBLEMS_SHOWN:
-        st.caption(_("{shown} of {count} shown: download the whole list.").format(
-            shown=PROBLEMS_SHOWN, count=len(problems)))
+    box.markdown("\n".join(f"- {plain(line)}" for line in lines))
+    if report.problem_count > len(lines):
+        st.caption(_("{shown} kinds of problem shown, {count} problems in all: download the "
+                     "whole list.").format(shown=len(lines), count=report.problem_count))
     frame = report.problems_frame(lang())
     frame = frame.astype(object).where(frame.notna(), "")  # an empty cell, never 'None'
     st.download_button(_("Check report (CSV)"), frame.to_csv(index=False).encode("utf-8"),
                        file_name=export.file_stem(_("check report"), Filters()) + ".csv",
                        mime="text/csv", key="problems_csv")
     with st.expander(_("As a table")):
-        st.dataframe(frame, hide_index=True, key="problems",
+        st.dataframe(frame.head(1000), hide_index=True, key="problems",
                      column_config={frame.columns[-1]: st.column_config.TextColumn(width="large")})
 
 

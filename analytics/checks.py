@@ -22,6 +22,9 @@ class Problem:
     column: str | None = None  # the header as written in the user's file
     value: str | None = None
     severity: Literal["error", "warning"] = "error"
+    #: the same problem on this many further rows, counted and not listed (a rule stops
+    #: listing rows after ``validate.MAX_ERRORS_PER_RULE``)
+    more: int = 0
 
     def severity_text(self, lang: str = DEFAULT) -> str:
         """'error' / 'erreur'."""
@@ -45,6 +48,85 @@ class Problem:
 
     def __str__(self) -> str:
         return self.describe(DEFAULT)
+
+
+@dataclass(frozen=True)
+class Group:
+    """The problems of one kind (severity, column, message) and the rows they are on."""
+
+    first: Problem
+    rows: tuple[int, ...]
+    count: int
+
+    def describe(self, lang: str = DEFAULT, shown: int = 8) -> str:
+        """'column 'jobs': This is not a number. (value: 'douze') — rows 2–5, 9 and 120 more'."""
+        _ = translator(lang)
+        if self.count == 1:  # one problem reads as it always did: 'row 4, column ...'
+            return self.first.describe(lang)
+        text = Problem(self.first.message, None, self.first.column, self.first.value,
+                       self.first.severity).describe(lang)
+        if not self.rows:
+            return text
+        ranges = row_ranges(self.rows[:shown])
+        more = self.count - min(len(self.rows), shown)
+        where = _("row {rows}").format(rows=ranges) if self.count == 1 else \
+            _("rows {rows}").format(rows=ranges)
+        if more:
+            where += " " + _("and {count} more").format(count=more)
+        return f"{text} — {where}"
+
+
+def row_ranges(rows: tuple[int, ...] | list[int]) -> str:
+    """(2, 3, 4, 5, 9) -> '2–5, 9'."""
+    out: list[str] = []
+    start = prev = None
+    for r in sorted(rows):
+        if start is None:
+            start = prev = r
+        elif r == prev + 1:
+            prev = r
+        else:
+            out.append(f"{start}–{prev}" if prev != start else f"{start}")
+            start = prev = r
+    if start is not None:
+        out.append(f"{start}–{prev}" if prev != start else f"{start}")
+    return ", ".join(out)
+
+
+def group(problems: list[Problem]) -> list[Group]:
+    """Problems of one severity, column and message text together (errors first), so that
+    what a check report says stays short whatever the file: the same mistake on 20,000
+    rows is one line with its row ranges."""
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        text = p.message.text if isinstance(p.message, Message) else p.message
+        groups.setdefault((p.severity != "error", p.column or "", text), []).append(p)
+    return [Group(ps[0], tuple(p.row for p in ps if p.row is not None),
+                  sum(1 + p.more for p in ps))
+            for _key, ps in sorted(groups.items(), key=lambda kv: (kv[0][0], min(
+                (p.row or 0) for p in kv[1])))]
+
+
+#: What a check report may print (the command line, the page): whatever the file, at most
+#: this many lines and bytes; the whole list goes to a CSV of problems.
+MAX_LINES, MAX_BYTES = 200, 64_000
+
+
+def bounded_lines(problems: list[Problem], lang: str = DEFAULT) -> tuple[list[str], int]:
+    """The grouped report as lines, cut at MAX_LINES / MAX_BYTES; and how many groups were
+    left out."""
+    _ = translator(lang)
+    lines, size = [], 0
+    groups = group(problems)
+    for i, g in enumerate(groups):
+        line = f"{g.first.severity_text(lang)}: {g.describe(lang)}"
+        if len(line) > 2_000:
+            line = line[:2_000] + "…"
+        if len(lines) >= MAX_LINES or size + len(line) > MAX_BYTES:
+            return lines, len(groups) - i
+        lines.append(line)
+        size += len(line.encode("utf-8")) + 1
+    return lines, 0
 
 
 class FileRejected(Exception):
@@ -78,6 +160,15 @@ class CheckReport:
         return [p for p in self.problems if p.severity == "warning"]
 
     @property
+    def problem_count(self) -> int:
+        return sum(1 + p.more for p in self.problems)
+
+    @property
+    def error_count(self) -> int:
+        """Every error, the counted ones too (rows beyond a rule's list)."""
+        return sum(1 + p.more for p in self.errors)
+
+    @property
     def ok(self) -> bool:
         return not self.errors and self.table is not None
 
@@ -86,7 +177,9 @@ class CheckReport:
         column, value, message."""
         _ = translator(lang)
         columns = [_("Severity"), _("Row"), _("Column"), _("Value"), _("Message")]
-        return pd.DataFrame(
-            [(p.severity_text(lang), p.row, p.column, p.value, p.text(lang)) for p in self.problems],
-            columns=columns,
-        ).astype({columns[1]: "Int64"})
+        rows = [(p.severity_text(lang), p.row, p.column, p.value, p.text(lang))
+                for p in self.problems]
+        rows += [(p.severity_text(lang), None, p.column, None,
+                  _("... and {count} more rows with the same problem.").format(count=p.more))
+                 for p in self.problems if p.more]
+        return pd.DataFrame(rows, columns=columns).astype({columns[1]: "Int64"})

@@ -17,10 +17,11 @@ import duckdb
 import pandas as pd
 
 from . import collection, document, formatting, kpis
+from .checks import bounded_lines
 from .export import column_title, with_estimated_shares
 from .filters import Filters
 from .history import history_table
-from .i18n import LANGUAGES, N_, error_text, from_environment, translator
+from .i18n import LANGUAGES, N_, error_text, from_environment, ngettext, translator
 from .ingest import demo_files, ingest_file, kept_columns, load_demo
 from .schema import SETTING_DEFAULTS
 from .store import Store, StoreBusy, default_db_path
@@ -69,6 +70,9 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help=_("check only, write nothing"))
     p.add_argument("--user", default=None, help=_("who loads (default: your login name)"))
+    p.add_argument("--problems", metavar="FILE.csv",
+                   help=_("write every problem found to this CSV (the screen shows them "
+                          "grouped, at most 200 lines)"))
     p.add_argument("--remove-demo", action="store_true",
                    help=_("remove the demo data first (one step, undoable), so that demo and "
                           "real figures never mix"))
@@ -329,12 +333,25 @@ def cmd_ingest(store: Store, args: argparse.Namespace) -> int:
     status = 0
     for name in args.files:
         report, result = ingest_file(name, store, user=_user(args), dry_run=args.dry_run, lang=lang)
-        for problem in report.problems:
-            stream = sys.stderr if problem.severity == "error" else sys.stdout
-            print(f"{name}: {problem.severity_text(lang)}: {problem.describe(lang)}", file=stream)
+        # grouped (the same mistake on many rows is one line) and bounded, whatever the file
+        lines, left_out = bounded_lines(report.problems, lang)
+        for line in lines:
+            print(f"{name}: {line}", file=sys.stderr if not report.ok else sys.stdout)
+        if left_out:
+            print(_("{file}: {count} more kinds of problem not shown.").format(
+                file=name, count=left_out), file=sys.stderr)
+        if args.problems and report.problems:
+            report.problems_frame(lang).to_csv(args.problems, index=False)
+            print(_("{file}: every problem ({count}) written to {path}.").format(
+                file=name, count=report.problem_count, path=args.problems))
+        elif report.problem_count > len(lines):
+            print(_("{file}: {count} problems in all; add --problems FILE.csv for the whole "
+                    "list.").format(file=name, count=report.problem_count), file=sys.stderr)
         if not report.ok:
-            print(_("{file}: rejected, nothing loaded ({count} error(s)).").format(
-                file=name, count=len(report.errors)), file=sys.stderr)
+            print(ngettext(report.error_count, N_("{file}: rejected, nothing loaded ({count} "
+                                                  "error)."),
+                           N_("{file}: rejected, nothing loaded ({count} errors)."), lang).format(
+                file=name, count=report.error_count), file=sys.stderr)
             status = 1
             continue
         kept = kept_columns(report)

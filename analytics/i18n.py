@@ -121,9 +121,9 @@ def ngettext(count: float, one: str, other: str, lang: str) -> str:
     return gettext(plural(count, one, other, lang), lang)
 
 
-def _lp(count: int, one: str, other: str, **params: Any) -> Message:
+def _lp(count: int, one: str, other: str, /, **params: Any) -> Message:
     """``_l`` with a singular and a plural text, chosen by ``count`` in the reader's language.
-    Mark both texts with ``N_`` where they are written."""
+    Mark both texts with ``N_`` where they are written (``count`` may also be a parameter)."""
     return Message(one, params, other=other, count=count)
 
 

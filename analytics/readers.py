@@ -48,6 +48,8 @@ class RawTable:
     rows: int
     #: the spreadsheet row of the column names: 1, or below title rows (``header_line``)
     header_row: int = 1
+    #: the names given to columns whose header cell is empty ('column K', by spreadsheet letter)
+    unnamed: tuple[str, ...] = ()
 
 
 def read_upload(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection) -> RawTable:
@@ -161,9 +163,16 @@ def header_line(lines: list[str]) -> int:
     cells, split on any separator, hold two known names; 0 when none does (the first line
     is then taken, as before, and the unknown names are reported)."""
     for i, line in enumerate(lines[:HEADER_SEARCH_ROWS]):
-        if any(is_header(next(csv.reader([line], delimiter=d, quotechar='"'), []))
-               for d in DELIMITERS if d in line):
-            return i
+        line = line.rstrip("\r")
+        for d in DELIMITERS:
+            if d not in line:
+                continue
+            try:
+                cells = next(csv.reader([line], delimiter=d, quotechar='"'), [])
+            except csv.Error:  # a broken line is not the header; the reader will say why
+                continue
+            if is_header(cells):
+                return i
     return 0
 
 
@@ -219,7 +228,8 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
     cells = ", ".join(f'"{h.replace(chr(34), chr(34) * 2)}"' for h in headers)
     con.execute(f"DELETE FROM raw WHERE trim(concat_ws('', {cells})) = ''")
     rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
-    return RawTable(con, headers, delimiter, rows, header_row=skip + 1)
+    unnamed = tuple(unnamed_label(i) for i, h in enumerate(headers) if h == unnamed_label(i))
+    return RawTable(con, headers, delimiter, rows, header_row=skip + 1, unnamed=unnamed)
 
 
 def _keep_blank_lines(text: str, delimiter: str) -> str:
@@ -249,13 +259,29 @@ def _check_size(columns: int, rows: int) -> None:
             rows=rows, limit=MAX_ROWS))])
 
 
+def column_letter(index: int) -> str:
+    """0 -> 'A', 25 -> 'Z', 26 -> 'AA': the column as a spreadsheet names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def unnamed_label(index: int) -> str:
+    return f"column {column_letter(index)}"
+
+
 def _header_columns(text: str, delimiter: str) -> dict[str, str]:
-    """Name every column from the header line (quotes honoured; blanks and repeats named)."""
+    """Name every column from the header line (quotes honoured; a blank header is named
+    by its spreadsheet letter, a repeat gets ' (again)')."""
     header_line = next((line for line in text.splitlines() if line.strip()), "")
     names = next(csv.reader([header_line], delimiter=delimiter, quotechar='"'))
+    _check_size(len(names), 0)  # before reading: a 100,000-column file stops here
     columns: dict[str, str] = {}
     for i, name in enumerate(names):
-        label = name.strip() or f"column {i + 1}"
+        label = name.strip() or unnamed_label(i)
         while label in columns:
             label += " (again)"
         columns[label] = "VARCHAR"
@@ -308,7 +334,6 @@ def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
     import zipfile
 
     import openpyxl
-    from openpyxl.utils import get_column_letter
 
     try:
         unpacked = sum(i.file_size for i in zipfile.ZipFile(BytesIO(data)).infolist())
@@ -341,7 +366,7 @@ def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
             _check_size(len(header), 0)
             names: list[str] = []
             for i, v in enumerate(header):
-                label = str(v).strip() if v not in (None, "") else f"column {get_column_letter(i + 1)}"
+                label = str(v).strip() if v not in (None, "") and str(v).strip() else unnamed_label(i)
                 while label in names:
                     label += " (again)"
                 names.append(label)
@@ -360,7 +385,8 @@ def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
                               f'"{n.replace(chr(34), chr(34) * 2)}"' for n in names)
             con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT _row, {casts} FROM xlsx_frame")
             con.unregister("xlsx_frame")
-            return RawTable(con, names, None, len(records), header_row=header_row)
+            unnamed = tuple(unnamed_label(i) for i, h in enumerate(names) if h == unnamed_label(i))
+            return RawTable(con, names, None, len(records), header_row=header_row, unnamed=unnamed)
     finally:
         book.close()
     raise FileRejected([Problem(_l("This Excel file has no data in any sheet."))])

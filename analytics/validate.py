@@ -10,6 +10,7 @@ decimal ``,``) when the file is ``;``-separated or elsewhere uses a decimal comm
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import duckdb
@@ -33,9 +34,17 @@ from .schema import (
 )
 
 MAX_ERRORS_PER_RULE = 200
+SHOWN_ROWS = 5  # rows named in one message; the others are counted
 MAX_TEXT_LENGTH = 500  # a name or note longer than this is a broken file, not a name
 
+#: What official statistics write for "not available" (Eurostat ':', INSEE 's' for secret,
+#: OECD '..'): a cell holding one of these is read as not reported, with a warning.
+NOT_AVAILABLE = ("-", "–", "—", "n/a", "na", "n.a.", "n.a", ":", "..", "s", "c", "nd", "n.d.",
+                 "n/d", "nc", "n.c.")
+
 _MACROS = r"""
+CREATE OR REPLACE TEMP MACRO is_scientific(c) AS
+    regexp_full_match(c, '-?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+');
 CREATE OR REPLACE TEMP MACRO num_clean(s) AS
     regexp_replace(regexp_replace(trim(s), 'eur|€', '', 'gi'),
                    '[\s\x{00A0}\x{202F}\x{2009}''’]', '', 'g');
@@ -55,6 +64,7 @@ CREATE OR REPLACE TEMP MACRO num_text(c, comma_decimal) AS (
                  ELSE replace(c, ',', '') END
         WHEN regexp_full_match(c, '-?[0-9]*,[0-9]+') THEN replace(c, ',', '.')
         WHEN regexp_full_match(c, '-?[0-9]*\.[0-9]+') THEN c
+        WHEN is_scientific(c) THEN CAST(TRY_CAST(replace(c, ',', '.') AS DOUBLE) AS VARCHAR)
         ELSE '#' END);
 CREATE OR REPLACE TEMP MACRO comma_evidence(s) AS regexp_full_match(num_clean(s),
     '-?[0-9]*,([0-9]{1,2}|[0-9]{4,})|-?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+');
@@ -73,6 +83,28 @@ def detect_spec(headers: list[str]) -> TableSpec:
         if spec.column(spec.marker).accepted_headers() & normalised:
             return spec
     return SUBMISSIONS
+
+
+def _unnamed_columns(raw: RawTable) -> tuple[list[str], list[Problem]]:
+    """The headers to read, without the columns that have neither a name nor a value (a
+    spreadsheet's formatted but empty cells beyond the table): those are ignored with one
+    warning; an unnamed column with values is an error, named by its letter."""
+    if not raw.unnamed:
+        return raw.headers, []
+    counts = raw.con.execute("SELECT " + ", ".join(
+        f"count(nullif(trim({q(h)}), ''))" for h in raw.unnamed) + " FROM raw").fetchall()[0]
+    empty = [h for h, n in zip(raw.unnamed, counts, strict=True) if n == 0]
+    problems = [Problem(_l("This column has values but no name in the row of column names. "
+                           "Give it one of the expected names, or delete it."), column=h)
+                for h, n in zip(raw.unnamed, counts, strict=True) if n]
+    if empty:
+        letters = ", ".join(h.removeprefix("column ") for h in empty[:10]) + \
+            (f" … (+{len(empty) - 10})" if len(empty) > 10 else "")
+        problems.append(Problem(_lp(len(empty), N_(
+            "An empty column without a name ({columns}) was ignored."), N_(
+            "{number} empty columns without a name ({columns}) were ignored."),
+            number=len(empty), columns=letters), severity="warning"))
+    return [h for h in raw.headers if h not in empty], problems
 
 
 def map_headers(headers: list[str], spec: TableSpec) -> tuple[dict[str, str], list[Problem]]:
@@ -116,7 +148,9 @@ def check_raw(raw: RawTable, spec: TableSpec | None = None, today: dt.date | Non
     """Validate table ``raw``; return the spec, typed canonical rows (None on error),
     problems, and the canonical columns the file has (a column it lacks is not updated)."""
     spec = spec or detect_spec(raw.headers)
-    mapping, problems = map_headers(raw.headers, spec)
+    headers, problems = _unnamed_columns(raw)
+    mapping, more = map_headers(headers, spec)
+    problems += more
     if raw.header_row > 1:
         problems.append(Problem(_lp(raw.header_row - 1, N_(
             "The column names are on row {row}: the row above them (a title) was skipped."),
@@ -184,7 +218,8 @@ def _create_typed(con: duckdb.DuckDBPyConnection, spec: TableSpec, mapping: dict
             pre.append(f"NULL::VARCHAR AS {n}__raw")
             final.append(f"p.{n}__raw")
             if col.kind in NUMERIC_KINDS:
-                final.append(f"NULL::DECIMAL(38,10) AS {n}__num")
+                final += [f"false AS {n}__na", f"false AS {n}__sci",
+                          f"NULL::DECIMAL(38,10) AS {n}__num"]
             if col.vocabulary:
                 final.append(f"NULL::VARCHAR AS {n}__code")
             continue
@@ -192,8 +227,13 @@ def _create_typed(con: duckdb.DuckDBPyConnection, spec: TableSpec, mapping: dict
         pre.append(f"{src} AS {n}__raw")
         final.append(f"p.{n}__raw")
         if col.kind in NUMERIC_KINDS:
+            markers = ", ".join(f"'{m}'" for m in NOT_AVAILABLE)
+            pre.append(f"coalesce(lower({src}) IN ({markers}), false) AS {n}__na")
             pre.append(f"CASE WHEN regexp_full_match({src}, '-?[0-9]*[.,]?[0-9]+') THEN {src} "
+                       f"WHEN lower({src}) IN ({markers}) THEN NULL "
                        f"ELSE num_clean({src}) END AS {n}__c")
+            final.append(f"p.{n}__na")
+            final.append(f"coalesce(is_scientific(p.{n}__c), false) AS {n}__sci")
             final.append(f"TRY_CAST(num_text(p.{n}__c, {str(comma).lower()}) AS DECIMAL(38,10)) "
                          f"AS {n}__num")
         if col.vocabulary:
@@ -206,8 +246,9 @@ def _create_typed(con: duckdb.DuckDBPyConnection, spec: TableSpec, mapping: dict
 
 
 def _final_expr(col: Column) -> str:
-    if col.kind in NUMERIC_KINDS:
-        return f"CAST({col.name}__num AS {col.sql_type}) AS {col.name}"
+    if col.kind in NUMERIC_KINDS:  # to the cent (or the column's decimals), half to even
+        return (f"CAST(round_even({col.name}__num, {MAX_DECIMALS[col.kind]}) AS {col.sql_type}) "
+                f"AS {col.name}")
     if col.vocabulary:
         return f"{col.name}__code AS {col.name}"
     return f"{col.name}__raw AS {col.name}"
@@ -220,11 +261,9 @@ def _rule(con: duckdb.DuckDBPyConnection, header: str, value_sql: str, where: st
     ).fetchall()
     problems = [Problem(message, row=r, column=header, value=v, severity=severity)  # type: ignore[arg-type]
                 for r, v in rows[:MAX_ERRORS_PER_RULE]]
-    if len(rows) > MAX_ERRORS_PER_RULE:
+    if len(rows) > MAX_ERRORS_PER_RULE:  # the others are counted on the last one listed
         total = con.execute(f"SELECT count(*) FROM typed WHERE {where}").fetchall()[0][0]
-        problems.append(Problem(_l("... and {count} more rows with the same problem.",
-                                   count=total - MAX_ERRORS_PER_RULE),
-                                column=header, severity=severity))  # type: ignore[arg-type]
+        problems[-1] = dataclasses.replace(problems[-1], more=total - MAX_ERRORS_PER_RULE)
     return problems
 
 
@@ -232,17 +271,27 @@ def _column_problems(con: duckdb.DuckDBPyConnection, col: Column, header: str,
                      this_year: int) -> list[Problem]:
     raw, num = f"{col.name}__raw", f"{col.name}__num"
     out: list[Problem] = []
+    numeric = col.kind in NUMERIC_KINDS
     if col.value_required:
-        out += _rule(con, header, raw, f"{raw} IS NULL",
+        out += _rule(con, header, raw, f"{raw} IS NULL" + (f" OR {col.name}__na" if numeric else ""),
                      _l("This cell is empty; every row needs a value here ({label}).",
                         label=_l(col.label)))
     if col.kind in ("text", "code"):
         out += _rule(con, header, f"left({raw}, 40) || '…'", f"length({raw}) > {MAX_TEXT_LENGTH}",
                      _l("This text is too long (more than {count} characters).",
                         count=MAX_TEXT_LENGTH))
-    if col.kind in NUMERIC_KINDS:
-        out += _rule(con, header, raw, f"{raw} IS NOT NULL AND {num} IS NULL",
+    if numeric:
+        na, sci = f"{col.name}__na", f"{col.name}__sci"
+        out += _rule(con, header, raw, f"{raw} IS NOT NULL AND {num} IS NULL AND NOT {na}",
                      _l("This is not a number. Write digits only, e.g. 1234567,89 or 1 234 567."))
+        if not col.value_required:
+            out += _rule(con, header, raw, na, _l(
+                "Read as not reported: this is how statistics write 'not available'.",
+            ), severity="warning")
+        out += _rule(con, header, raw, f"{sci} AND {num} IS NOT NULL", _l(
+            "Written in scientific notation, as a spreadsheet shows large numbers, and read "
+            "as the number it stands for (1.2E+07 is 12,000,000). A spreadsheet may have "
+            "rounded it when saving: check the original."), severity="warning")
         if col.kind == "year":
             last = this_year + col.years_ahead
             out += _rule(con, header, raw, f"{num} IS NOT NULL AND ({num} < {FIRST_YEAR} OR "
@@ -253,31 +302,57 @@ def _column_problems(con: duckdb.DuckDBPyConnection, col: Column, header: str,
             out += _rule(con, header, raw, f"{num} < 0",
                          _l("A negative number is not allowed here."))
             decimals = MAX_DECIMALS[col.kind]
-            what = _l("Use a whole number here.") if decimals == 0 else \
-                _l("Use at most {count} decimals here.", count=decimals)
-            out += _rule(con, header, raw, f"{num} >= 0 AND {num} <> round({num}, {decimals})", what)
+            # floating-point noise of a formula or a script (9289999.99999999) is the value
+            # it stands for: rounded silently; more decimals than the column keeps are
+            # rounded half to even with a warning (money to the cent, FTE to 0.01), and a
+            # count with a fraction is an error
+            extra = (f"{num} >= 0 AND round_even({num}, {decimals}) <> {num} AND "
+                     f"abs({num} - round_even({num}, {decimals})) >= abs({num}) * 0.000001")
+            if decimals == 0:
+                out += _rule(con, header, raw, extra, _l("Use a whole number here."))
+            else:
+                out += _rule(con, header, raw, extra, _l(
+                    "More than {count} decimals: rounded to {count} (half to even).",
+                    count=decimals), severity="warning")
     if col.vocabulary:
-        voc = vocabulary(col.vocabulary)
-        out += _rule(con, header, raw, f"{raw} IS NOT NULL AND {col.name}__code IS NULL",
-                     _l("Unknown value for {label}. Use one of: {allowed} "
-                        "(code, English or French name).", label=_l(col.label),
-                        allowed=voc.allowed_text))
+        out += _unknown_values(con, col, header)
     return out
 
 
+def _unknown_values(con: duckdb.DuckDBPyConnection, col: Column, header: str) -> list[Problem]:
+    """One error per value that is not in the reference list ('3 rows use BE'), naming a
+    few of its rows: a file of another region's codes makes a short list of its codes."""
+    voc = vocabulary(col.vocabulary)
+    found = con.execute(
+        f"SELECT {col.name}__raw, count(*), list(_row ORDER BY _row)[1:{SHOWN_ROWS}] FROM typed "
+        f"WHERE {col.name}__raw IS NOT NULL AND {col.name}__code IS NULL "
+        f"GROUP BY 1 ORDER BY min(_row) LIMIT {MAX_ERRORS_PER_RULE}").fetchall()
+    return [Problem(_lp(count, N_("Unknown value for {label}: 1 row uses '{value}'. Use one of: "
+                                  "{allowed} (code, English or French name)."),
+                        N_("Unknown value for {label}: {count} rows use '{value}'. Use one of: "
+                           "{allowed} (code, English or French name)."),
+                        value=value, count=count, label=_l(col.label), allowed=voc.allowed_text),
+                    row=rows[0], column=header, value=value, more=count - 1)
+            for value, count, rows in found]
+
+
 def _duplicate_keys(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> list[Problem]:
+    """One problem per repeated key, naming a few of its rows and counting the others: a
+    file of a million copies of one row makes one short message, not a million long ones."""
     keys = [f"{k}__num" if spec.column(k).kind in NUMERIC_KINDS else f"{k}__raw" for k in spec.key]
     rows = con.execute(
-        f"SELECT list(_row ORDER BY _row), {', '.join(f'any_value({k}__raw)' for k in spec.key)} "
+        f"SELECT list(_row ORDER BY _row)[1:{SHOWN_ROWS}], count(*), "
+        f"{', '.join(f'any_value({k}__raw)' for k in spec.key)} "
         f"FROM typed WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)} "
-        f"GROUP BY {', '.join(keys)} HAVING count(*) > 1 ORDER BY 1 LIMIT {MAX_ERRORS_PER_RULE}"
-    ).fetchall()
+        f"GROUP BY {', '.join(keys)} HAVING count(*) > 1 ORDER BY min(_row) "
+        f"LIMIT {MAX_ERRORS_PER_RULE}").fetchall()
     out = []
-    for row_list, *key_values in rows:
+    for row_list, count, *key_values in rows:
         what = ", ".join(f"{k} {v}" for k, v in zip(spec.key, key_values, strict=True))
-        message = _l("The same {key} appears more than once (rows {rows}). Keep one row.",
-                     key=what, rows=", ".join(map(str, row_list)))  # once per group, not per row
-        out += [Problem(message, row=r) for r in row_list[1:]]
+        shown = ", ".join(map(str, row_list)) + (f" … (+{count - len(row_list)})"
+                                                  if count > len(row_list) else "")
+        out.append(Problem(_l("The same {key} appears {count} times (rows {rows}). Keep one "
+                              "row.", key=what, count=count, rows=shown), row=row_list[1]))
     return out
 
 

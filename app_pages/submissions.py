@@ -149,12 +149,12 @@ if upload is not None:
         bar.empty()
     loaded = st.session_state.setdefault("loaded_files", {})
     if report.errors:
-        st.error(ngettext(len(report.errors),
+        st.error(ngettext(report.error_count,
                           N_("**{file}** has {count} error. Nothing was loaded. Fix it in your "
                              "spreadsheet and upload the file again."),
                           N_("**{file}** has {count} errors. Nothing was loaded. Fix them in "
                              "your spreadsheet and upload the file again."), lang).format(
-            file=name, count=len(report.errors)))
+            file=name, count=report.error_count))
     if report.problems:
         ui.problems_list(report)
     if report.ok:

@@ -210,11 +210,11 @@ def test_cli_speaks_french(demo_db, tmp_path):
     out = _cli("ingest", str(bad), "--lang", "fr", db=str(tmp_path / "x.duckdb"))
     assert out.returncode == 1
     assert "ligne 2, colonne «\u00a0turnover_eur\u00a0»\u00a0: Ce n'est pas un nombre." in out.stderr
-    assert "refusé, rien n'a été chargé (3 erreur(s))." in out.stderr
+    assert "refusé, rien n’a été chargé (3 erreurs)." in out.stderr
     usage = _cli("kpis", "--lang", "fr", "--format", "xml", db=demo_db)
     assert usage.returncode == 2 and "erreur\u00a0: argument --format\u00a0: choix invalide" in usage.stderr
     english = _cli("ingest", str(bad), "--lang", "en", db=str(tmp_path / "x.duckdb"))
-    assert "rejected, nothing loaded (3 error(s))." in english.stderr
+    assert "rejected, nothing loaded (3 errors)." in english.stderr
 
 
 def test_cli_json_keeps_codes_and_describes_filters_in_the_language(demo_db):
