@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +24,10 @@ from .quality import jumps_sql
 from .readers import read_upload
 from .schema import DATA_DIR, MEASURE_NOUNS, SUBMISSIONS, spec_named
 from .store import LoadResult, Store
-from .validate import check_raw
+from .validate import MAX_ERRORS_PER_RULE, check_raw
+
+#: What the scratch database of one check may hold in memory before it spills to disk.
+CHECK_MEMORY_MB = int(os.environ.get("CLUSTER_CHECK_MEMORY_MB", "400"))
 
 DEMO_DIR = DATA_DIR / "demo"
 
@@ -47,6 +52,9 @@ def check_file(data: bytes, file_name: str, store: Store | None = None,
     report = CheckReport(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
+    # a big file spills to disk rather than growing past the memory a check may use
+    con.execute(f"SET memory_limit = '{CHECK_MEMORY_MB}MB'")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/cluster-check-spill'")
     try:
         raw = read_upload(data, file_name, con)
         report.rows = raw.rows
@@ -80,10 +88,12 @@ def restrict_to_member(report: CheckReport, member_id: str) -> None:
     ids = report.table.column("member_id").to_pylist()
     rows = report.table.column("_row").to_pylist()
     foreign = [(row, mid) for row, mid in zip(rows, ids, strict=True) if mid != member_id]
-    for row, mid in foreign:
+    for row, mid in foreign[:MAX_ERRORS_PER_RULE]:  # the others are counted on the last one
         report.problems.append(Problem(
             _l("You can only send figures for your own member ID ({member}).", member=member_id),
-            row=int(row), column="member_id", value=str(mid)))
+            row=int(row), column="member_id", value=str(mid),
+            more=max(0, len(foreign) - MAX_ERRORS_PER_RULE) if (row, mid) == foreign[
+                min(len(foreign), MAX_ERRORS_PER_RULE) - 1] else 0))
     if foreign:
         report.table = None
 

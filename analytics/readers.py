@@ -34,6 +34,7 @@ MAX_COLUMNS = int(os.environ.get("CLUSTER_MAX_COLUMNS", "200"))
 #: An .xlsx is a zip: refuse one that would unpack to more than this (a "zip bomb").
 MAX_XLSX_UNPACKED_MB = float(os.environ.get("CLUSTER_MAX_XLSX_UNPACKED_MB", "500"))
 DELIMITERS = (";", ",", "\t", "|")
+XLSX_CHUNK_ROWS = 50_000  # rows of a sheet held as Python objects at a time
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 
@@ -187,10 +188,11 @@ def _detect_delimiter(text: str) -> str | None:
 def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
     if text.lower().startswith("sep="):  # Excel's "sep=;" hint line
         text = text.split("\n", 1)[1] if "\n" in text else ""
-    lines = text.split("\n")
-    skip = header_line(lines)  # title rows above the column names
+    head = text.split("\n", HEADER_SEARCH_ROWS)  # the first lines, and the rest in one piece
+    skip = header_line(head[:HEADER_SEARCH_ROWS])  # title rows above the column names
     if skip:
-        text = "\n".join(lines[skip:])
+        text = "\n".join(head[skip:])
+    del head
     delimiter = _detect_delimiter(text)
     if delimiter is None:
         raise FileRejected([Problem(_l(
@@ -224,6 +226,7 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
     # rowid is the position in the file: the header is spreadsheet row 1 (or below the
     # skipped title rows), data starts on the row after it.
     con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT rowid + {skip + 2} AS _row, * FROM raw_csv")
+    con.execute("DROP TABLE raw_csv")
     # Rows with no value at all (";;;;" lines) are blank rows, not submissions.
     cells = ", ".join(f'"{h.replace(chr(34), chr(34) * 2)}"' for h in headers)
     con.execute(f"DELETE FROM raw WHERE trim(concat_ws('', {cells})) = ''")
@@ -330,6 +333,21 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _flush_rows(con: duckdb.DuckDBPyConnection, records: list[list], names: list[str],
+                first: bool) -> None:
+    """A sheet's rows into table ``raw`` a chunk at a time, so that a big sheet never sits
+    in memory as Python objects all at once; ``records`` is emptied."""
+    casts = ", ".join(f'CAST("{n.replace(chr(34), chr(34) * 2)}" AS VARCHAR) AS '
+                      f'"{n.replace(chr(34), chr(34) * 2)}"' for n in names)
+    frame = pd.DataFrame(records, columns=["_row", *names], dtype=object)
+    frame["_row"] = frame["_row"].astype("int64")
+    con.register("xlsx_frame", frame)
+    into = "CREATE OR REPLACE TABLE raw AS" if first else "INSERT INTO raw"
+    con.execute(f"{into} SELECT _row, {casts} FROM xlsx_frame")
+    con.unregister("xlsx_frame")
+    records.clear()
+
+
 def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
     import zipfile
 
@@ -370,23 +388,20 @@ def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
                 while label in names:
                     label += " (again)"
                 names.append(label)
-            records = []
+            total, records = 0, []
             for number, values in enumerate(rows, start=header_row + 1):
-                if len(records) >= MAX_ROWS:
-                    _check_size(len(names), len(records) + 1)
+                if total >= MAX_ROWS:
+                    _check_size(len(names), total + 1)
                 cells = [_cell_text(v) for v in values[: len(names)]]
                 if any(c not in (None, "") for c in cells):
                     cells += [None] * (len(names) - len(cells))
                     records.append([number, *cells])
-            frame = pd.DataFrame(records, columns=["_row", *names], dtype=object)
-            frame["_row"] = frame["_row"].astype("int64")
-            con.register("xlsx_frame", frame)
-            casts = ", ".join(f'CAST("{n.replace(chr(34), chr(34) * 2)}" AS VARCHAR) AS '
-                              f'"{n.replace(chr(34), chr(34) * 2)}"' for n in names)
-            con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT _row, {casts} FROM xlsx_frame")
-            con.unregister("xlsx_frame")
+                    total += 1
+                    if len(records) >= XLSX_CHUNK_ROWS:
+                        _flush_rows(con, records, names, first=total == len(records))
+            _flush_rows(con, records, names, first=total == len(records))
             unnamed = tuple(unnamed_label(i) for i, h in enumerate(names) if h == unnamed_label(i))
-            return RawTable(con, names, None, len(records), header_row=header_row, unnamed=unnamed)
+            return RawTable(con, names, None, total, header_row=header_row, unnamed=unnamed)
     finally:
         book.close()
     raise FileRejected([Problem(_l("This Excel file has no data in any sheet."))])

@@ -104,7 +104,8 @@ def _unnamed_columns(raw: RawTable) -> tuple[list[str], list[Problem]]:
             "An empty column without a name ({columns}) was ignored."), N_(
             "{number} empty columns without a name ({columns}) were ignored."),
             number=len(empty), columns=letters), severity="warning"))
-    return [h for h in raw.headers if h not in empty], problems
+    named = [h for h, n in zip(raw.unnamed, counts, strict=True) if n]  # reported above
+    return [h for h in raw.headers if h not in empty and h not in named], problems
 
 
 def map_headers(headers: list[str], spec: TableSpec) -> tuple[dict[str, str], list[Problem]]:

@@ -1,0 +1,124 @@
+"""The worst files within the upload limits: how long a check takes, how much memory it
+needs and how much it prints (issue 16: under 60 s, 1 GB and 64 KB of output on 2 cores).
+
+Each case runs ``python -m analytics ingest`` in its own process on a fresh database, so the
+peak memory (``ru_maxrss`` of the child) and the bytes written to the terminal are the
+command line's own. The baseline, run side by side, is DuckDB reading the same file with
+``read_csv`` (what the check cannot be faster than).
+
+    .venv/bin/python benchmarks/bench_limits.py [--results benchmarks/results/limits.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "member_id,member_name,member_type,sector,area,year,turnover_eur,jobs\n"
+
+
+def repeated_key(folder: Path) -> Path:
+    """1 million rows, every one the same member and year."""
+    path = folder / "repeated_key.csv"
+    path.write_text(HEADER + "M01,A,sme,waste,87,2016,1000.5,1\n" * 1_000_000)
+    return path
+
+
+def wide(folder: Path) -> Path:
+    """100,000 columns."""
+    path = folder / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(100_000)) + "\n" + "1," * 99_999 + "1\n")
+    return path
+
+
+def long_line(folder: Path) -> Path:
+    """One line of 199 MB (under the 200 MB upload limit)."""
+    path = folder / "long_line.csv"
+    with path.open("w") as fh:
+        fh.write(HEADER)
+        fh.write("M01,")
+        for _ in range(199):
+            fh.write("x" * 1_000_000)
+        fh.write(",sme,waste,87,2016,1,1\n")
+    return path
+
+
+def big_workbook(folder: Path) -> Path:
+    """An .xlsx that unpacks to about 100 MB, every row with an error."""
+    import openpyxl
+
+    path = folder / "big.xlsx"
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(HEADER.strip().split(","))
+    for i in range(600_000):
+        sheet.append([f"M{i % 900:03d}", "Member", "sme", "waste", "87", 2016, "douze", 1])
+    book.save(path)
+    return path
+
+
+CASES = {"repeated_key": repeated_key, "wide": wide, "long_line": long_line,
+         "big_workbook": big_workbook}
+
+
+def run(path: Path, db: Path) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "analytics", "ingest", str(path), "--db", str(db),
+                           "--lang", "en"], capture_output=True, cwd=ROOT,
+                          env={**os.environ, "CLUSTER_LANG": "en"})
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": round(seconds, 2), "exit": done.returncode,
+            "peak_mb": round(max(peak, before) / 1024),  # the largest child so far
+            "output_bytes": len(done.stdout) + len(done.stderr),
+            "output_lines": (done.stdout + done.stderr).count(b"\n"),
+            "first_line": (done.stderr or done.stdout).decode()[:160]}
+
+
+def baseline(path: Path) -> float | None:
+    """DuckDB reading the file alone (CSV only)."""
+    if path.suffix != ".csv":
+        return None
+    import duckdb
+
+    start = time.perf_counter()
+    try:
+        duckdb.sql(f"SELECT count(*) FROM read_csv('{path}', all_varchar=true, "
+                   "max_line_size=300000000)").fetchall()
+    except duckdb.Error:
+        return None
+    return round(time.perf_counter() - start, 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--results", default=str(ROOT / "benchmarks" / "results" / "limits.json"))
+    parser.add_argument("--only", choices=tuple(CASES), action="append")
+    args = parser.parse_args()
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name in args.only or CASES:
+            path = CASES[name](folder)
+            db = folder / f"{name}.duckdb"
+            result = run(path, db)
+            result["file_mb"] = round(path.stat().st_size / 1e6, 1)
+            result["duckdb_read_s"] = baseline(path)
+            out[name] = result
+            print(name, result, flush=True)
+            path.unlink()
+    Path(args.results).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.results).write_text(json.dumps(out, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
