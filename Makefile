@@ -45,6 +45,7 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev browser
 	$(PY) benchmarks/bench_disclosure.py $(if $(QUICK),--quick,)
 	$(PY) benchmarks/bench.py $(if $(QUICK),--quick,)
+	$(if $(QUICK),,$(PY) benchmarks/bench_limits.py)
 
 demo: $(VENV)/.runtime
 	$(PY) -m analytics demo

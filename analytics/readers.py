@@ -177,9 +177,22 @@ def header_line(lines: list[str]) -> int:
     return 0
 
 
+def _first_line(text: str) -> str:
+    """The first line with anything on it, without splitting the whole text (a file may be
+    one line of 200 MB)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if text[start:end].strip():
+            return text[start:end].rstrip("\r")
+        start = end + 1
+    return ""
+
+
 def _detect_delimiter(text: str) -> str | None:
     """The separator is the character the header line uses most; None if it uses none."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    header = _first_line(text)
     counts = {d: header.count(d) for d in DELIMITERS}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else None
@@ -198,6 +211,7 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
         raise FileRejected([Problem(_l(
             "This does not look like a table: the first line has no column separator "
             "(; , tab or |). Check that the first line holds the column names."))])
+    _reject_long_lines(text)
     text = _keep_blank_lines(text, delimiter)
     with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", newline="",
                                      delete=False) as fh:
@@ -233,6 +247,26 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
     rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
     unnamed = tuple(unnamed_label(i) for i, h in enumerate(headers) if h == unnamed_label(i))
     return RawTable(con, headers, delimiter, rows, header_row=skip + 1, unnamed=unnamed)
+
+
+MAX_LINE_BYTES = 10_000_000  # as read_csv's max_line_size below
+
+
+def _reject_long_lines(text: str) -> None:
+    """A line longer than the reader takes is named, not silently skipped (DuckDB drops it
+    without a reject record)."""
+    if len(text) <= MAX_LINE_BYTES:
+        return
+    start, number = 0, 1
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if end - start > MAX_LINE_BYTES:
+            raise FileRejected([Problem(_l(
+                "Row {row} is {size} MB long: a row of a table is never this long. Is this "
+                "really the CSV of a spreadsheet?", row=number,
+                size=round((end - start) / 1e6)), row=number)])
+        start, number = end + 1, number + 1
 
 
 def _keep_blank_lines(text: str, delimiter: str) -> str:
@@ -279,8 +313,7 @@ def unnamed_label(index: int) -> str:
 def _header_columns(text: str, delimiter: str) -> dict[str, str]:
     """Name every column from the header line (quotes honoured; a blank header is named
     by its spreadsheet letter, a repeat gets ' (again)')."""
-    header_line = next((line for line in text.splitlines() if line.strip()), "")
-    names = next(csv.reader([header_line], delimiter=delimiter, quotechar='"'))
+    names = next(csv.reader([_first_line(text)], delimiter=delimiter, quotechar='"'))
     _check_size(len(names), 0)  # before reading: a 100,000-column file stops here
     columns: dict[str, str] = {}
     for i, name in enumerate(names):

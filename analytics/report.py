@@ -192,6 +192,13 @@ def methodology(result: dict, ctx: ExportContext) -> str:
                   "apply to all its years (current classification).")),
         "- " + _("Medians over an even number of members are the mean of the two middle values, "
                  "rounded half-even to the cent."),
+        "- " + _("Figures are stored as members sent them, to the cent (money) and to 0.01 FTE "
+                 "(jobs): a value that differs from a cent only by a spreadsheet's or a "
+                 "script's floating-point noise (less than a millionth of it) is that cent; a "
+                 "value with more decimals is rounded half to even, and the check report says "
+                 "which rows. Cells marked 'not available' (-, n/a, :, s, ..) are not reported, "
+                 "never zero; numbers in scientific notation (1.2E+07) are read as the number "
+                 "they stand for."),
         "- " + _("Ratios (turnover per job, export share, R&D intensity) are ratios of sums over "
                  "the members that reported both parts."),
         "- " + _("Confidentiality: figures shown to funders and members leave out every cell "

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -69,46 +68,54 @@ CASES = {"repeated_key": repeated_key, "wide": wide, "long_line": long_line,
          "big_workbook": big_workbook}
 
 
+def make(name: str, folder: Path) -> Path:
+    """Write a case's file from another process: a child's peak memory (ru_maxrss) counts
+    what it inherited at fork, so this process stays small while it starts the checks."""
+    done = subprocess.run([sys.executable, __file__, "--make", name, str(folder)],
+                          capture_output=True, text=True, check=True)
+    return Path(done.stdout.strip())
+
+
 def run(path: Path, db: Path) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "analytics", "ingest", str(path), "--db", str(db),
-                           "--lang", "en"], capture_output=True, cwd=ROOT,
-                          env={**os.environ, "CLUSTER_LANG": "en"})
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": round(seconds, 2), "exit": done.returncode,
-            "peak_mb": round(max(peak, before) / 1024),  # the largest child so far
-            "output_bytes": len(done.stdout) + len(done.stderr),
-            "output_lines": (done.stdout + done.stderr).count(b"\n"),
-            "first_line": (done.stderr or done.stdout).decode()[:160]}
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen([sys.executable, "-m", "analytics", "ingest", str(path), "--db",
+                                 str(db), "--lang", "en"], stdout=out, stderr=out, cwd=ROOT,
+                                env={**os.environ, "CLUSTER_LANG": "en"})
+        _pid, status, usage = os.wait4(proc.pid, 0)  # this child's peak memory
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        text = out.read()
+    return {"seconds": round(seconds, 2), "exit": os.waitstatus_to_exitcode(status),
+            "peak_mb": round(usage.ru_maxrss / 1024), "output_bytes": len(text),
+            "output_lines": text.count(b"\n"), "last_line": text.decode().strip()[-160:]}
 
 
 def baseline(path: Path) -> float | None:
-    """DuckDB reading the file alone (CSV only)."""
+    """DuckDB reading the file alone (CSV only), in a process of its own like the check."""
     if path.suffix != ".csv":
         return None
-    import duckdb
-
-    start = time.perf_counter()
-    try:
-        duckdb.sql(f"SELECT count(*) FROM read_csv('{path}', all_varchar=true, "
-                   "max_line_size=300000000)").fetchall()
-    except duckdb.Error:
-        return None
-    return round(time.perf_counter() - start, 2)
+    code = ("import duckdb, sys, time; t = time.perf_counter(); "
+            "duckdb.sql(f\"SELECT count(*) FROM read_csv('{sys.argv[1]}', all_varchar=true, "
+            "max_line_size=300000000)\").fetchall(); print(time.perf_counter() - t)")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    return round(float(done.stdout), 2) if done.returncode == 0 else None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--results", default=str(ROOT / "benchmarks" / "results" / "limits.json"))
     parser.add_argument("--only", choices=tuple(CASES), action="append")
+    parser.add_argument("--make", nargs=2, metavar=("CASE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make:  # in a process of its own: see make()
+        print(CASES[args.make[0]](Path(args.make[1])))
+        return
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for name in args.only or CASES:
-            path = CASES[name](folder)
+            path = make(name, folder)
             db = folder / f"{name}.duckdb"
             result = run(path, db)
             result["file_mb"] = round(path.stat().st_size / 1e6, 1)
