@@ -74,6 +74,10 @@ class Failure:
     value: float
 
 
+#: One LP's time before it is solved afresh another way (a warm start can stall).
+SOLVE_SECONDS = 2.0
+
+
 class _Component:
     """One connected block of variables and rows, loaded into HiGHS once."""
 
@@ -95,7 +99,8 @@ class _Component:
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
         for option, value in (("primal_feasibility_tolerance", 1e-9),
-                              ("dual_feasibility_tolerance", 1e-9)):
+                              ("dual_feasibility_tolerance", 1e-9),
+                              ("time_limit", SOLVE_SECONDS)):
             self.h.setOptionValue(option, value)
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = len(cols), len(rows)
@@ -159,8 +164,17 @@ class _Component:
         if status != highspy.HighsModelStatus.kOptimal:
             if status == highspy.HighsModelStatus.kInfeasible:
                 raise RuntimeError("The published equations are inconsistent: audit model error.")
-            self.h.clearSolver()  # a numerical trouble: start afresh next time
-            self.h.run()
+            # numerical trouble, or a warm start that stalls (seen: one LP of 1,500 columns
+            # running for minutes after a few thousand quick ones): afresh, by the
+            # interior-point method, then crossover to a vertex for the duals
+            self.h.clearSolver()
+            self.h.setOptionValue("solver", "ipm")
+            self.h.setOptionValue("time_limit", 10 * SOLVE_SECONDS)
+            try:
+                self.h.run()
+            finally:
+                self.h.setOptionValue("solver", "choose")
+                self.h.setOptionValue("time_limit", SOLVE_SECONDS)
             if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 return None, None
         solution = self.h.getSolution()
