@@ -133,6 +133,7 @@ class ExportContext:
     #: the years of the period still collecting, said in every file ('2016: 4 of 28 members
     #: responded'); empty when every year shown is closed (``collection.py``)
     provisional: str = ""
+    provisional_years: tuple[int, ...] = ()
 
     @property
     def shown(self) -> Filters:
@@ -283,9 +284,11 @@ def with_estimated_shares(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def kpi_tables(result: dict, lang: str = DEFAULT, estimated: bool = False) -> dict[str, pd.DataFrame]:
+def kpi_tables(result: dict, lang: str = DEFAULT, estimated: bool = False,
+               provisional: tuple[int, ...] = ()) -> dict[str, pd.DataFrame]:
     """The KPI tables of a filter selection with readable column names and labels; in the
-    estimated view (``estimated``) with what was estimated in columns of its own."""
+    estimated view (``estimated``) with what was estimated in columns of its own. The years
+    still collecting (``provisional``) say so in a last column of every table."""
     _ = translator(lang)
     tables: dict[str, pd.DataFrame] = {}
     columns = TABLE_COLUMNS + (ESTIMATED_COLUMNS if estimated else [])
@@ -302,8 +305,12 @@ def kpi_tables(result: dict, lang: str = DEFAULT, estimated: bool = False) -> di
                     frame.loc[marks, col] = _("confidential")
         if dim:
             frame[dim] = [dimension_label(dim, c, lang) for c in frame[dim]]
-        tables[key] = titled(frame, {c: column_title(c, lang) for c in cols},
-                             {c: column_format(c) for c in cols})
+        titles = {c: column_title(c, lang) for c in cols}
+        if provisional:
+            frame["collection"] = [_("provisional (collection still open)") if int(y) in provisional
+                                   else "" for y in frame["year"]]
+            titles["collection"] = _("Collection")
+        tables[key] = titled(frame, titles, {c: column_format(c) for c in cols})
     rows = []
     for key, g in result["growth"].items():
         rows.append({"indicator": INDICATORS[key].name(lang),

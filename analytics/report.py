@@ -91,10 +91,11 @@ def context(store: Store, filters: Filters, cluster: str | None = None,
     years = kpis.data_years(store)
     if years:
         years = (filters.year_from or years[0], filters.year_to or years[1])
-    provisional = "; ".join(f"{y.year}: {collection.responded_text(y, lang)}"
-                            for y in collection.provisional(store, filters))
+    shown = collection.provisional(store, filters)
+    provisional = "; ".join(f"{y.year}: {collection.responded_text(y, lang)}" for y in shown)
     return ExportContext(filters, loaded.date() if loaded else None, name, years, lang,
-                         store.setting("carry_forward_years"), provisional)
+                         store.setting("carry_forward_years"), provisional,
+                         tuple(y.year for y in shown))
 
 
 METHOD_HEADINGS = (N_("Indicators"), N_("Growth"), N_("Rules"))
@@ -450,7 +451,8 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
                         pngs[chart.name] = data
                     zf.writestr(f"{folders['charts']}/{file_stem(chart.name, ctx.shown)}.{fmt}", data)
                     step(_("Chart {name}").format(name=f"{chart.caption} ({fmt.upper()})"))
-        tables = {**kpi_tables(result, lang, filters.estimated), **growth_tables(extra, lang)}
+        tables = {**kpi_tables(result, lang, filters.estimated, ctx.provisional_years),
+                  **growth_tables(extra, lang)}
         for key, frame in tables.items():
             zf.writestr(f"{folders['tables']}/{file_stem(file_name(key, lang), ctx.shown)}.csv",
                         table_csv(frame, lang))

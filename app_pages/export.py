@@ -50,7 +50,7 @@ if not ui.no_data():
             icon=":material/download:", on_click="ignore")
 
     st.subheader(_("Tables and methodology"))
-    tables = export.kpi_tables(result, lang, f.estimated)
+    tables = export.kpi_tables(result, lang, f.estimated, ctx.provisional_years)
     c1, c2, c3 = st.columns(3)
     c1.download_button(_("KPI tables (XLSX)"), lambda: export.tables_xlsx(tables, lang),
                        f"{export.file_stem(export.file_name('kpis', lang), ctx.shown)}.xlsx",

@@ -150,6 +150,14 @@ def test_report_pack_in_both_states(partial_db):
     named = report.context(store, Filters(year_to=2016))
     assert named.provisional == "2016: 4 of 28 members responded"
     assert "PROVISIONAL 2016" in named.filters_text  # in every chart's subtitle and the Word file
+    # ... and in the tables: a last column marks the provisional year's rows
+    from analytics import kpis
+
+    tables = export.kpi_tables(kpis.overview(store, named.filters), "en", False,
+                               named.provisional_years)
+    by_year = tables["by_year"]
+    assert list(by_year.iloc[-1])[-1] == "provisional (collection still open)"
+    assert list(by_year.iloc[0])[-1] == ""
     if export.find_browser() is None:
         pytest.skip("the pack's charts need Chrome/Chromium")
     for filters, latest, warned in ((Filters(), 2015, False), (Filters(year_to=2016), 2016, True)):
