@@ -82,6 +82,19 @@ USERS = {"manager@cluster.eu": {"role": "manager"}, "funder@region.eu": {"role":
          "m01@ondivert.fr": {"role": "member", "member_id": "M01"}}
 
 
+def app(db: str, monkeypatch, page: str | None = None, **params) -> AppTest:
+    """The dashboard in AppTest on database ``db`` (the local manager), on ``page``, with
+    these URL parameters; fails on any exception."""
+    monkeypatch.setenv("CLUSTER_DB", db)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
 @pytest.fixture
 def signed(tmp_path, monkeypatch, demo_db):
     """An app with sign-in configured (identity-provider users), on the demo database."""

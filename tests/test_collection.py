@@ -13,13 +13,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import collection, document, export, report
 from analytics.filters import Filters
 from analytics.ingest import check_file, ingest_file, load_checked, load_demo
 from analytics.store import Store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, app
 
 DEMO_2015 = ROOT / "data" / "demo" / "submissions_2015.csv"
 
@@ -187,17 +186,6 @@ def test_demo_loads_only_into_an_empty_database_and_goes_in_one_undoable_step(tm
 
 
 # -- pages ----------------------------------------------------------------------------------
-def app(db: str, monkeypatch, page: str | None = None, **params) -> AppTest:
-    monkeypatch.setenv("CLUSTER_DB", db)
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params.update(params)
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_overview_of_a_partial_year(partial_db, monkeypatch):
     at = app(partial_db, monkeypatch)
     labels = [m.label for m in at.metric]

@@ -12,23 +12,13 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import export, formatting
 from analytics.store import Store
-from tests.conftest import ROOT
+from tests.conftest import app
 
 PAGES = ["app_pages/overview.py", "app_pages/sectors.py", "app_pages/member_types.py", "app_pages/areas.py",
          "app_pages/submissions.py", "app_pages/data_quality.py",
          "app_pages/targets.py", "app_pages/export.py"]
 
 
-def app(db: str, monkeypatch, page: str | None = None, **params) -> AppTest:
-    monkeypatch.setenv("CLUSTER_DB", db)
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params.update(params)
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def metric(at: AppTest, label_start: str) -> str:
