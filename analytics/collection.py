@@ -68,12 +68,11 @@ expected AS (
 SELECT y.year, c.status, c.deadline,
        (SELECT count(*) FROM expected e WHERE e.year = y.year),
        (SELECT count(*) FROM expected e JOIN submissions s USING (member_id, year)
-        WHERE e.year = y.year),
-       (SELECT TRY_CAST(value AS INTEGER) FROM settings WHERE key = 'close_at_response_rate')
+        WHERE e.year = y.year)
 FROM years y LEFT JOIN collection c USING (year) ORDER BY y.year""")
     threshold = store.setting("close_at_response_rate")
     out = []
-    for year, status, deadline, expected, responded, _stored in rows:
+    for year, status, deadline, expected, responded in rows:
         status = status or COLLECTING
         out.append(Year(int(year), status, _date(deadline), int(expected), int(responded),
                         status == COLLECTING and expected > 0

@@ -5,6 +5,7 @@ never mixes with real figures, and the submissions flow has no traps."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import subprocess
@@ -112,7 +113,7 @@ def test_closing_by_hand_and_at_the_threshold():
     store.undo(closing.load_id, user="manager")
     assert [y.year for y in collection.provisional(store)] == [2016]
     # a year opened before any file, with a deadline
-    collection.open_year(store, 2017, "manager", deadline=__import__("datetime").date(2027, 3, 31))
+    collection.open_year(store, 2017, "manager", deadline=dt.date(2027, 3, 31))
     y2017 = next(y for y in collection.years(store) if y.year == 2017)
     assert y2017.status == "collecting" and y2017.responded == 0 and y2017.expected == 28
     assert str(y2017.deadline) == "2027-03-31"
