@@ -276,18 +276,11 @@ def campaign() -> list[collection.Year]:
     return _campaign(default_db_path(), data_version())
 
 
-def provisional(f: Filters) -> list[collection.Year]:
-    """The years still collecting within the filters' years."""
-    return [y for y in campaign() if y.status == collection.COLLECTING and y.responded
-            and (f.year_from is None or y.year >= f.year_from)
-            and (f.year_to is None or y.year <= f.year_to)]
-
-
 def provisional_rows(f: Filters) -> pd.DataFrame:
     """By-year rows of the years still collecting after the filters' last year, to draw
     apart (hatched) in the by-year charts; never used as the latest year."""
-    later = [y.year for y in campaign() if y.status == collection.COLLECTING and y.responded
-             and f.year_to is not None and y.year > f.year_to]
+    later = [y.year for y in campaign() if y.provisional and f.year_to is not None
+             and y.year > f.year_to]
     if not later:
         return pd.DataFrame()
     rows = overview(replace(f, year_from=min(later), year_to=max(later)))["by_year"]
@@ -303,7 +296,7 @@ def sidebar_filters() -> Filters:
     if years and years[0] < years[1]:
         # by default the period ends at the last closed year of the collection: a year still
         # collecting is shown apart and only read as the latest when picked here
-        end = collection.resolve(store(), Filters()).year_to or years[1]
+        end = collection.resolve(store(), Filters(), campaign()).year_to or years[1]
         year_from, year_to = sidebar.slider(_("Years"), years[0], years[1], (years[0], end),
                                             step=1, key="years", bind="query-params",
                                             help=_("Baseline is the first year, latest the last. "
@@ -345,7 +338,7 @@ def sidebar_filters() -> Filters:
     filters = collection.resolve(store(), Filters(
         year_from, year_to, tuple(chosen["member_type"]), tuple(chosen["sector"]),
         tuple(chosen["area"]), estimated=estimated,
-        classification="reported" if as_reported else "current"))
+        classification="reported" if as_reported else "current"), campaign())
     if not me().sees_members and publication.scope(filters) is None:
         sidebar.warning(_("Figures are published for the whole cluster or for one filter at a "
                           "time (member types, sectors or areas): a selection combining two "
@@ -457,7 +450,7 @@ def problems_list(report) -> None:
 def filter_caption(f: Filters) -> None:
     """What the page shows, and a warning when the period holds a year still collecting."""
     st.caption(_("Showing: {filters}").format(filters=f.describe(lang())))
-    shown = provisional(f)
+    shown = collection.within(campaign(), f)
     if shown:
         st.warning(collection.warning_for(shown).render(lang()), icon="⚠️")
 

@@ -43,6 +43,11 @@ class Year:
     ready_to_close: bool  # collecting, and the response rate reached the setting
 
     @property
+    def provisional(self) -> bool:
+        """Still collecting, with figures: shown apart, never read as complete."""
+        return self.status == COLLECTING and self.responded > 0
+
+    @property
     def response_rate(self) -> float | None:
         return self.responded / self.expected if self.expected else None
 
@@ -92,26 +97,32 @@ def last_closed(store: Store) -> int | None:
     return max(closed) if closed else None
 
 
+def within(known: list[Year], filters: Filters) -> list[Year]:
+    """The provisional years of ``known`` within the filters' years."""
+    return [y for y in known if y.provisional
+            and (filters.year_from is None or y.year >= filters.year_from)
+            and (filters.year_to is None or y.year <= filters.year_to)]
+
+
 def provisional(store: Store, filters: Filters | None = None) -> list[Year]:
     """The years still collecting that have figures (within the filters' years, if given)."""
-    out = [y for y in years(store) if y.status == COLLECTING and y.responded]
-    if filters is not None:
-        out = [y for y in out if (filters.year_from is None or y.year >= filters.year_from)
-               and (filters.year_to is None or y.year <= filters.year_to)]
-    return out
+    return within(years(store), filters or Filters())
 
 
-def resolve(store: Store, filters: Filters) -> Filters:
+def resolve(store: Store, filters: Filters, known: list[Year] | None = None) -> Filters:
     """The filters a document is computed with: when the user named no last year, the
-    period ends at the last closed year if later years are still collecting."""
+    period ends at the last closed year if later years are still collecting. ``known``:
+    ``years(store)`` when the caller has it already (the dashboard caches it)."""
     if filters.year_to is not None:
         return filters
-    end = last_closed(store)
-    if end is None or not any(y.year > end for y in provisional(store)):
+    known = years(store) if known is None else known
+    closed = [y.year for y in known if y.status == CLOSED]
+    if not closed or not any(y.provisional and y.year > max(closed) for y in known):
         return filters
+    end = max(closed)
     if filters.year_from is not None and filters.year_from > end:
         return filters  # only provisional years were asked for: they are what is shown
-    first = min(y.year for y in years(store))  # said in full: 'All members · 2009–2015'
+    first = min(y.year for y in known)  # said in full: 'All members · 2009–2015'
     return replace(filters, year_from=first if filters.year_from is None else filters.year_from,
                    year_to=end)
 
