@@ -141,6 +141,8 @@ MIGRATIONS.append((6, [
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 #: ``loads.kind`` of the removal of the demo data, a load over every stored table.
 DEMO_REMOVAL = "demo"
+#: The rows in force that came from the demo (any stored table).
+DEMO_ROWS = "load_id IN (SELECT load_id FROM loads WHERE is_demo)"
 #: Tables the KPI cube does not read: a write to them does not rebuild it. (The collection
 #: is read: a member that stopped reporting has left only once a later year is closed.)
 NOT_IN_CUBE = (TARGETS.name,)
@@ -430,17 +432,16 @@ class Store:
     def _redo_demo_removal(con: duckdb.DuckDBPyConnection, spec: TableSpec, _load_id: int,
                            _new_id: int, original: int) -> tuple[int, int]:
         """Undo the undo of a demo removal: the demo rows go again, replaced by it."""
-        demo = "load_id IN (SELECT load_id FROM loads WHERE is_demo)"
         removed = con.execute(f"INSERT INTO {spec.name}_history SELECT t.*, ? FROM {spec.name} t "
-                              f"WHERE {demo}", [original]).fetchall()[0][0]
-        con.execute(f"DELETE FROM {spec.name} WHERE {demo}")
+                              f"WHERE {DEMO_ROWS}", [original]).fetchall()[0][0]
+        con.execute(f"DELETE FROM {spec.name} WHERE {DEMO_ROWS}")
         return 0, removed
 
     # -- the demo data -----------------------------------------------------------------
     def remove_demo(self, user: str | None) -> LoadResult | None:
         """Remove every demo row in force, in every table, as one load (undoable in one
         step: the rows go to history, replaced by this load). None when there is none."""
-        demo = "load_id IN (SELECT load_id FROM loads WHERE is_demo)"
+        demo = DEMO_ROWS
         with self.transaction() as con:
             if not con.execute("SELECT " + " + ".join(f"(SELECT count(*) FROM {s.name} WHERE {demo})"
                                           for s in STORED)).fetchall()[0][0]:
@@ -474,8 +475,7 @@ class Store:
     def holds_demo(self) -> bool:
         """True while any demo figure is in force (the banner stays until it is removed)."""
         return bool(self.rows(
-            "SELECT count(*) > 0 FROM submissions WHERE load_id IN "
-            "(SELECT load_id FROM loads WHERE is_demo)")[0][0])
+            f"SELECT count(*) > 0 FROM submissions WHERE {DEMO_ROWS}")[0][0])
 
     def shows_only_demo(self) -> bool:
         """True when every row on show came from the demo data."""
