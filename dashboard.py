@@ -29,6 +29,7 @@ ALL_PAGES = {
     "targets": dict(title=N_("Targets"), icon="🎯"),
     "data_quality": dict(title=N_("Data quality"), icon="🩺"),
     "export": dict(title=N_("Export"), icon="📦"),
+    "settings": dict(title=N_("Settings"), icon="⚙️"),
 }
 
 #: The pages the sidebar filters change; elsewhere they are not drawn.

@@ -34,7 +34,7 @@ DEFAULT_AUTH_FILE = DATA_DIR.parent / "auth.yaml"
 #: Pages each role may open (file names in app_pages/), checked again by every page.
 PAGES = {
     "manager": ("overview", "sectors", "member_types", "areas", "submissions", "targets",
-                "data_quality", "export", "my_figures"),
+                "data_quality", "export", "my_figures", "settings"),
     "funder": ("overview", "sectors", "member_types", "areas", "export"),
     "member": ("my_figures", "submissions"),
 }

@@ -23,7 +23,7 @@ from .filters import Filters
 from .history import history_table
 from .i18n import LANGUAGES, N_, error_text, from_environment, ngettext, translator
 from .ingest import demo_files, ingest_file, kept_columns, load_demo
-from .schema import SETTING_DEFAULTS
+from .schema import SETTING_DEFAULTS, TEXT_SETTINGS
 from .store import Store, StoreBusy, default_db_path
 from .templates import template_csv, template_xlsx
 
@@ -105,9 +105,9 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR")
     p = command("restore", _("restore a backup folder into an empty or new database file"))
     p.add_argument("backup_dir", metavar="DIR")
-    p = command("settings", _("show the cluster's settings, or change one (traced and undoable)"))
-    p.add_argument("key", nargs="?", choices=tuple(SETTING_DEFAULTS), metavar="SETTING")
-    p.add_argument("value", nargs="?", type=int, metavar="VALUE")
+    p = command("settings", _("show the cluster's settings and details, or change one (traced "
+                              "and undoable): settings [show] | settings [set] KEY VALUE"))
+    p.add_argument("words", nargs="*", metavar="show|set KEY VALUE")
     p.add_argument("--user", default=None)
     p = command("template", _("write an empty submission template"))
     p.add_argument("out", help=_("file to write: .csv or .xlsx"))
@@ -479,17 +479,32 @@ def cmd_backup(store: Store, args: argparse.Namespace) -> int:
 
 def cmd_settings(store: Store, args: argparse.Namespace) -> int:
     _ = translator(args.lang)
-    if args.key is not None and args.value is not None:
+    words = list(args.words)
+    if words[:1] == ["show"]:
+        words = words[1:]
+    elif words[:1] == ["set"]:
+        words = words[1:]
+        if len(words) < 2:
+            print(_("Write: settings set KEY VALUE"), file=sys.stderr)
+            return 2
+    known = (*SETTING_DEFAULTS, *TEXT_SETTINGS)
+    if words and words[0] not in known:
+        print(_("There is no setting {key}. The settings: {keys}.").format(
+            key=words[0], keys=", ".join(known)), file=sys.stderr)
+        return 2
+    if len(words) >= 2:
+        key, value = words[0], " ".join(words[1:])
         try:
-            result = store.set_setting(args.key, args.value, _user(args))
+            result = store.set_setting(key, value, _user(args))
         except ValueError as exc:
             print(error_text(exc, args.lang), file=sys.stderr)
             return 1
         if result is not None:
             print(_("Set {key} to {value} (recorded as {load}).").format(
-                key=args.key, value=args.value, load=result.load_id))
-    for key in ([args.key] if args.key else SETTING_DEFAULTS):
-        print(f"{key} = {store.setting(key)}")
+                key=key, value=store.settings()[key], load=result.load_id))
+    values = store.settings()
+    for key in ([words[0]] if words else known):
+        print(f"{key} = {values[key]}")
     return 0
 
 

@@ -134,6 +134,9 @@ class ExportContext:
     #: responded'); empty when every year shown is closed (``collection.py``)
     provisional: str = ""
     provisional_years: tuple[int, ...] = ()
+    description: str = ""  # the cluster's details (Settings page, ``settings set``)
+    place: str = ""  # 'region · country'
+    funder: str = ""
 
     @property
     def shown(self) -> Filters:

@@ -87,15 +87,18 @@ def context(store: Store, filters: Filters, cluster: str | None = None,
     filters = collection.resolve(store, filters)
     loaded = store.last_loaded()
     _ = translator(lang)
-    name = cluster or gettext(CLUSTER_NAMES["demo" if store.shows_only_demo() else "default"], lang)
+    name = cluster or store.text_setting("cluster_name") or gettext(
+        CLUSTER_NAMES["demo" if store.shows_only_demo() else "default"], lang)
     years = kpis.data_years(store)
     if years:
         years = (filters.year_from or years[0], filters.year_to or years[1])
     shown = collection.provisional(store, filters)
     provisional = "; ".join(f"{y.year}: {collection.responded_text(y, lang)}" for y in shown)
+    details = [store.text_setting(k) for k in ("region", "country")]
     return ExportContext(filters, loaded.date() if loaded else None, name, years, lang,
                          store.setting("carry_forward_years"), provisional,
-                         tuple(y.year for y in shown))
+                         tuple(y.year for y in shown), store.text_setting("description"),
+                         " · ".join(d for d in details if d), store.text_setting("funder_name"))
 
 
 METHOD_HEADINGS = (N_("Indicators"), N_("Growth"), N_("Rules"))
@@ -335,6 +338,11 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
     doc.core_properties.title = _("Cluster indicators report")
     doc.add_paragraph(ctx.cluster, style="Title")
     doc.add_paragraph(_("Cluster indicators report"), style="Subtitle")
+    for line in (ctx.description, ctx.place):
+        if line:
+            doc.add_paragraph(line)
+    if ctx.funder:
+        doc.add_paragraph(_("Prepared for {funder}").format(funder=ctx.funder))
     doc.add_paragraph(_("Filters: {filters}").format(filters=ctx.filters_text))
     doc.add_paragraph(_("Data as of {date} · Report generated on {today}").format(
         date=ctx.data_date, today=formatting.date(dt.date.today(), lang)))

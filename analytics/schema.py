@@ -198,6 +198,15 @@ SETTING_DEFAULTS: dict[str, int] = {
     "close_at_response_rate": 90,
 }
 
+#: The cluster's own details, as text (the report pack's title page, the Settings page).
+TEXT_SETTINGS: dict[str, str] = {
+    "cluster_name": "", "description": "", "region": "", "country": "", "funder_name": "",
+    "currency": "EUR",
+}
+#: Currencies the figures may be in (amounts are stored as sent; no conversion).
+CURRENCIES = ("EUR",)
+MAX_SETTING_LENGTH = 300
+
 #: The yearly collection campaign (``collection.py``): a year is *collecting* from its first
 #: submission (no row here) or from when the manager opens it, *closed* when the manager
 #: closes it. Stored like any table, so opening and closing are traced and undoable.

@@ -28,13 +28,16 @@ import pyarrow as pa
 from .i18n import _l
 from .schema import (
     COLLECTION,
+    CURRENCIES,
     DATA_DIR,
+    MAX_SETTING_LENGTH,
     MEMBERS,
     SETTING_DEFAULTS,
     SETTINGS,
     STORED,
     SUBMISSIONS,
     TARGETS,
+    TEXT_SETTINGS,
     TableSpec,
     spec_named,
 )
@@ -271,20 +274,55 @@ class Store:
         """A cluster setting's stored value (its default until the cluster sets one)."""
         return int(self.rows(f"SELECT {setting_sql(key)}")[0][0])
 
-    def set_setting(self, key: str, value: int, user: str | None) -> LoadResult | None:
+    def text_setting(self, key: str) -> str:
+        """One of the cluster's details (``schema.TEXT_SETTINGS``), or its default."""
+        found = self.rows("SELECT value FROM settings WHERE key = ?", [key])
+        return found[0][0] if found else TEXT_SETTINGS[key]
+
+    def settings(self) -> dict[str, int | str]:
+        """Every setting, numbers and texts, as stored or by default."""
+        return {**{k: self.setting(k) for k in SETTING_DEFAULTS},
+                **{k: self.text_setting(k) for k in TEXT_SETTINGS}}
+
+    def set_setting(self, key: str, value: int | str, user: str | None) -> LoadResult | None:
         """Store a setting (traced and undoable like a load); what depends on it (the KPI
         cube) is rebuilt in the same transaction. None when it already had that value."""
-        if key not in SETTING_DEFAULTS:
-            raise ValueError(_l("There is no setting {key}.", key=key))
-        if int(value) < 0:
-            raise ValueError(_l("{key} cannot be negative.", key=key))
-        if key.endswith("_rate") and int(value) > 100:
-            raise ValueError(_l("{key} is a percentage: at most 100.", key=key))
-        if self.setting(key) == int(value) and self.rows(
-                "SELECT count(*) FROM settings WHERE key = ?", [key])[0][0]:
+        return self.set_settings({key: value}, user)
+
+    def set_settings(self, values: dict[str, int | str], user: str | None) -> LoadResult | None:
+        """Store several settings as one load (one entry of the history, undone together),
+        after checking every value; None when none changes."""
+        current, changed = self.settings(), {}
+        stored = {k for (k,) in self.rows("SELECT key FROM settings")}
+        for key, value in values.items():
+            if key in SETTING_DEFAULTS:
+                try:
+                    value = int(value)
+                except (TypeError, ValueError):
+                    raise ValueError(_l("{key} takes a whole number.", key=key)) from None
+                if value < 0:
+                    raise ValueError(_l("{key} cannot be negative.", key=key))
+                if key.endswith("_rate") and value > 100:
+                    raise ValueError(_l("{key} is a percentage: at most 100.", key=key))
+            elif key in TEXT_SETTINGS:
+                value = " ".join(str(value).split())  # one line, no stray spaces
+                if len(value) > MAX_SETTING_LENGTH:
+                    raise ValueError(_l("{key} is longer than {count} characters.", key=key,
+                                        count=MAX_SETTING_LENGTH))
+                if key == "currency" and value not in CURRENCIES:
+                    raise ValueError(_l("The figures can only be in {currencies} for now.",
+                                        currencies=", ".join(CURRENCIES)))
+            else:
+                raise ValueError(_l("There is no setting {key}.", key=key))
+            # a setting named on its own is stored even at its default (it is then fixed,
+            # whatever later versions default to); a form's unchanged fields are not
+            if value != current[key] or (len(values) == 1 and key not in stored):
+                changed[key] = value
+        if not changed:
             return None
-        frame = pd.DataFrame({"key": [key], "value": [str(int(value))]})
-        return self.load(SETTINGS, frame, file_name=f"{key} = {int(value)}", sha256="", user=user)
+        frame = pd.DataFrame({"key": list(changed), "value": [str(v) for v in changed.values()]})
+        name = "; ".join(f"{k} = {v}" for k, v in changed.items())
+        return self.load(SETTINGS, frame, file_name=name[:200], sha256="", user=user)
 
     def _settings_from_environment(self) -> None:
         """``CLUSTER_CARRY_FORWARD_YEARS`` (older set-ups) becomes the stored setting, so

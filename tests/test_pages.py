@@ -16,7 +16,7 @@ from tests.conftest import app
 
 PAGES = ["app_pages/overview.py", "app_pages/sectors.py", "app_pages/member_types.py", "app_pages/areas.py",
          "app_pages/submissions.py", "app_pages/data_quality.py",
-         "app_pages/targets.py", "app_pages/export.py"]
+         "app_pages/targets.py", "app_pages/export.py", "app_pages/settings.py"]
 
 
 
