@@ -82,11 +82,16 @@ USERS = {"manager@cluster.eu": {"role": "manager"}, "funder@region.eu": {"role":
          "m01@ondivert.fr": {"role": "member", "member_id": "M01"}}
 
 
-def app(db: str, monkeypatch, page: str | None = None, **params) -> AppTest:
-    """The dashboard in AppTest on database ``db`` (the local manager), on ``page``, with
-    these URL parameters; fails on any exception."""
-    monkeypatch.setenv("CLUSTER_DB", db)
+def app(db: str | None, monkeypatch, page: str | None = None, user: dict | None = None,
+        **params) -> AppTest:
+    """The dashboard in AppTest on database ``db`` (None: the one CLUSTER_DB names), on
+    ``page``, with these URL parameters, as the local manager or as ``user`` (st.user of a
+    sign-in); fails on any exception."""
+    if db is not None:
+        monkeypatch.setenv("CLUSTER_DB", db)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    if user is not None:
+        at.user = user
     at.query_params.update(params)
     at.run()
     if page:
@@ -104,12 +109,6 @@ def signed(tmp_path, monkeypatch, demo_db):
     monkeypatch.setenv("CLUSTER_DB", demo_db)
 
     def run(email: str | None, page: str | None = None, **params) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-        at.user = {"is_logged_in": email is not None, **({"email": email} if email else {})}
-        at.query_params.update(params)
-        at.run()
-        if page:
-            at.switch_page(page).run()
-        assert not at.exception, at.exception
-        return at
+        user = {"is_logged_in": email is not None, **({"email": email} if email else {})}
+        return app(None, monkeypatch, page, user=user, **params)
     return run
