@@ -12,6 +12,7 @@ import csv
 import functools
 import itertools
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -177,17 +178,14 @@ def header_line(lines: list[str]) -> int:
     return 0
 
 
+#: What str.splitlines() breaks lines on.
+_LINE = re.compile("[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
 def _first_line(text: str) -> str:
-    """The first line with anything on it, without splitting the whole text (a file may be
-    one line of 200 MB)."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        if text[start:end].strip():
-            return text[start:end].rstrip("\r")
-        start = end + 1
-    return ""
+    """The first line with anything on it, as ``text.splitlines()`` would give it, without
+    splitting the whole text (a file may be one line of 200 MB)."""
+    return next((m.group() for m in _LINE.finditer(text) if m.group().strip()), "")
 
 
 def _detect_delimiter(text: str) -> str | None:
