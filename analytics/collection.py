@@ -92,8 +92,9 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
-def last_closed(store: Store) -> int | None:
-    closed = [y.year for y in years(store) if y.status == CLOSED]
+def last_closed(store: Store, known: list[Year] | None = None) -> int | None:
+    """The last closed year (``known``: ``years(store)`` when the caller has it)."""
+    closed = [y.year for y in (years(store) if known is None else known) if y.status == CLOSED]
     return max(closed) if closed else None
 
 
@@ -116,10 +117,9 @@ def resolve(store: Store, filters: Filters, known: list[Year] | None = None) -> 
     if filters.year_to is not None:
         return filters
     known = years(store) if known is None else known
-    closed = [y.year for y in known if y.status == CLOSED]
-    if not closed or not any(y.provisional and y.year > max(closed) for y in known):
+    end = last_closed(store, known)
+    if end is None or not any(y.provisional and y.year > end for y in known):
         return filters
-    end = max(closed)
     if filters.year_from is not None and filters.year_from > end:
         return filters  # only provisional years were asked for: they are what is shown
     first = min(y.year for y in known)  # said in full: 'All members · 2009–2015'

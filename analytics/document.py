@@ -23,7 +23,8 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
     null, listed in each row's ``confidential``). Unless ``filters`` name a last year, it
     ends at the last closed year of the collection; ``provisional_years`` lists the years
     still collecting, and ``warnings`` says when the document includes one."""
-    filters = collection.resolve(store, filters)
+    known = collection.years(store)  # read once for the period, the warning and the list
+    filters = collection.resolve(store, filters, known)
     protect = role != "manager"
     result = overview(store, filters, medians=not protect)  # never shown to funders
     if protect:
@@ -31,11 +32,11 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
     out: dict[str, Any] = {"filters": filters.describe(lang, always_classification=True),
                            "classification": filters.classification, "role": role,
                            "language": lang}
-    warning = collection.warning(store, filters)
+    warning = collection.warning_for(collection.within(known, filters))
     out["warnings"] = [warning.render(lang)] if warning else []
     out["provisional_years"] = [
         {k: _plain(v) for k, v in y.as_dict().items() if k != "ready_to_close"}
-        for y in collection.provisional(store)]
+        for y in collection.within(known, Filters())]
     for key in ("by_year", "by_sector", "by_member_type", "by_area", "by_sector_group"):
         out[key] = to_json_rows(result[key]) if protect else to_records(
             result[key].drop(columns=[c for c in result[key].columns if "__" in c]))

@@ -84,7 +84,8 @@ CLUSTER_NAMES = {"demo": N_("Demo eco-business cluster (fictional)"), "default":
 
 def context(store: Store, filters: Filters, cluster: str | None = None,
             lang: str = DEFAULT) -> ExportContext:
-    filters = collection.resolve(store, filters)
+    known = collection.years(store)  # read once for the period and the provisional years
+    filters = collection.resolve(store, filters, known)
     loaded = store.last_loaded()
     _ = translator(lang)
     name = cluster or store.text_setting("cluster_name") or gettext(
@@ -92,7 +93,7 @@ def context(store: Store, filters: Filters, cluster: str | None = None,
     years = kpis.data_years(store)
     if years:
         years = (filters.year_from or years[0], filters.year_to or years[1])
-    shown = collection.provisional(store, filters)
+    shown = collection.within(known, filters)
     provisional = "; ".join(f"{y.year}: {collection.responded_text(y, lang)}" for y in shown)
     details = [store.text_setting(k) for k in ("region", "country")]
     return ExportContext(filters, loaded.date() if loaded else None, name, years, lang,
