@@ -35,6 +35,7 @@ ALL_PAGES = {
 #: The pages the sidebar filters change; elsewhere they are not drawn.
 FILTERED_PAGES = ("overview", "sectors", "member_types", "areas", "data_quality", "export")
 
+ui.store().refresh_lists()  # the cluster's lists, as another process may have changed them
 ui.remember_requested_page()  # a shared link opened before sign-in: its page, for after it
 me = ui.principal()  # stops here, showing only the sign-in form, until someone signs in
 st.session_state["_principal"] = me

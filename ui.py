@@ -96,7 +96,7 @@ def _store(path: str) -> Store:
     store = Store(path)
     # the demo only when asked (``make run`` asks: a fresh clone is a demo) and only into an
     # empty database, so that demo and real figures never mix
-    if os.environ.get("CLUSTER_DEMO") == "1" and store.history().empty:
+    if os.environ.get("CLUSTER_DEMO") == "1" and store.is_new():
         print(f"Preparing the database {path} with the demo data (first start)...", flush=True)
         with st.spinner(_("Preparing the database with the demo data (first start)…")):
             load_demo(store)
@@ -458,21 +458,70 @@ def filter_caption(f: Filters) -> None:
 def no_data() -> bool:
     """Say so when the filters leave nothing; True if there is nothing to show."""
     if store().is_empty():  # a new database: say how to start, offer the demo to try it
-        st.info(_("No figures yet. Load your member list and your members' files on the "
-                  "Submissions page; the templates there show the expected columns."), icon="👋")
-        if me().role == "manager" and store().history().empty and st.button(
-                _("Try the dashboard on demo data"), key="load_demo",
-                help=_("A fictional 30-member cluster, marked as demo everywhere and removed "
-                       "in one step before your first load.")):
-            with st.spinner(_("Preparing the database with the demo data (first start)…")):
-                load_demo(store())
-            st.rerun()
+        if me().role == "manager":
+            first_run()
+        else:
+            st.info(_("No figures yet: the cluster's manager has not loaded any."), icon="👋")
         return True
     data = overview(filters())["by_year"]
     if data.empty or data["members"].sum() == 0:
         st.warning(_("No submissions match these filters. Widen the filters in the sidebar."))
         return True
     return False
+
+
+def first_run() -> None:
+    """A new database, for its manager: the four steps from nothing to the first figures
+    (name the cluster, check its lists, the template, the first file); the demo one click
+    away, as long as no figure was loaded."""
+    from analytics.templates import template_csv, template_xlsx
+
+    current = store()
+    st.subheader(_("Set up your cluster"))
+    name = current.text_setting("cluster_name")
+    st.markdown("**1. " + _("Name your cluster") + "**" + (f" — ✓ {name}" if name else ""))
+    with st.form("first_run_name", border=False):
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        typed = left.text_input(_("Cluster name"), value=name, key="first_run_cluster_name")
+        if right.form_submit_button(_("Save")) and typed.strip():
+            current.set_settings({"cluster_name": typed}, user_name())
+            st.rerun()
+    st.caption(_("The region, country, funder and the rest are on the Settings page."))
+    lists = current.reference_lists()
+    st.markdown("**2. " + _("Check your reference lists") + "**")
+    st.write(_("Files say where each member is, its sector and its type with these values: "
+               "{areas} areas ({some}…), {sectors} sectors, {types} member types. Replace "
+               "them with your own (a spreadsheet of codes and labels) on the Settings page.")
+             .format(areas=len(lists["areas"].rows), sectors=len(lists["sectors"].rows),
+                     types=len(lists["member_types"].rows),
+                     some=", ".join(lists["areas"].label(c, lang())
+                                    for c in lists["areas"].codes[:3])))
+    st.page_link("app_pages/settings.py", label=_("Settings: the cluster and its lists"),
+                 icon="⚙️")
+    st.markdown("**3. " + _("Download the template") + "**")
+    st.write(_("The columns your members' files need; the Excel one has drop-down lists of "
+               "your values."))
+    c1, c2, _c = st.columns([1, 1, 2])
+    c1.download_button(_("Template (CSV)"), template_csv(lang()), "template.csv", "text/csv",
+                       key="first_run_template_csv", on_click="ignore")
+    c2.download_button(_("Template (Excel)"), template_xlsx(lang()), "template.xlsx",
+                       key="first_run_template_xlsx", on_click="ignore")
+    st.markdown("**4. " + _("Load your member list and your first file") + "**")
+    st.page_link("app_pages/submissions.py", label=_("Submissions: check and load files"),
+                 icon="📥")
+    if not current.holds_data():
+        st.divider()
+        st.caption(_("Or look around first, with a fictional 30-member cluster's figures, "
+                     "marked as demo everywhere and removed in one step before your first "
+                     "load."))
+        if st.button(_("Try the dashboard on demo data"), key="load_demo"):
+            with st.spinner(_("Preparing the database with the demo data (first start)…")):
+                try:
+                    load_demo(current)
+                except ValueError as exc:
+                    st.error(error_text(exc))
+                    return
+            st.rerun()
 
 
 def formatted_table(frame: pd.DataFrame, dimension: str | None = None) -> pd.DataFrame:

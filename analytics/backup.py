@@ -77,7 +77,7 @@ def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
     db_path = Path(db_path)
     if db_path.exists():
         existing = Store(db_path)
-        if not existing.history().empty:
+        if not existing.is_new():
             raise ValueError(_l("{path} already holds data; restore into a new or empty file.",
                                 path=db_path))
         db_path.unlink()

@@ -25,6 +25,8 @@ class Problem:
     #: the same problem on this many further rows, counted and not listed (a rule stops
     #: listing rows after ``validate.MAX_ERRORS_PER_RULE``)
     more: int = 0
+    #: for a value not in a reference list: which list (the page offers to add it)
+    vocabulary: str | None = None
 
     def severity_text(self, lang: str = DEFAULT) -> str:
         """'error' / 'erreur'."""
@@ -171,6 +173,14 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.errors and self.table is not None
+
+    def unknown_values(self) -> dict[str, list[str]]:
+        """Values not in a reference list, by list ('areas': ['BE', ...])."""
+        out: dict[str, list[str]] = {}
+        for p in self.problems:
+            if p.vocabulary and p.value is not None and p.value not in out.get(p.vocabulary, []):
+                out.setdefault(p.vocabulary, []).append(p.value)
+        return out
 
     def problems_frame(self, lang: str = DEFAULT) -> pd.DataFrame:
         """A table for screens and CSV, headed and worded in ``lang``: severity, row,

@@ -16,14 +16,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import collection, document, formatting, kpis
+from . import collection, document, formatting, kpis, reference
 from .checks import bounded_lines
 from .export import column_title, with_estimated_shares
 from .filters import Filters
 from .history import history_table
 from .i18n import LANGUAGES, N_, error_text, from_environment, ngettext, translator
 from .ingest import demo_files, ingest_file, kept_columns, load_demo
-from .schema import SETTING_DEFAULTS, TEXT_SETTINGS
+from .schema import REFERENCE_LISTS, SETTING_DEFAULTS, TEXT_SETTINGS
 from .store import Store, StoreBusy, default_db_path
 from .templates import template_csv, template_xlsx
 
@@ -76,6 +76,9 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     p.add_argument("--remove-demo", action="store_true",
                    help=_("remove the demo data first (one step, undoable), so that demo and "
                           "real figures never mix"))
+    p.add_argument("--add-new-values", action="store_true",
+                   help=_("add the areas, sectors and member types the cluster's lists do not "
+                          "have yet (one undoable load per list), then load the file"))
     p = command("kpis", _("print the KPIs for a filter selection"))
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--role", choices=("manager", "funder", "member"), default="manager",
@@ -108,6 +111,14 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     p = command("settings", _("show the cluster's settings and details, or change one (traced "
                               "and undoable): settings [show] | settings [set] KEY VALUE"))
     p.add_argument("words", nargs="*", metavar="show|set KEY VALUE")
+    p.add_argument("--user", default=None)
+    p = command("lists", _("the cluster's reference lists (areas, sectors, member types): show, "
+                           "export to a file, import a file, or rename or merge a value"))
+    p.add_argument("action", choices=("show", "export", "import", "rename"))
+    p.add_argument("words", nargs="*", metavar="FILE | LIST OLD NEW")
+    p.add_argument("--list", dest="list_name", choices=REFERENCE_LISTS,
+                   help=_("the list a file without a 'list' column holds; for show: one list"))
+    p.add_argument("--dry-run", action="store_true", help=_("check only, write nothing"))
     p.add_argument("--user", default=None)
     p = command("template", _("write an empty submission template"))
     p.add_argument("out", help=_("file to write: .csv or .xlsx"))
@@ -204,6 +215,8 @@ def _main(argv: list[str] | None = None) -> int:
                                                                path=path))
         return 0
     if args.command == "template":
+        if args.db or Path(default_db_path()).exists():  # the cluster's own lists
+            Store(args.db).refresh_lists()
         data = template_xlsx(lang) if args.out.lower().endswith(".xlsx") else template_csv(lang)
         Path(args.out).write_bytes(data)
         print(_("Wrote {path}").format(path=args.out))
@@ -333,6 +346,27 @@ def cmd_ingest(store: Store, args: argparse.Namespace) -> int:
     status = 0
     for name in args.files:
         report, result = ingest_file(name, store, user=_user(args), dry_run=args.dry_run, lang=lang)
+        unknown = _new_values(report)
+        if unknown and args.add_new_values and all(p.vocabulary for p in report.errors):
+            for list_name, values in unknown.items():
+                if args.dry_run:
+                    print(_("{file}: would add to the list {list}: {values}.").format(
+                        file=name, list=list_name, values=", ".join(values)))
+                    continue
+                change = reference.add_values(store, list_name, values, _user(args))
+                for problem in change.problems:
+                    print(f"{name}: {problem.describe(lang)}", file=sys.stderr)
+                if change.ok:
+                    print(_("{file}: added to the list {list}: {values} (undoable; set their "
+                            "labels with: python -m analytics lists export).").format(
+                        file=name, list=list_name, values=", ".join(values)))
+            if not args.dry_run:
+                report, result = ingest_file(name, store, user=_user(args), lang=lang)
+        elif unknown:
+            print(_("{file}: values not in the cluster's lists: {values}. Add --add-new-values "
+                    "to add them (or fix the file).").format(file=name, values="; ".join(
+                        f"{k}: {', '.join(v[:10])}" + (" …" if len(v) > 10 else "")
+                        for k, v in unknown.items())), file=sys.stderr)
         # grouped (the same mistake on many rows is one line) and bounded, whatever the file
         lines, left_out = bounded_lines(report.problems, lang)
         for line in lines:
@@ -508,6 +542,77 @@ def cmd_settings(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_values(report) -> dict[str, list[str]]:
+    """The values of a file that the cluster's reference lists do not have."""
+    return {k: v for k, v in report.unknown_values().items() if k in REFERENCE_LISTS}
+
+
+def cmd_lists(store: Store, args: argparse.Namespace) -> int:
+    _ = translator(args.lang)
+    words = list(args.words)
+    if args.action == "show":
+        frame = reference.export_frame(store, args.lang, (args.list_name,) if args.list_name
+                                       else REFERENCE_LISTS)
+        print(frame.to_string(index=False))
+        return 0
+    if args.action == "export":
+        out = Path(words[0]) if words else None
+        data = reference.export_bytes(store, "xlsx" if out and out.suffix.lower() == ".xlsx"
+                                      else "csv", args.lang)
+        if out is None:
+            sys.stdout.write(data.decode("utf-8"))
+            return 0
+        out.write_bytes(data)
+        print(_("Wrote {path}").format(path=out))
+        return 0
+    if args.action == "rename":
+        if len(words) != 3 or words[0] not in REFERENCE_LISTS:
+            print(_("Write: lists rename LIST OLD NEW (LIST: {lists})").format(
+                lists=", ".join(REFERENCE_LISTS)), file=sys.stderr)
+            return 2
+        change = reference.rename(store, *words, user=_user(args), dry_run=args.dry_run)
+        return _said(change, args, store)
+    if len(words) != 1 or not Path(words[0]).is_file():
+        print(_("Write: lists import FILE (CSV or XLSX)"), file=sys.stderr)
+        return 2
+    path = Path(words[0])
+    changes, problems = reference.read_file(store, path.read_bytes(), path.name, args.list_name)
+    lines, _left = bounded_lines(problems + [p for c in changes for p in c.problems], args.lang)
+    for line in lines:
+        print(f"{path.name}: {line}", file=sys.stderr)
+    if any(p.severity == "error" for p in problems) or not all(c.ok for c in changes) \
+            or not changes:
+        if not changes and not problems:
+            print(_("{file}: no list in the file.").format(file=path.name), file=sys.stderr)
+        print(_("{file}: rejected, no list changed.").format(file=path.name), file=sys.stderr)
+        return 1
+    for change in changes:
+        _said(change, args, store, quiet=True)
+    return 0
+
+
+def _said(change: reference.ListChange, args: argparse.Namespace, store: Store,
+          quiet: bool = False) -> int:
+    """Print what a list change did or would do (an import's is applied here), or why it
+    was refused (``quiet``: its problems were printed already)."""
+    _ = translator(args.lang)
+    if not quiet:
+        for problem in change.problems:
+            print(problem.describe(args.lang), file=sys.stderr)
+    if not change.ok:
+        print(_("Nothing changed."), file=sys.stderr)
+        return 1
+    if args.dry_run or not change.changes:
+        print(_("Would save: {change}. Dry run: nothing written.").format(
+            change=change.describe(args.lang)) if args.dry_run else change.describe(args.lang))
+        return 0
+    if change.load_id is None:
+        reference.apply(store, change, _user(args))
+    print(_("Saved: {change} (recorded as load {load}, undoable).").format(
+        change=change.describe(args.lang), load=change.load_id))
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "demo": cmd_demo, "ingest": cmd_ingest, "kpis": cmd_kpis,
             "history": cmd_history, "undo": cmd_undo, "report": cmd_report, "backup": cmd_backup,
-            "settings": cmd_settings, "collection": cmd_collection}
+            "settings": cmd_settings, "collection": cmd_collection, "lists": cmd_lists}

@@ -23,6 +23,7 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
     null, listed in each row's ``confidential``). Unless ``filters`` name a last year, it
     ends at the last closed year of the collection; ``provisional_years`` lists the years
     still collecting, and ``warnings`` says when the document includes one."""
+    store.refresh_lists()  # labels and captions in this database's lists
     known = collection.years(store)  # read once for the period, the warning and the list
     filters = collection.resolve(store, filters, known)
     protect = role != "manager"

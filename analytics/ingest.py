@@ -49,6 +49,8 @@ def check_file(data: bytes, file_name: str, store: Store | None = None,
             progress(fraction, step)
 
     tell(0.0, _l("Reading the file"))
+    if store is not None:
+        store.refresh_lists()  # another process may have changed them
     report = CheckReport(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
@@ -141,12 +143,19 @@ def load_demo(store: Store, user: str | None = "demo") -> list[LoadResult]:
     Its years are complete, so their collection is closed."""
     from .collection import close_years
 
-    if not store.history().empty:
-        raise ValueError(_l("The demo data loads only into an empty database; this one has "
-                            "loads already."))
+    if store.holds_data():
+        raise ValueError(_l("The demo data loads only into a database without figures; this "
+                            "one has some already."))
     results = []
     for path in demo_files():
         report, result = ingest_file(path, store, user=user, is_demo=True)
+        if result is None and any(p.column in ("area", "sector", "member_type")
+                                  for p in report.errors):
+            for done in reversed(results):
+                store.undo(done.load_id, user)
+            raise ValueError(_l("The demo data uses the reference lists shipped with the "
+                                "product, and this cluster's lists no longer have all of their "
+                                "values. Try the demo in a new database."))
         if result is None:
             raise RuntimeError(f"Demo file {path.name} failed its checks: {report.errors[:3]}")
         results.append(result)

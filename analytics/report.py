@@ -84,6 +84,7 @@ CLUSTER_NAMES = {"demo": N_("Demo eco-business cluster (fictional)"), "default":
 
 def context(store: Store, filters: Filters, cluster: str | None = None,
             lang: str = DEFAULT) -> ExportContext:
+    store.refresh_lists()  # labels and captions in this database's lists
     known = collection.years(store)  # read once for the period and the provisional years
     filters = collection.resolve(store, filters, known)
     loaded = store.last_loaded()

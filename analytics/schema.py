@@ -1,7 +1,9 @@
 """The one definition of what a submission file holds.
 
 Columns, their SQL types, the header aliases accepted in English and French, and the
-reference lists (member types, sectors, areas) read from the CSV files in ``data/``.
+reference lists (member types, sectors, areas): shipped as the CSV files in ``data/``,
+stored in each database (``REFERENCE``, editable by the cluster) and put in force by the
+store that opens it (``use_lists``).
 Everything else (ingest, store DDL, templates, the README table) is derived from here.
 """
 
@@ -19,7 +21,7 @@ from .i18n import LANGUAGES, N_, gettext
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
-Kind = Literal["text", "code", "year", "money", "quantity", "count", "decimal"]
+Kind = Literal["text", "code", "year", "money", "quantity", "count", "decimal", "flag"]
 
 #: SQL type of each kind of column. Money is exact to the cent; quantities (FTE, hours)
 #: keep two decimals; counts are whole numbers.
@@ -31,6 +33,7 @@ SQL_TYPES: dict[str, str] = {
     "quantity": "DECIMAL(14,2)",
     "count": "INTEGER",
     "decimal": "DECIMAL(18,4)",
+    "flag": "BOOLEAN",
 }
 NUMERIC_KINDS = ("year", "money", "quantity", "count", "decimal")
 MAX_DECIMALS = {"money": 2, "quantity": 2, "count": 0, "year": 0, "decimal": 4}
@@ -103,7 +106,8 @@ SUBMISSIONS = TableSpec(
         Column("sector", "code", N_("Sector"), N_("The member's main environmental activity."),
                ("secteur", "filiere", "activite", "domaine", "activity"),
                vocabulary="sectors"),
-        Column("area", "code", N_("Area"), N_("Where the member is based (département)."),
+        Column("area", "code", N_("Area"),
+               N_("Where the member is based: a value of the cluster's list of areas."),
                ("departement", "dept", "territoire", "zone", "region", "department",
                 "territory"), vocabulary="areas"),
         Column("year", "year", N_("Year"), N_("The year the figures are for."),
@@ -223,12 +227,49 @@ COLLECTION = TableSpec(
     ),
 )
 
+#: The reference lists a cluster edits (Settings page, ``lists`` on the command line), in
+#: one table: each list's codes with an English and a French label, and what follows from
+#: a code (a sector's CEPA/CReMA class, a member type's SME and enterprise flags).
+REFERENCE_LISTS = ("areas", "sectors", "member_types")
+REFERENCE = TableSpec(
+    name="reference",
+    label=N_("reference lists"),
+    key=("list", "code"),
+    marker="list",
+    columns=(
+        Column("list", "text", N_("List"), N_("areas, sectors or member_types."),
+               ("liste", "reference_list", "liste_de_reference", "referentiel")),
+        Column("code", "text", N_("Code"), N_("What files write (a code, or a name)."),
+               ("identifiant", "id", "valeur", "value")),
+        Column("label_en", "text", N_("English label"), N_("The name shown in English."),
+               ("english", "english_label", "label", "name", "name_en", "en", "libelle_anglais",
+                "libelle_en", "nom_anglais", "anglais")),
+        Column("label_fr", "text", N_("French label"), N_("The name shown in French."),
+               ("french", "french_label", "name_fr", "fr", "libelle", "libelle_francais",
+                "libelle_fr", "nom", "nom_francais", "francais")),
+        Column("egss_code", "text", N_("CEPA/CReMA code"),
+               N_("Sectors: the environmental activity class (e.g. CEPA 3, CReMA 13A)."),
+               ("cepa_crema", "code_cepa_crema", "cepa_crema_code", "egss", "code_egss",
+                "classe", "classe_cepa_crema"), required=False, value_required=False),
+        Column("egss_group", "text", N_("CEPA or CReMA"),
+               N_("Sectors: CEPA (protection) or CReMA (resource management)."),
+               ("group", "groupe", "famille", "cepa_or_crema", "cepa_ou_crema"),
+               required=False, value_required=False),
+        Column("is_sme", "flag", N_("SME"), N_("Member types: an SME (yes or no)."),
+               ("sme", "pme", "est_pme", "is_pme"), required=False, value_required=False),
+        Column("is_enterprise", "flag", N_("Enterprise"),
+               N_("Member types: an enterprise, SME or not (yes or no)."),
+               ("enterprise", "entreprise", "est_entreprise", "is_company", "company"),
+               required=False, value_required=False),
+    ),
+)
+
 #: The main measures as nouns in a sentence ("3 rows have no turnover").
 MEASURE_NOUNS = {"turnover_eur": N_("turnover"), "jobs": N_("jobs")}
 #: Most specific first: a file is of the first kind whose marker column it has.
 SPECS = (TARGETS, MEMBERS, SUBMISSIONS)
 #: Every table stored with a history (what undo and the demo removal go through).
-STORED = (*SPECS, SETTINGS, COLLECTION)
+STORED = (*SPECS, SETTINGS, COLLECTION, REFERENCE)
 
 
 def spec_named(name: str) -> TableSpec:
@@ -252,7 +293,7 @@ def normalise_value(text: str) -> str:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """A reference list from ``data/NAME.csv``: code, English and French labels, extras."""
+    """A reference list: code, English and French labels, extras (``REFERENCE``'s columns)."""
 
     name: str
     rows: tuple[dict[str, str], ...] = field(default=())
@@ -287,10 +328,41 @@ def register_vocabulary(voc: Vocabulary) -> None:
     _REGISTERED[voc.name] = voc
 
 
+#: The lists of the database in use, put in force by ``Store.use_lists`` (with who put
+#: them: the store's instance and data version), else the shipped files.
+_IN_FORCE: dict[str, Vocabulary] = {}
+_IN_FORCE_BY: list[tuple[str, tuple[int, int]] | None] = [None]
+
+
+def use_lists(lists: dict[str, Vocabulary], by: tuple[str, tuple[int, int]] | None) -> None:
+    """Put a database's reference lists in force for this process.
+
+    Design note: labels and spellings are looked up in many places that have no store at
+    hand (chart labels, filter captions, the reading of a file), and a process serves one
+    database, so its lists are held here rather than passed down every call. A store puts
+    its lists in force when it opens and after it writes them; ``Store.refresh_lists``
+    (every page run, every check of a file) does so again when another process changed
+    them or another store of the same process took over (tests)."""
+    _IN_FORCE.clear()
+    _IN_FORCE.update(lists)
+    _IN_FORCE_BY[0] = by
+
+
+def lists_in_force_by() -> tuple[str, tuple[int, int]] | None:
+    return _IN_FORCE_BY[0]
+
+
 def vocabulary(name: str, data_dir: Path = DATA_DIR) -> Vocabulary:
     if name in _REGISTERED:
         return _REGISTERED[name]
+    if name in _IN_FORCE and data_dir == DATA_DIR:
+        return _IN_FORCE[name]
     return _file_vocabulary(name, data_dir)
+
+
+def shipped_vocabulary(name: str) -> Vocabulary:
+    """A list as shipped in ``data/`` (what a new database starts with)."""
+    return _file_vocabulary(name, DATA_DIR)
 
 
 @lru_cache(maxsize=16)
@@ -301,6 +373,16 @@ def _file_vocabulary(name: str, data_dir: Path) -> Vocabulary:
 
 def vocabularies(data_dir: Path = DATA_DIR) -> dict[str, Vocabulary]:
     return {n: vocabulary(n, data_dir) for n in ("member_types", "sectors", "areas")}
+
+
+def flag(value: object) -> bool | None:
+    """A yes/no cell as files write it (true, yes, oui, x, 1 / false, no, non, 0, empty)."""
+    text = normalise_value("" if value is None else str(value))
+    if text in ("true", "yes", "y", "oui", "o", "x", "1", "vrai"):
+        return True
+    if text in ("false", "no", "n", "non", "0", "faux", "", "nan", "none"):
+        return False
+    return None
 
 
 VOCABULARY_OF_DIMENSION = {"member_type": "member_types", "sector": "sectors", "area": "areas"}

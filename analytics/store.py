@@ -32,6 +32,8 @@ from .schema import (
     DATA_DIR,
     MAX_SETTING_LENGTH,
     MEMBERS,
+    REFERENCE,
+    REFERENCE_LISTS,
     SETTING_DEFAULTS,
     SETTINGS,
     STORED,
@@ -39,7 +41,11 @@ from .schema import (
     TARGETS,
     TEXT_SETTINGS,
     TableSpec,
+    Vocabulary,
+    lists_in_force_by,
+    shipped_vocabulary,
     spec_named,
+    use_lists,
 )
 
 DEFAULT_DB = DATA_DIR / "cluster.duckdb"
@@ -141,6 +147,45 @@ MIGRATIONS.append((6, [
        (SELECT max(load_id) FROM loads) FROM submissions""",
     *_rebuild(MEMBERS, MEMBERS_V1),
     "__refresh_cube__"]))
+#: Who the shipped reference lists are loaded by in a new database (not a user's load),
+#: as load 0, so that the loads people make are numbered from 1 as before.
+SETUP_USER, SETUP_LOAD = "set-up", 0
+
+
+def _sql_literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _shipped_lists_sql() -> str:
+    """The INSERT of the lists shipped in ``data/``, as load ``SETUP_LOAD``."""
+    rows = []
+    for name in REFERENCE_LISTS:
+        for r in shipped_vocabulary(name).rows:
+            values = [name, r["code"], r["label_en"], r["label_fr"], r.get("egss_code") or None,
+                      r.get("egss_group") or None,
+                      *((r.get(f, "").lower() == "true") if name == "member_types" else None
+                        for f in ("is_sme", "is_enterprise"))]
+            rows.append("(" + ", ".join(map(_sql_literal, values)) + f", {SETUP_LOAD})")
+    return f"INSERT INTO {REFERENCE.name} VALUES " + ", ".join(rows)
+
+
+#: 7: the reference lists in the database, so that each cluster edits its own (Settings
+#: page, ``lists`` command); they start as the lists shipped in ``data/``, loaded by
+#: ``set-up`` as one traced load (load 0). The KPI cube reads a sector's class and a member type's
+#: flags from them, so it is rebuilt.
+MIGRATIONS.append((7, [
+    _table_ddl(REFERENCE), _table_ddl(REFERENCE, history=True),
+    f"""INSERT INTO loads (load_id, loaded_by, action, kind, file_name, rows_added)
+        VALUES ({SETUP_LOAD}, '{SETUP_USER}', 'load', '{REFERENCE.name}',
+                'Reference lists shipped with the product', 0)""",
+    _shipped_lists_sql(),
+    f"""UPDATE loads SET rows_added = (SELECT count(*) FROM {REFERENCE.name})
+        WHERE load_id = {SETUP_LOAD}""",
+    "__refresh_cube__"]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 #: ``loads.kind`` of the removal of the demo data, a load over every stored table.
 DEMO_REMOVAL = "demo"
@@ -149,6 +194,12 @@ DEMO_ROWS = "load_id IN (SELECT load_id FROM loads WHERE is_demo)"
 #: Tables the KPI cube does not read: a write to them does not rebuild it. (The collection
 #: is read: a member that stopped reporting has left only once a later year is closed.)
 NOT_IN_CUBE = (TARGETS.name,)
+#: The tables one load of a kind writes (a load writes its own table, except these): a
+#: change of a reference list recodes the stored rows that use a renamed code.
+KIND_TABLES: dict[str, tuple[TableSpec, ...]] = {DEMO_REMOVAL: STORED,
+                                                 REFERENCE.name: (REFERENCE, SUBMISSIONS)}
+#: Data tables: what the demo data may not be loaded beside (settings and lists may be set).
+DATA_TABLES = (SUBMISSIONS, MEMBERS, TARGETS, COLLECTION)
 
 
 def setting_sql(key: str) -> str:
@@ -182,6 +233,7 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.migrate()
         self._settings_from_environment()
+        self.use_lists()
 
     # -- connections -------------------------------------------------------------------
     @contextmanager
@@ -333,6 +385,99 @@ class Store:
         if self.setting("carry_forward_years") != int(raw):
             self.set_setting("carry_forward_years", int(raw), user="CLUSTER_CARRY_FORWARD_YEARS")
 
+    # -- reference lists ---------------------------------------------------------------
+    def reference_lists(self) -> dict[str, Vocabulary]:
+        """This database's reference lists (``schema.REFERENCE``), in their stored order."""
+        frame = self.query(f"SELECT * EXCLUDE (load_id) FROM {REFERENCE.name} "
+                           "ORDER BY list, rowid")
+        out = {}
+        for name in REFERENCE_LISTS:
+            part = frame[frame["list"] == name]
+            rows = []
+            for rec in part.drop(columns="list").to_dict("records"):
+                rows.append({k: ("" if v is None or (isinstance(v, float) and pd.isna(v))
+                                 else str(v).lower() if isinstance(v, bool) else str(v))
+                             for k, v in rec.items()})
+            out[name] = Vocabulary(name, tuple(rows))
+        return out
+
+    def use_lists(self) -> None:
+        """Put this database's lists in force for the process (``schema.use_lists``)."""
+        version = self.data_version()
+        use_lists(self.reference_lists(), (self.instance, version))
+
+    def refresh_lists(self) -> None:
+        """Put the lists in force again if they may have changed since (a write by another
+        process, or another store of this process in force): one small query otherwise."""
+        if lists_in_force_by() != (self.instance, self.data_version()):
+            self.use_lists()
+
+    def write_list(self, name: str, frame: pd.DataFrame, moves: dict[str, str], *,
+                   file_name: str, user: str | None) -> LoadResult:
+        """Replace reference list ``name`` by ``frame`` (``REFERENCE``'s columns) and recode
+        the stored submissions that use a code of ``moves`` (old -> new), as one load.
+
+        Refused (nothing written) when a stored row would then use a code that is no longer
+        in the list: a code in use is renamed or merged, never deleted."""
+        column = next(c.name for c in SUBMISSIONS.columns if c.vocabulary == name)
+        cols = ", ".join(REFERENCE.names)
+        with self.transaction() as con:
+            load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+            replaced = con.execute(
+                f"INSERT INTO {REFERENCE.name}_history SELECT t.*, ? FROM {REFERENCE.name} t "
+                "WHERE list = ?", [load_id, name]).fetchall()[0][0]
+            con.execute(f"DELETE FROM {REFERENCE.name} WHERE list = ?", [name])
+            con.register("incoming", frame[REFERENCE.names])
+            try:
+                added = con.execute(f"INSERT INTO {REFERENCE.name} SELECT {cols}, ? FROM incoming",
+                                    [load_id]).fetchall()[0][0]
+            finally:
+                con.unregister("incoming")
+            moved = 0
+            if moves:
+                con.register("moves", pd.DataFrame({"old": list(moves), "new": list(moves.values())}))
+                try:
+                    moved = con.execute(
+                        f"INSERT INTO submissions_history SELECT s.*, ? FROM submissions s "
+                        f"WHERE {column} IN (SELECT old FROM moves)", [load_id]).fetchall()[0][0]
+                    con.execute(f"DELETE FROM submissions WHERE {column} IN (SELECT old FROM moves)")
+                    recoded = ", ".join("m.new" if c == column else f"h.{c}"
+                                        for c in SUBMISSIONS.names)
+                    con.execute(f"INSERT INTO submissions SELECT {recoded}, ? FROM "
+                                f"submissions_history h JOIN moves m ON h.{column} = m.old "
+                                "WHERE h.replaced_by = ?", [load_id, load_id])
+                finally:
+                    con.unregister("moves")
+            self._check_lists(con)
+            con.execute(
+                "INSERT INTO loads (load_id, loaded_by, action, kind, file_name, sha256, "
+                "rows_added, rows_replaced) VALUES (?, ?, 'load', ?, ?, '', ?, ?)",
+                [load_id, user, REFERENCE.name, file_name, added - replaced, replaced + moved])
+            _refresh_cube(con)
+        self.use_lists()
+        return LoadResult(load_id, added - replaced, replaced + moved)
+
+    @staticmethod
+    def _check_lists(con: duckdb.DuckDBPyConnection) -> None:
+        """Every list keeps a value, and every stored code is in its list (else the write,
+        or the undo, is refused and rolled back)."""
+        for name in REFERENCE_LISTS:
+            column = next(c.name for c in SUBMISSIONS.columns if c.vocabulary == name)
+            if not con.execute(f"SELECT count(*) FROM {REFERENCE.name} WHERE list = ?",
+                               [name]).fetchall()[0][0]:
+                raise ValueError(_l("The list {list} cannot be left empty.", list=name))
+            orphans = con.execute(
+                f"SELECT {column}, count(*) FROM submissions WHERE {column} NOT IN "
+                f"(SELECT code FROM {REFERENCE.name} WHERE list = ?) GROUP BY 1 ORDER BY 1 "
+                "LIMIT 5", [name]).fetchall()
+            if orphans:
+                raise ValueError(_l(
+                    "{codes} would no longer be in the list {list} but stored figures use it "
+                    "({rows} rows). Rename or merge it into another value instead of removing "
+                    "it (or undo the later loads first).",
+                    codes=", ".join(f"'{c}'" for c, _n in orphans), list=name,
+                    rows=sum(n for _c, n in orphans)))
+
     # -- writes ------------------------------------------------------------------------
     def load(self, spec: TableSpec, frame: pd.DataFrame | pa.Table, *, file_name: str, sha256: str,
              user: str | None, is_demo: bool = False, replace_all: bool = False,
@@ -392,11 +537,15 @@ class Store:
         undo (the load's rows come back). Both are recorded; returns the new action's id.
         A removal of the demo data is one load over several tables, undone as one."""
         with self.transaction() as con:
-            found = con.execute("SELECT kind, action, undone_by, undoes FROM loads WHERE load_id = ?",
-                                [load_id]).fetchall()
+            found = con.execute("SELECT kind, action, undone_by, undoes, loaded_by FROM loads "
+                                "WHERE load_id = ?", [load_id]).fetchall()
             if not found:
                 raise ValueError(_l("There is no load {load}.", load=load_id))
-            kind, action, undone_by, undoes = found[0]
+            kind, action, undone_by, undoes, by = found[0]
+            if by == SETUP_USER:
+                raise ValueError(_l("Load {load} is the set-up of the database (the lists it "
+                                    "started with): change the lists on the Settings page "
+                                    "instead.", load=load_id))
             if undone_by is not None:
                 raise ValueError(_l("{load} was already undone (by {undo}).", load=load_id,
                                     undo=undone_by))
@@ -408,10 +557,12 @@ class Store:
             new_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
             restored = removed = 0
             redo = self._redo_demo_removal if kind == DEMO_REMOVAL else self._redo_load
-            for spec in STORED if kind == DEMO_REMOVAL else (spec_named(kind),):
+            for spec in KIND_TABLES[kind] if kind in KIND_TABLES else (spec_named(kind),):
                 r, m = (self._undo_load if action == "load" else redo)(
                     con, spec, load_id, new_id, undoes)
                 restored, removed = restored + r, removed + m
+            if kind in (REFERENCE.name, SUBMISSIONS.name, DEMO_REMOVAL):
+                self._check_lists(con)
             if action != "load":
                 con.execute("UPDATE loads SET undone_by = NULL WHERE load_id = ?", [undoes])
             con.execute(
@@ -421,6 +572,8 @@ class Store:
             con.execute("UPDATE loads SET undone_by = ? WHERE load_id = ?", [new_id, load_id])
             if kind not in NOT_IN_CUBE:
                 _refresh_cube(con)
+        if kind in (REFERENCE.name, DEMO_REMOVAL):
+            self.use_lists()
         return new_id
 
     @staticmethod
@@ -498,9 +651,12 @@ class Store:
 
     # -- reads about loads -------------------------------------------------------------
     def history(self) -> pd.DataFrame:
+        """The loads and undos people made, newest first (not the set-up of the database:
+        the shipped lists it starts with, kept in ``loads`` all the same)."""
         return self.query(
             "SELECT load_id, loaded_at, loaded_by, action, kind, file_name, sha256, rows_added, "
-            "rows_replaced, undoes, undone_by, is_demo FROM loads ORDER BY load_id DESC")
+            "rows_replaced, undoes, undone_by, is_demo FROM loads "
+            "WHERE loaded_by IS DISTINCT FROM ? ORDER BY load_id DESC", [SETUP_USER])
 
     def data_version(self) -> tuple[int, int]:
         """Changes whenever data changes: (number of loads and undos, last id). For caches."""
@@ -509,6 +665,17 @@ class Store:
 
     def is_empty(self) -> bool:
         return self.rows("SELECT count(*) FROM submissions")[0][0] == 0
+
+    def is_new(self) -> bool:
+        """Nothing was ever done in it but the set-up (a backup may be restored into it)."""
+        return self.rows("SELECT count(*) = 0 FROM loads WHERE loaded_by IS DISTINCT FROM ?",
+                         [SETUP_USER])[0][0]
+
+    def holds_data(self) -> bool:
+        """Any member figure, member, target or collection year in force (the cluster's
+        settings and lists are not data: the demo may be tried after setting them)."""
+        return bool(self.rows("SELECT " + " + ".join(
+            f"(SELECT count(*) FROM {s.name})" for s in DATA_TABLES))[0][0])
 
     def holds_demo(self) -> bool:
         """True while any demo figure is in force (the banner stays until it is removed)."""

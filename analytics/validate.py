@@ -333,7 +333,8 @@ def _unknown_values(con: duckdb.DuckDBPyConnection, col: Column, header: str) ->
                         N_("Unknown value for {label}: {count} rows use '{value}'. Use one of: "
                            "{allowed} (code, English or French name)."),
                         value=value, count=count, label=_l(col.label), allowed=voc.allowed_text),
-                    row=rows[0], column=header, value=value, more=count - 1)
+                    row=rows[0], column=header, value=value, more=count - 1,
+                    vocabulary=col.vocabulary)
             for value, count, rows in found]
 
 

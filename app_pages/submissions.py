@@ -6,13 +6,14 @@ import datetime as dt
 import streamlit as st
 
 import ui
-from analytics import collection
+from analytics import collection, reference
 from analytics.export import file_stem
 from analytics.filters import Filters
 from analytics.history import history_table, kind_name, undo_description
 from analytics.i18n import N_, ngettext
 from analytics.ingest import check_file, kept_columns, load_checked
-from analytics.schema import spec_named
+from analytics.reference import LIST_NAMES
+from analytics.schema import REFERENCE_LISTS, spec_named
 from analytics.templates import template_csv, template_xlsx
 from ui import _
 
@@ -157,6 +158,24 @@ if upload is not None:
             file=name, count=report.error_count))
     if report.problems:
         ui.problems_list(report)
+    new_values = {k: v for k, v in report.unknown_values().items() if k in REFERENCE_LISTS}
+    if new_values and not member:
+        st.info(_("Values not in the cluster's lists: {values}. If they are right, add them "
+                  "to the lists (one undoable step each; set their labels on the Settings "
+                  "page later) and the file is checked again.").format(values="; ".join(
+                      f"{ui.translate(LIST_NAMES[k])}: {', '.join(v[:20])}"
+                      + (" …" if len(v) > 20 else "") for k, v in new_values.items())),
+                icon="➕")
+        if st.button(_("Add them to the lists"), key="add_new_values"):
+            added = [reference.add_values(store, k, v, ui.user_name())
+                     for k, v in new_values.items()]
+            for change in added:
+                for problem in change.problems:
+                    st.error(problem.describe(lang))
+            if all(c.ok for c in added):
+                ui.flash(" ".join(_("Saved: {change} (load {load}; undo it below).").format(
+                    change=c.describe(lang), load=c.load_id) for c in added))
+                st.rerun()
     if report.ok:
         if report.sha256 in loaded:
             st.success(_("**{file}** was loaded as load {load}.").format(

@@ -12,10 +12,20 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from analytics.ingest import DEMO_DIR, load_demo
+from analytics.schema import use_lists
 from analytics.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "files"
+
+
+@pytest.fixture(autouse=True)
+def shipped_lists():
+    """Each test starts with the shipped reference lists in force (a test that gives a
+    store other lists leaves them in force for the process: ``schema.use_lists``)."""
+    use_lists({}, None)
+    yield
+    use_lists({}, None)
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ def test_report_pack_in_both_states(partial_db):
 def test_demo_loads_only_into_an_empty_database_and_goes_in_one_undoable_step(tmp_path):
     store = Store(tmp_path / "d.duckdb")
     load_demo(store)
-    with pytest.raises(ValueError, match="empty database"):
+    with pytest.raises(ValueError, match="without figures"):
         load_demo(store)
     before = document.summary(store)
     removal = store.remove_demo("manager")

@@ -1,6 +1,6 @@
 """The one schema definition and the database agree; header and value matching."""
 
-from analytics.schema import MEMBERS, SUBMISSIONS, TARGETS, normalise_header, vocabularies
+from analytics.schema import MEMBERS, SUBMISSIONS, TARGETS, normalise_header, shipped_vocabulary, vocabularies
 from analytics.store import MIGRATIONS, SCHEMA_VERSION, Store
 from tests.conftest import ROOT
 
@@ -43,6 +43,25 @@ def test_vocabularies_have_both_languages_and_egss_codes():
     assert groups == {"CEPA", "CReMA"}
 
 
+def _derived_from_files(alias: str) -> list[str]:
+    """kpis._derived as it was before schema 7: the lists of data/ written into the SQL."""
+    from analytics.schema import shipped_vocabulary
+
+    def text(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    group = " ".join(f"WHEN {text(r['code'])} THEN {text(r['egss_group'])}"
+                     for r in shipped_vocabulary("sectors").rows)
+
+    def flagged(flag: str) -> str:
+        return ", ".join(text(r["code"]) for r in shipped_vocabulary("member_types").rows
+                         if r[flag] == "true")
+
+    return [f"CASE {alias}.sector {group} END AS sector_group",
+            f"{alias}.member_type IN ({flagged('is_sme')}) AS is_sme",
+            f"{alias}.member_type IN ({flagged('is_enterprise')}) AS is_enterprise"]
+
+
 def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, monkeypatch):
     import analytics.kpis as kpis_module
     import analytics.store as store_module
@@ -59,30 +78,44 @@ def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, mon
         monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:version])
         # the code of those versions carried forward a constant 2 years (no settings table)
         monkeypatch.setattr(kpis_module, "setting_sql", lambda key: "2")
-        # ... and had no collection campaign and no member e-mail (schema 6)
-        import analytics.validate as validate_module
-        monkeypatch.setattr(validate_module, "SPECS", tuple(
-            store_module.MEMBERS_V1 if s.name == "members" else s for s in validate_module.SPECS))
-        import analytics.ingest as ingest_module
-        monkeypatch.setattr(ingest_module, "spec_named", lambda name, named=ingest_module.spec_named:
-                            store_module.MEMBERS_V1 if name == "members" else named(name))
-        monkeypatch.setattr(kpis_module, "member_dim_ctes", lambda ctes=kpis_module.member_dim_ctes: ctes(
-            ).replace("(SELECT max(year) FROM collection WHERE status = 'closed')", "NULL"))
+        if version < 6:  # ... and had no collection campaign and no member e-mail (schema 6)
+            import analytics.ingest as ingest_module
+            import analytics.validate as validate_module
+            monkeypatch.setattr(validate_module, "SPECS", tuple(
+                store_module.MEMBERS_V1 if s.name == "members" else s
+                for s in validate_module.SPECS))
+            monkeypatch.setattr(
+                ingest_module, "spec_named", lambda name, named=ingest_module.spec_named:
+                store_module.MEMBERS_V1 if name == "members" else named(name))
+            monkeypatch.setattr(
+                kpis_module, "member_dim_ctes", lambda ctes=kpis_module.member_dim_ctes: ctes(
+                ).replace("(SELECT max(year) FROM collection WHERE status = 'closed')", "NULL"))
+        # ... and read the reference lists from data/ (schema 7 stores them)
+        monkeypatch.setattr(kpis_module, "_derived", _derived_from_files)
+        monkeypatch.setattr(store_module.Store, "use_lists", lambda self: None)
         old = Store(path)
         for demo in sorted((ROOT / "data" / "demo").glob("*.csv")):
-            if demo.name.startswith("members"):  # the e-mail column came with schema 6
+            if demo.name.startswith("members") and version < 6:  # e-mail: schema 6
                 lines = demo.read_text(encoding="utf-8").splitlines()
                 demo = tmp_path / "members.csv"
                 demo.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
             if not demo.name.startswith("targets"):  # targets came with schema 2
                 report, result = ingest_file(demo, old)
                 assert result is not None, report.errors
+        if version >= 6:  # the manager closed the years (before schema 6, the upgrade did)
+            from analytics.collection import close_years
+            close_years(old, list(range(2009, 2016)), "manager")
         monkeypatch.undo()
         migrated = Store(path)
         assert migrated.schema_version() == SCHEMA_VERSION
         got = summary(migrated)
         assert got.pop("targets") == []
         assert got == expected
-        # the files, the member list, and schema 6 closing the years already collected
+        # the files, the member list, closing the years already collected (schema 6 or the
+        # manager); schema 7 stored the shipped reference lists (the set-up, not listed)
         assert len(migrated.history()) == len(list((ROOT / "data" / "demo").glob("s*.csv"))) + 2
+        assert migrated.rows("SELECT count(*) FROM loads WHERE loaded_by = 'set-up'") == [(1,)]
+        for name, stored in migrated.reference_lists().items():
+            assert [{k: v for k, v in r.items() if v} for r in stored.rows] == \
+                [{k: v for k, v in r.items() if v} for r in shipped_vocabulary(name).rows]
         assert migrated.rows("SELECT count(*) FROM collection WHERE status = 'closed'") == [(7,)]
