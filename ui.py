@@ -296,8 +296,11 @@ def sidebar_filters() -> Filters:
     if years and years[0] < years[1]:
         # by default the period ends at the last closed year of the collection: a year still
         # collecting is shown apart and only read as the latest when picked here
-        end = collection.resolve(store(), Filters(), campaign()).year_to or years[1]
-        year_from, year_to = sidebar.slider(_("Years"), years[0], years[1], (years[0], end),
+        # ... and starts at the cluster's baseline year when it set one (Settings page)
+        default = collection.resolve(store(), Filters(), campaign())
+        end = default.year_to or years[1]
+        start = min(max(default.year_from or years[0], years[0]), end)
+        year_from, year_to = sidebar.slider(_("Years"), years[0], years[1], (start, end),
                                             step=1, key="years", bind="query-params",
                                             help=_("Baseline is the first year, latest the last. "
                                                    "A year still collecting is provisional: it "

@@ -24,7 +24,7 @@ from .history import history_table
 from .i18n import LANGUAGES, N_, error_text, from_environment, ngettext, translator
 from .ingest import demo_files, ingest_file, kept_columns, load_demo
 from .schema import REFERENCE_LISTS, SETTING_DEFAULTS, TEXT_SETTINGS
-from .store import Store, StoreBusy, default_db_path
+from .store import LOGO_KEY, Store, StoreBusy, default_db_path
 from .templates import template_csv, template_xlsx
 
 #: argparse's own words (usage, errors), translated by handing argparse our ``_``.
@@ -109,7 +109,8 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     p = command("restore", _("restore a backup folder into an empty or new database file"))
     p.add_argument("backup_dir", metavar="DIR")
     p = command("settings", _("show the cluster's settings and details, or change one (traced "
-                              "and undoable): settings [show] | settings [set] KEY VALUE"))
+                              "and undoable): settings [show] | settings [set] KEY VALUE; "
+                              "settings set funder_logo FILE.png|none"))
     p.add_argument("words", nargs="*", metavar="show|set KEY VALUE")
     p.add_argument("--user", default=None)
     p = command("lists", _("the cluster's reference lists (areas, sectors, member types): show, "
@@ -522,6 +523,16 @@ def cmd_settings(store: Store, args: argparse.Namespace) -> int:
             print(_("Write: settings set KEY VALUE"), file=sys.stderr)
             return 2
     known = (*SETTING_DEFAULTS, *TEXT_SETTINGS)
+    if words[:1] == [LOGO_KEY] and len(words) == 2:  # a file, or 'none' to remove it
+        try:
+            data = None if words[1] == "none" else Path(words[1]).read_bytes()
+            result = store.set_logo(data, Path(words[1]).name, _user(args))
+        except (OSError, ValueError) as exc:
+            print(error_text(exc, args.lang), file=sys.stderr)
+            return 1
+        print(_("Set {key} to {value} (recorded as {load}).").format(
+            key=LOGO_KEY, value=words[1], load=result.load_id))
+        return 0
     if words and words[0] not in known:
         print(_("There is no setting {key}. The settings: {keys}.").format(
             key=words[0], keys=", ".join(known)), file=sys.stderr)

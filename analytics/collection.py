@@ -114,6 +114,11 @@ def resolve(store: Store, filters: Filters, known: list[Year] | None = None) -> 
     """The filters a document is computed with: when the user named no last year, the
     period ends at the last closed year if later years are still collecting. ``known``:
     ``years(store)`` when the caller has it already (the dashboard caches it)."""
+    baseline = store.setting("baseline_year")
+    if filters.year_from is None and baseline:  # the cluster's baseline year, unless named
+        first = min((y.year for y in (years(store) if known is None else known)), default=None)
+        if first is not None and baseline > first:
+            filters = replace(filters, year_from=baseline)
     if filters.year_to is not None:
         return filters
     known = years(store) if known is None else known

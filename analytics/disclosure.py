@@ -116,7 +116,7 @@ def breakdown_selection(filters: Filters, dimension: str) -> tuple[str, tuple] |
 
 
 def protect_overview(store, filters: Filters, result: dict[str, Any],
-                     rules: Rules = Rules()) -> dict[str, Any]:
+                     rules: Rules | None = None) -> dict[str, Any]:
     """The overview() result as a funder or member may see it: masked by the publication."""
     pub = publication.get(store, rules)
     yearly = _mask(result["by_year"], pub, filters, publication.scope(filters))
@@ -130,7 +130,7 @@ def protect_overview(store, filters: Filters, result: dict[str, Any],
 
 
 def protect_decomposition(d: dict[str, Any], store, filters: Filters, measure: str,
-                          rules: Rules = Rules()) -> dict[str, Any]:
+                          rules: Rules | None = None) -> dict[str, Any]:
     """A decomposition as the publication shows it: parts when their cells and both totals
     are published, like-for-like also from a published net; never gross creation."""
     pub = publication.get(store, rules)

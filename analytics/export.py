@@ -137,6 +137,10 @@ class ExportContext:
     description: str = ""  # the cluster's details (Settings page, ``settings set``)
     place: str = ""  # 'region · country'
     funder: str = ""
+    #: the confidentiality rules the figures follow: fewest members, largest share of one
+    #: member, protection (``publication.Rules.of``), said in the methodology
+    rules: tuple[int, float, float] = (3, 0.85, 0.10)
+    logo: bytes | None = None  # the funder's logo, on the report's title page
 
     @property
     def shown(self) -> Filters:

@@ -25,7 +25,7 @@ import pandas as pd
 from .filters import CLASSIFICATIONS, Filters
 from .i18n import N_, gettext
 from .schema import Vocabulary, register_vocabulary
-from .store import Store, setting_sql
+from .store import Store, on_change, setting_sql
 
 
 @dataclass(frozen=True)
@@ -292,6 +292,7 @@ def _cube_parts() -> list[str]:
     return parts
 
 
+@on_change
 def refresh_cube(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild ``kpi_cube`` from the stored rows; called inside every write transaction, so
     readers always see a cube that matches the data. Both views (reported, estimated) in

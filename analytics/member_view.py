@@ -33,7 +33,7 @@ def own_rows(store: Store, member_id: str) -> pd.DataFrame:
                        "WHERE member_id = ? ORDER BY year", [member_id])
 
 
-def position(store: Store, member_id: str, rules: Rules = Rules()) -> list[dict[str, Any]]:
+def position(store: Store, member_id: str, rules: Rules | None = None) -> list[dict[str, Any]]:
     """For the member's latest year: its value, its quarter among reporting members, and the
     cluster total as the protected publication shows it (hidden there, hidden here)."""
     pub = publication.get(store, rules)

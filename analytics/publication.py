@@ -84,9 +84,18 @@ Key = tuple  # ("sum", view, measure, year, table, category) etc.
 
 @dataclass(frozen=True)
 class Rules:
-    """The INSEE rules for one cell (thresholds from ``CLUSTER_SDC_*``)."""
+    """The INSEE rules for one cell, and the protection the audit keeps (the defaults, and
+    the floors a cluster's settings cannot go below, from ``CLUSTER_SDC_*``)."""
     min_units: int = MIN_UNITS
     dominance: float = DOMINANCE
+    protection: float = PROTECTION
+
+    @classmethod
+    def of(cls, store: Store) -> Rules:
+        """The cluster's rules: its settings, never looser than the floors."""
+        return cls(min_units=max(MIN_UNITS, store.setting("confidential_min_members")),
+                   dominance=min(DOMINANCE, store.setting("confidential_max_share") / 100),
+                   protection=max(PROTECTION, store.setting("confidential_protection") / 100))
 
     def unsafe(self, n: float, biggest: float, total: float) -> bool:
         """True when a cell from n members, largest part biggest, sum total, must be hidden."""
@@ -249,10 +258,12 @@ def _facts(store: Store) -> pd.DataFrame:
                          suffixes=("", REPORTED_SUFFIX), validate="one_to_one")
 
 
-def build(store: Store, rules: Rules | None = None, p: float = PROTECTION,
+def build(store: Store, rules: Rules | None = None, p: float | None = None,
           intruders: bool = True) -> Publication:
-    """The publication of the store's current data (see the design note)."""
-    rules = rules or Rules()
+    """The publication of the store's current data (see the design note); ``rules``: the
+    cluster's (``Rules.of``) unless given, ``p``: their protection unless given."""
+    rules = rules or Rules.of(store)
+    p = rules.protection if p is None else p
     facts = _facts(store)
     members = {m: i for i, m in enumerate(sorted(facts["member_id"].unique()))}
     reported = facts[~facts["estimated"]]
@@ -417,13 +428,13 @@ _lock = threading.Lock()
 
 def settings_key(rules, store: Store) -> str:
     return (f"format={FORMAT};min_units={rules.min_units};dominance={rules.dominance};"
-            f"protection={PROTECTION};carry={store.setting('carry_forward_years')}")
+            f"protection={rules.protection};carry={store.setting('carry_forward_years')}")
 
 
 def get(store: Store, rules: Rules | None = None) -> Publication:
     """The publication of the store's data version: from this process's memory, else from
     the database (built by any process before), else built now and stored for the others."""
-    rules = rules or Rules()
+    rules = rules or Rules.of(store)
     version, settings = store.data_version(), settings_key(rules, store)
     # a file replaced under the same path can repeat a version number, never its last load time
     key = (store.path if store.path != ":memory:" else store.instance, version,

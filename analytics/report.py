@@ -97,10 +97,12 @@ def context(store: Store, filters: Filters, cluster: str | None = None,
     shown = collection.within(known, filters)
     provisional = "; ".join(f"{y.year}: {collection.responded_text(y, lang)}" for y in shown)
     details = [store.text_setting(k) for k in ("region", "country")]
+    rules = publication.Rules.of(store)
     return ExportContext(filters, loaded.date() if loaded else None, name, years, lang,
                          store.setting("carry_forward_years"), provisional,
                          tuple(y.year for y in shown), store.text_setting("description"),
-                         " · ".join(d for d in details if d), store.text_setting("funder_name"))
+                         " · ".join(d for d in details if d), store.text_setting("funder_name"),
+                         (rules.min_units, rules.dominance, rules.protection), store.logo())
 
 
 METHOD_HEADINGS = (N_("Indicators"), N_("Growth"), N_("Rules"))
@@ -214,8 +216,8 @@ def methodology(result: dict, ctx: ExportContext) -> str:
                  "growth parts), must not pin down any member's value or hidden cell within "
                  "{protection}, even for a member who knows its own figures; such cells read "
                  "'confidential'. Medians and gross job creation are not shown to funders.").format(
-            units=disclosure.MIN_UNITS, share=formatting.pct(disclosure.DOMINANCE, 0, lang=lang),
-            protection=formatting.pct(publication.PROTECTION, 0, lang=lang)),
+            units=ctx.rules[0], share=formatting.pct(ctx.rules[1], 0, lang=lang),
+            protection=formatting.pct(ctx.rules[2], 0, lang=lang)),
         "- " + _("Sectors are the cluster's own list, each mapped to a Eurostat EGSS class (CEPA "
                  "for environmental protection, CReMA for resource management)."),
     ]
@@ -338,6 +340,8 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
     lang_tag.set(qn("w:val"), LOCALES[lang].replace("_", "-"))
     doc.core_properties.language = LOCALES[lang].replace("_", "-")
     doc.core_properties.title = _("Cluster indicators report")
+    if ctx.logo:  # checked when it was stored (Store.set_logo)
+        doc.add_picture(io.BytesIO(ctx.logo), height=Cm(2.5))
     doc.add_paragraph(ctx.cluster, style="Title")
     doc.add_paragraph(_("Cluster indicators report"), style="Subtitle")
     for line in (ctx.description, ctx.place):

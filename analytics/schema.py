@@ -200,6 +200,21 @@ SETTING_DEFAULTS: dict[str, int] = {
     "carry_forward_years": 2,
     # a year still collecting is offered for closing once this share of members (%) responded
     "close_at_response_rate": 90,
+    # the year growth is measured from when the user names none (0: the first year with figures)
+    "baseline_year": 0,
+    # confidentiality (publication.py): a cell from fewer members, or where one member makes
+    # more than this share (%), is hidden; no hidden value may be narrowed to within this
+    # share (%) of itself by a solver. A cluster may make them stricter, never looser.
+    "confidential_min_members": 3,
+    "confidential_max_share": 85,
+    "confidential_protection": 10,
+}
+#: The values a setting may take (inclusive): confidentiality only stricter than the defaults.
+SETTING_LIMITS: dict[str, tuple[int, int]] = {
+    "carry_forward_years": (0, 10), "close_at_response_rate": (0, 100),
+    "baseline_year": (0, 2100),
+    "confidential_min_members": (3, 100), "confidential_max_share": (1, 85),
+    "confidential_protection": (10, 100),
 }
 
 #: The cluster's own details, as text (the report pack's title page, the Settings page).

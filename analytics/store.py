@@ -12,11 +12,12 @@ replaced them, which is what makes every load traceable and undoable.
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,11 +31,13 @@ from .schema import (
     COLLECTION,
     CURRENCIES,
     DATA_DIR,
+    FIRST_YEAR,
     MAX_SETTING_LENGTH,
     MEMBERS,
     REFERENCE,
     REFERENCE_LISTS,
     SETTING_DEFAULTS,
+    SETTING_LIMITS,
     SETTINGS,
     STORED,
     SUBMISSIONS,
@@ -49,6 +52,8 @@ from .schema import (
 )
 
 DEFAULT_DB = DATA_DIR / "cluster.duckdb"
+#: The funder's logo, kept in the settings table (base64) so that it is traced and undoable.
+LOGO_KEY, MAX_LOGO_BYTES = "funder_logo", 1_000_000
 LOCK_WAIT_SECONDS = float(os.environ.get("CLUSTER_DB_WAIT", "60"))
 
 
@@ -56,10 +61,26 @@ def default_db_path() -> str:
     return os.environ.get("CLUSTER_DB") or str(DEFAULT_DB)
 
 
-def _refresh_cube(con: duckdb.DuckDBPyConnection) -> None:
-    from .kpis import refresh_cube  # kpis builds on this module
+#: What is built from the stored tables and rebuilt by every write, inside its transaction
+#: (the KPI cube: ``kpis.refresh_cube`` registers itself). The store announces that data
+#: changed; it does not know what the layers above build on it.
+_ON_CHANGE: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
 
-    refresh_cube(con)
+
+def on_change(builder: Callable[[duckdb.DuckDBPyConnection], None]
+              ) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    """Register ``builder(con)``, run in the transaction of every write that changes what
+    it reads (and once by a migration that asks for it). Usable as a decorator."""
+    if builder not in _ON_CHANGE:
+        _ON_CHANGE.append(builder)
+    return builder
+
+
+def _refresh_cube(con: duckdb.DuckDBPyConnection) -> None:
+    """Data changed: rebuild what is derived from it (the package imports ``kpis``, which
+    registers the cube, so no write can skip it)."""
+    for builder in _ON_CHANGE:
+        builder(con)
 
 
 class StoreBusy(RuntimeError):
@@ -352,10 +373,15 @@ class Store:
                     value = int(value)
                 except (TypeError, ValueError):
                     raise ValueError(_l("{key} takes a whole number.", key=key)) from None
-                if value < 0:
-                    raise ValueError(_l("{key} cannot be negative.", key=key))
-                if key.endswith("_rate") and value > 100:
-                    raise ValueError(_l("{key} is a percentage: at most 100.", key=key))
+                low, high = SETTING_LIMITS[key]
+                if key == "baseline_year" and value:
+                    low = FIRST_YEAR
+                if not low <= value <= high:
+                    raise ValueError(_l(
+                        "{key} takes a whole number from {low} to {high}{why}.", key=key,
+                        low=low, high=high, why=_l(": the confidentiality rules can be made "
+                                                   "stricter, never looser") if key.startswith(
+                            "confidential_") else ""))
             elif key in TEXT_SETTINGS:
                 value = " ".join(str(value).split())  # one line, no stray spaces
                 if len(value) > MAX_SETTING_LENGTH:
@@ -374,6 +400,31 @@ class Store:
             return None
         frame = pd.DataFrame({"key": list(changed), "value": [str(v) for v in changed.values()]})
         name = "; ".join(f"{k} = {v}" for k, v in changed.items())
+        return self.load(SETTINGS, frame, file_name=name[:200], sha256="", user=user)
+
+    def logo(self) -> bytes | None:
+        """The funder's logo for the report's title page (PNG or JPEG), if one was set."""
+        found = self.rows("SELECT value FROM settings WHERE key = ?", [LOGO_KEY])
+        return base64.b64decode(found[0][0]) if found and found[0][0] else None
+
+    def set_logo(self, data: bytes | None, file_name: str, user: str | None) -> LoadResult:
+        """Store (or with None, remove) the funder's logo: a settings load like any other,
+        traced and undoable. Only a PNG or JPEG image of at most ``MAX_LOGO_BYTES``."""
+        if data is not None:
+            if len(data) > MAX_LOGO_BYTES:
+                raise ValueError(_l("The logo is {size:.1f} MB; the limit is {limit:.0f} MB.",
+                                    size=len(data) / 1e6, limit=MAX_LOGO_BYTES / 1e6))
+            from docx.image.image import Image  # the Word report's own reader says if it can
+
+            try:
+                if not data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+                    raise ValueError
+                Image.from_blob(data)
+            except Exception:
+                raise ValueError(_l("The logo must be a PNG or JPEG image.")) from None
+        value = base64.b64encode(data).decode("ascii") if data is not None else ""
+        frame = pd.DataFrame({"key": [LOGO_KEY], "value": [value]})
+        name = f"{LOGO_KEY} = {file_name}" if data is not None else f"{LOGO_KEY} removed"
         return self.load(SETTINGS, frame, file_name=name[:200], sha256="", user=user)
 
     def _settings_from_environment(self) -> None:

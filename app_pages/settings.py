@@ -42,6 +42,22 @@ with st.form("settings_form"):
         _("Offer to close a year's collection from this response rate (%)"), min_value=0,
         max_value=100, value=int(current["close_at_response_rate"]), step=5,
         key="setting_close_at_response_rate")
+    values["baseline_year"] = st.number_input(
+        _("Baseline year: growth is measured from it unless a page or export names another "
+          "(0: the first year with figures)"), min_value=0, max_value=2100,
+        value=int(current["baseline_year"]), step=1, key="setting_baseline_year")
+    st.subheader(_("Confidentiality"))
+    st.caption(_("What funders and members see leaves out small and dominated cells, and any "
+                 "cell a solver could narrow down (see the methodology). These rules can be "
+                 "made stricter than the defaults, never looser."))
+    for key, label, low, high in (
+            ("confidential_min_members", _("Hide a figure built from fewer members than"), 3, 100),
+            ("confidential_max_share", _("Hide a figure where one member makes more than (%)"),
+             1, 85),
+            ("confidential_protection", _("Keep every hidden value uncertain by at least (%)"),
+             10, 100)):
+        values[key] = st.number_input(label, min_value=low, max_value=high,
+                                      value=int(current[key]), step=1, key=f"setting_{key}")
     saved = st.form_submit_button(_("Save"), type="primary")
 if saved:
     try:
@@ -52,6 +68,28 @@ if saved:
         ui.flash(_("Nothing changed.") if result is None else
                  _("Saved (recorded as load {load}; undo it on the Submissions page).").format(
                      load=result.load_id))
+        st.rerun()
+
+# -- the funder's logo ---------------------------------------------------------------------
+st.subheader(_("The funder's logo"))
+st.caption(_("On the title page of the Word report (PNG or JPEG, at most 1 MB)."))
+logo = store.logo()
+if logo:
+    st.image(logo, width=160)
+    if st.button(_("Remove the logo"), key="remove_logo"):
+        result = store.set_logo(None, "", ui.user_name())
+        ui.flash(_("Saved (recorded as load {load}; undo it on the Submissions page).").format(
+            load=result.load_id))
+        st.rerun()
+picture = st.file_uploader(_("A new logo"), type=["png", "jpg", "jpeg"], key="logo_upload")
+if picture is not None and st.button(_("Use this logo"), key="save_logo"):
+    try:
+        result = store.set_logo(picture.getvalue(), ui.plain(picture.name), ui.user_name())
+    except ValueError as exc:
+        st.error(ui.error_text(exc))
+    else:
+        ui.flash(_("Saved (recorded as load {load}; undo it on the Submissions page).").format(
+            load=result.load_id))
         st.rerun()
 
 # -- the reference lists -----------------------------------------------------------------

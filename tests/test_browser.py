@@ -156,3 +156,37 @@ def test_a_link_opened_before_sign_in_lands_on_its_page(page, tmp_path, demo_db)
         page.get_by_role("button", name="Sign in").click()
         page.get_by_role("heading", name="Sectors").first.wait_for(timeout=60_000)
         assert "/sectors" in page.url and "sector=waste" in page.url
+
+
+def test_a_cluster_outside_france_is_set_up_in_the_browser(page, tmp_path):
+    """From an empty database: name the cluster on the first-run steps, load its own areas
+    on the Settings page, then a file that uses them on the Submissions page."""
+    from analytics.store import Store
+    from tests.test_reference import BELGIAN_AREAS, BELGIAN_FIGURES
+
+    db = tmp_path / "be.duckdb"
+    (tmp_path / "areas.csv").write_text(BELGIAN_AREAS, encoding="utf-8")
+    (tmp_path / "figures.csv").write_text(BELGIAN_FIGURES, encoding="utf-8")
+    with running(db, CLUSTER_DEMO="0") as url:
+        page.goto(url)
+        page.get_by_text("Set up your cluster").wait_for(timeout=60_000)
+        page.get_by_role("textbox", name="Cluster name").fill("Cleantech Brussels")
+        page.get_by_role("button", name="Save").first.click()
+        page.get_by_text("✓ Cleantech Brussels").wait_for(timeout=30_000)
+        page.get_by_role("link", name="Settings: the cluster and its lists").click()
+        page.get_by_role("heading", name="Reference lists").wait_for(timeout=30_000)
+        # the Areas tab is open first: its file input is the first of the page's three
+        page.locator('input[type="file"]').first.set_input_files(str(tmp_path / "areas.csv"))
+        page.get_by_text("3 added (BE-BRU, BE-VLG, BE-WAL)").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Replace the list").click()
+        page.get_by_text("Saved: Areas").first.wait_for(timeout=30_000)
+        page.goto(f"{url}/submissions")
+        page.locator('input[type="file"]').first.set_input_files(str(tmp_path / "figures.csv"))
+        page.get_by_text("passed the checks").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Load 4 rows").click()
+        page.get_by_text("Loaded as load").wait_for(timeout=60_000)
+    store = Store(db)
+    assert store.text_setting("cluster_name") == "Cleantech Brussels"
+    assert store.reference_lists()["areas"].codes == ["BE-BRU", "BE-VLG", "BE-WAL"]
+    assert sorted(a for (a,) in store.rows("SELECT area FROM submissions")) == [
+        "BE-BRU", "BE-VLG", "BE-WAL", "BE-WAL"]
