@@ -61,3 +61,4 @@ if ui.store().holds_demo():
               "Remove it on the Submissions page (one step, undoable)."), icon="ℹ️")
 st.session_state["_browser_hint_shown"] = False  # said once a page (ui.show_chart)
 current.run()
+ui.page_language()  # last: screen readers and spell checkers read the page in its language

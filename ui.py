@@ -65,6 +65,17 @@ def language() -> str:
     return lang
 
 
+def page_language() -> None:
+    """Set ``<html lang>`` to the chosen language (Streamlit leaves it 'en'): a script in a
+    zero-height frame of the same origin, drawn at the foot of the sidebar."""
+    import streamlit.components.v1 as components
+
+    code = i18n.normalise(lang())
+    with st.sidebar:
+        components.html(f"<script>window.parent.document.documentElement.lang = '{code}';"
+                        "</script>", height=0)
+
+
 def lang() -> str:
     return st.session_state.get("_lang", i18n.DEFAULT)
 
@@ -375,7 +386,21 @@ def export_context() -> export.ExportContext:
 
 def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
     """Our template, not Streamlit's theme, so the screen matches exported files; under
-    the chart, PNG/SVG/PDF downloads rendered on the server only when clicked."""
+    the chart, PNG/SVG/PDF downloads rendered on the server only when clicked. A chart
+    with nothing to draw (every value hidden, or none reported) says so instead of drawing
+    empty axes."""
+    if not charts.has_data(fig):
+        title = fig.layout.title.text or ""
+        if me().sees_members:
+            text = _("{chart}: no reported values for this selection.")
+        else:
+            rules = publication.Rules.of(store())
+            text = _("{chart}: the figures for this selection are confidential (fewer than "
+                     "{count} members, or one member makes most of them).").replace(
+                "{count}", str(rules.min_units))
+        st.info(text.format(chart=plain(title.split("<br>")[0])), icon="🔒"
+                if not me().sees_members else None)
+        return
     ctx = export_context()
     stem = export.chart_stem(fig, ctx.shown)
     st.plotly_chart(fig, theme=None, key=key, config={
@@ -547,7 +572,7 @@ def formatted_table(frame: pd.DataFrame, dimension: str | None = None) -> pd.Dat
 
 def shown(value: float | None, unit: str, hidden: bool = False) -> str:
     """A value for a card: 'confidential' when disclosure control hid it, never a blank."""
-    if hidden or (value is None and not me().sees_members):
+    if hidden or (pd.isna(value) and not me().sees_members):
         return _(CONFIDENTIAL)
     return formatting.by_unit(value, unit, lang())
 
@@ -576,7 +601,13 @@ def breakdown_page(dimension: str, title: str) -> None:
                                    key=f"{dimension}_measure") or "turnover_eur"
     unit = kpis.INDICATORS[measure].unit
     totals = None if me().sees_members else result["by_year"]
-    show_chart(charts.stacked(frame, dimension, measure, totals=totals, lang=lang()),
+    groups = frame[dimension].nunique(dropna=False)
+    every = groups > charts.TOP_GROUPS + 1 and st.toggle(
+        _("Every group ({count})").format(count=groups), key=f"{dimension}_every",
+        help=_("By default the chart shows the {top} largest groups and the others together.")
+        .format(top=charts.TOP_GROUPS))
+    show_chart(charts.stacked(frame, dimension, measure, totals=totals, lang=lang(),
+                              top=None if every else charts.TOP_GROUPS),
                key=f"{measure}_by_{dimension}", unit=unit)
     latest = int(result["by_year"]["year"].max())
     share_unit = N_("share of turnover") if measure == "turnover_eur" else N_("share of jobs")

@@ -18,8 +18,12 @@ from .i18n import DEFAULT, N_, translator
 from .kpis import INDICATORS
 from .schema import VOCABULARY_OF_DIMENSION, vocabulary
 
-PALETTE = ["#1b7f5f", "#f2a541", "#2e86ab", "#a23b72", "#4cae4f", "#e4572e", "#6c757d",
-           "#c9d45c", "#17becf", "#8c564b", "#76b7b2", "#b07aa1"]
+#: Colour-blind-safe categories (after Okabe & Ito, darkened): every colour has at least 3:1
+#: contrast on white (WCAG 1.4.11) and the pairs stay apart for deuteranopes and protanopes
+#: (``tests/test_palette.py`` simulates both). Green is the cluster's colour; vermillion says
+#: "down" or "missing"; grey is for totals and the rest. A chart of more categories than
+#: colours shows the largest and groups the others (``stacked``).
+PALETTE = ["#1b7f5f", "#d55e00", "#0072b2", "#cc79a7", "#8c510a", "#1f3a93", "#6c757d"]
 FONT = "Source Sans Pro, Segoe UI, Helvetica Neue, Arial, sans-serif"
 DIMENSION_TITLES = {"member_type": N_("Member type"), "sector": N_("Sector"), "area": N_("Area"),
                     "sector_group": N_("Environmental purpose")}
@@ -108,6 +112,58 @@ def _money_axis(fig: go.Figure, top: float | None, lang: str) -> None:
                      ticktext=[formatting.eur(t, lang=lang, decimals=decimals) for t in ticks])
 
 
+def has_data(fig: go.Figure) -> bool:
+    """True when some trace has a value to draw (not every one hidden or missing)."""
+    for trace in fig.data:
+        horizontal = getattr(trace, "orientation", None) == "h"
+        for axis in ("x" if horizontal else "y", "z", "values"):
+            values = getattr(trace, axis, None)
+            if values is None:
+                continue
+            cells = [c for v in values
+                     for c in (v if hasattr(v, "__len__") and not isinstance(v, str) else [v])]
+            if any(not pd.isna(c) for c in cells):
+                return True
+    return False
+
+
+def summary_line(fig: go.Figure, unit: str, lang: str = DEFAULT) -> str:
+    """A one-line text alternative of a chart (the report's alt text): each of its first
+    series from its first to its last value, or its largest bar; shares in percent."""
+    _ = translator(lang)
+
+    def said(value: float) -> str:
+        if unit.startswith("share"):
+            return formatting.pct(value, 1, lang=lang)
+        if unit == "members":
+            return formatting.number(value, 0, lang=lang)
+        return _short(value, "EUR" if unit == "EUR" else unit, lang)
+
+    parts = []
+    for trace in fig.data[:3]:
+        horizontal = getattr(trace, "orientation", None) == "h"
+        values, labels = (trace.x, trace.y) if horizontal else (trace.y, trace.x)
+        if values is None or labels is None:
+            continue
+        points = [(label, v) for label, v in zip(labels, values, strict=False)
+                  if v is not None and not pd.isna(v) and not isinstance(v, str)]
+        if not points:
+            continue
+        name = f"{trace.name}: " if trace.name else ""
+        if horizontal:
+            label, value = max(points, key=lambda p: p[1])
+            parts.append(_("{name}largest {label} ({value})").format(
+                name=name, label=html.unescape(str(label)).replace("<br>", " "),
+                value=said(value)))
+        elif len(points) == 1:
+            parts.append(f"{name}{said(points[0][1])} ({points[0][0]})")
+        else:
+            (x0, v0), (x1, v1) = points[0], points[-1]
+            parts.append(_("{name}{first} ({start}) to {last} ({end})").format(
+                name=name, first=said(v0), start=x0, last=said(v1), end=x1))
+    return "; ".join(parts)
+
+
 def dimension_label(dimension: str, code: str | None, lang: str = DEFAULT) -> str:
     _ = translator(lang)
     if code is None or (isinstance(code, float) and pd.isna(code)):
@@ -194,7 +250,7 @@ def waterfall(part: dict, measure: str, title: str | None = None, lang: str = DE
         x=labels, measure=measures, y=values,
         text=[_short(v, ind.unit, lang) for v in values], textposition="outside", cliponaxis=False,
         connector=dict(line=dict(color="#9aa0a6")),
-        increasing=dict(marker_color=PALETTE[0]), decreasing=dict(marker_color=PALETTE[5]),
+        increasing=dict(marker_color=PALETTE[0]), decreasing=dict(marker_color=PALETTE[1]),
         totals=dict(marker_color=PALETTE[6]),
         hovertemplate="%{x}<br>" + fmt["hover"] + "<extra></extra>"))
     fig.update_xaxes(dtick=None, type="category", tickangle=0, automargin=True)  # 4-line labels
@@ -222,7 +278,7 @@ def membership_flows(flows: pd.DataFrame, title: str | None = None,
     fig = _base(title or _("Members joining and leaving"), "members", lang)
     fig.add_bar(x=flows["year"], y=flows["joined"], name=_("Joined"), marker_color=PALETTE[0],
                 hovertemplate="%{x}: %{y} " + _("joined") + "<extra></extra>")
-    fig.add_bar(x=flows["year"], y=-flows["left"], name=_("Left"), marker_color=PALETTE[5],
+    fig.add_bar(x=flows["year"], y=-flows["left"], name=_("Left"), marker_color=PALETTE[1],
                 customdata=flows["left"],
                 hovertemplate="%{x}: %{customdata} " + _("left") + "<extra></extra>")
     retention = [formatting.pct(v, lang=lang) for v in flows["retention_rate"]]
@@ -294,30 +350,47 @@ CONFIDENTIAL_LABEL = N_("Confidential (not shown separately)")
 
 
 #: How the hidden part of a stacked or share chart is drawn: grey, hatched.
-CONFIDENTIAL_MARKER = dict(color="#d0d3d6", pattern=dict(shape="x", fgcolor="#9aa0a6"))
+CONFIDENTIAL_MARKER = dict(color="#e3e5e8", pattern=dict(shape="x", fgcolor="#6c757d"))
+
+
+#: A stacked chart shows this many groups, the largest, and the others as one grey 'Other'.
+TOP_GROUPS = 5
+OTHER_LABEL = N_("Other ({count})")
 
 
 def stacked(breakdown: pd.DataFrame, dimension: str, measure: str,
             title: str | None = None, totals: pd.DataFrame | None = None,
-            lang: str = DEFAULT) -> go.Figure:
-    """A measure by year, stacked by member type, sector or area. With ``totals`` (the
-    protected by-year table), groups hidden by disclosure control are drawn together as
-    one grey 'confidential' block, so the bars still reach the shown total."""
+            lang: str = DEFAULT, top: int | None = TOP_GROUPS) -> go.Figure:
+    """A measure by year, stacked by member type, sector or area: the ``top`` largest
+    groups (over the period), the others summed as one grey 'Other' (``top=None``: every
+    group). With ``totals`` (the protected by-year table), groups hidden by disclosure
+    control are drawn together as one grey 'confidential' block, so the bars still reach
+    the shown total."""
     _ = translator(lang)
     ind = INDICATORS[measure]
     fig = _base(title or _("{indicator} by {dimension} and year").format(
         indicator=ind.name(lang), dimension=dimension_title(dimension, lang).lower()), ind.unit, lang)
-    order = (breakdown.groupby(dimension, dropna=False)[measure].sum()
-             .sort_values(ascending=False).index)
+    order = list(breakdown.groupby(dimension, dropna=False)[measure].sum()
+                 .sort_values(ascending=False).index)
     hover = _axis_format(ind.unit, lang)["hover"]
-    for code in order:
+    rest = order[top:] if top is not None and len(order) > top + 1 else []
+    for i, code in enumerate(c for c in order if c not in rest):
         part = breakdown[breakdown[dimension].isna()] if pd.isna(code) else \
             breakdown[breakdown[dimension] == code]
         part = part[part[measure].notna()]  # a gap is left out, not drawn as zero
         if not part.empty:
             name = dimension_label(dimension, code, lang)
             fig.add_bar(x=part["year"], y=part[measure], name=name,
+                        marker_color=PALETTE[i % (len(PALETTE) - 1)],
                         hovertemplate=f"{name}<br>%{{x}}<br>{hover}<extra></extra>")
+    if rest:
+        others = breakdown[breakdown[dimension].isin([c for c in rest if not pd.isna(c)])
+                           | (breakdown[dimension].isna() if any(pd.isna(c) for c in rest)
+                              else False)]
+        summed = others.groupby("year")[measure].sum(min_count=1).dropna()
+        name = _(OTHER_LABEL).format(count=len(rest))
+        fig.add_bar(x=summed.index, y=summed.values, name=name, marker_color=PALETTE[-1],
+                    hovertemplate=f"{name}<br>%{{x}}<br>{hover}<extra></extra>")
     if totals is not None:
         shown_sum = breakdown.groupby("year")[measure].sum(min_count=1)
         rest = totals.set_index("year")[measure] - shown_sum.reindex(totals["year"]).fillna(0).values
@@ -398,8 +471,8 @@ def response_rate(yearly: pd.DataFrame, title: str | None = None, lang: str = DE
     return fig
 
 
-STATUS_COLOURS = {"submitted": PALETTE[0], "missing": PALETTE[5],
-                  "submitted (not a member)": PALETTE[1]}
+STATUS_COLOURS = {"submitted": PALETTE[0], "missing": PALETTE[1],
+                  "submitted (not a member)": PALETTE[2]}
 STATUS_LABELS = {"submitted": N_("submitted"), "missing": N_("missing"),
                  "submitted (not a member)": N_("submitted (not a member)")}
 

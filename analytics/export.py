@@ -240,7 +240,18 @@ SHARES = {"response_rate", "export_share", "rd_intensity", "sme_share", "turnove
 #: Each estimated-view column's unit (for its Excel format) and what it is built from.
 ESTIMATED_UNITS = {"estimated_members": "members", "turnover_eur_estimated": "EUR",
                    "jobs_estimated": "FTE"}
-MONEY_FORMAT, SHARE_FORMAT, FTE_FORMAT, COUNT_FORMAT = '#,##0 "€"', "0.0%", "#,##0.0", "#,##0"
+MONEY_FORMAT, SHARE_FORMAT, FTE_FORMAT, COUNT_FORMAT = '#,##0 "€"', "0.0%", "#,##0.0#", "#,##0"
+#: Decimals a value keeps in exported tables, by its Excel format: money to the cent, FTE to
+#: 0.01, rates and shares to 4 decimals (0.1 %), counts whole; never a float's 17 digits.
+DECIMALS = {MONEY_FORMAT: 2, FTE_FORMAT: 2, SHARE_FORMAT: 4, COUNT_FORMAT: 0}
+
+
+def rounded(values: pd.Series, fmt: str | None) -> pd.Series:
+    """A numeric column rounded to what its unit means (``DECIMALS``); text left alone."""
+    if fmt not in DECIMALS or not pd.api.types.is_numeric_dtype(values):
+        return values
+    out = pd.to_numeric(values, errors="coerce").astype(float).round(DECIMALS[fmt])
+    return out.astype("Int64") if DECIMALS[fmt] == 0 and out.notna().any() else out
 
 
 def column_title(key: str, lang: str = DEFAULT) -> str:
@@ -304,6 +315,8 @@ def kpi_tables(result: dict, lang: str = DEFAULT, estimated: bool = False,
         source = with_estimated_shares(result[key]) if estimated else result[key]
         cols = ["year", *([dim] if dim else []), *columns]
         frame = source[cols].copy()
+        for col in columns:
+            frame[col] = rounded(frame[col], column_format(col))
         if "confidential" in source.columns:  # hidden by disclosure control: say so, never blank
             for col in columns:
                 marks = [col in hidden for hidden in source["confidential"]]
@@ -326,6 +339,10 @@ def kpi_tables(result: dict, lang: str = DEFAULT, estimated: bool = False,
                      "latest_year": g["latest_year"], "latest": g["latest"], "change": g["change"],
                      "pct": g["pct"], "cagr": g["cagr"]})
     growth = pd.DataFrame(rows, columns=list(GROWTH_TITLES))
+    for col in ("baseline", "latest", "change"):  # money and FTE alike: two decimals
+        growth[col] = rounded(growth[col], FTE_FORMAT)
+    for col in ("pct", "cagr"):
+        growth[col] = rounded(growth[col], SHARE_FORMAT)
     tables["growth"] = titled(growth, {k: _(t) for k, t in GROWTH_TITLES.items()},
                               {"baseline": FTE_FORMAT, "latest": FTE_FORMAT, "change": FTE_FORMAT,
                                "pct": SHARE_FORMAT, "cagr": SHARE_FORMAT})

@@ -1,4 +1,5 @@
-"""The report pack for the funder: standard charts, KPI tables, methodology, Word report.
+"""The report pack for the funder: standard charts, KPI tables, methodology, the report as
+Word and PDF (one list of blocks, :func:`report_blocks`, written to both).
 
 ``build_pack`` writes everything into one ZIP; the page and ``python -m analytics report``
 both call it, with a progress callback for their progress bar / progress line.
@@ -6,20 +7,26 @@ both call it, with a progress callback for their progress bar / progress line.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import plotly.graph_objects as go
 
 from . import charts, collection, disclosure, formatting, growth, kpis, publication, targets
 from .export import (
+    INSTALL_HINT,
+    BrowserMissing,
     ExportContext,
     annotate,
     file_name,
     file_stem,
+    find_browser,
     kpi_tables,
     render,
     render_many,
@@ -76,7 +83,7 @@ def standard_charts(result: dict, extra: dict | None = None, protect: bool = Fal
                 specs.append((charts.against_targets(yearly, extra["targets"], measure, lang=lang),
                               kpis.INDICATORS[measure].unit))
     return [Chart(file_stem(fig.layout.title.text, Filters()), fig, unit, fig.layout.title.text)
-            for fig, unit in specs]
+            for fig, unit in specs if charts.has_data(fig)]  # an all-hidden chart is left out
 
 
 CLUSTER_NAMES = {"demo": N_("Demo eco-business cluster (fictional)"), "default": N_("Business cluster")}
@@ -230,7 +237,7 @@ def summary_rows(result: dict, lang: str = DEFAULT) -> list[tuple[str, str, str,
     rows = []
     for key, g in result["growth"].items():
         unit = kpis.INDICATORS[key].unit
-        fmt = (lambda v: formatting.eur(v, compact=False, lang=lang)) if unit == "EUR" else \
+        fmt = (lambda v: formatting.eur(v, lang=lang)) if unit == "EUR" else \
             (lambda v: formatting.number(v, 1, lang=lang))
         rows.append((f"{kpis.INDICATORS[key].name(lang)} ({kpis.unit_name(unit, lang)})",
                      f"{fmt(g['baseline'])} ({g['baseline_year']})",
@@ -293,22 +300,6 @@ def growth_tables(extra: dict, lang: str = DEFAULT) -> dict:
     return out
 
 
-def _table(doc, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    """A bordered Word table: bold header, figures aligned right."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-        cell.paragraphs[0].runs[0].bold = True
-    for row in rows:
-        for i, (cell, text) in enumerate(zip(table.add_row().cells, row, strict=True)):
-            cell.text = text
-            if i:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-
-
 def _part_text(value, unit: str, lang: str, sign: str = "", no_data: bool = False) -> str:
     """A part of a change: '–' when a year has no value, 'confidential' when hidden."""
     if value is None:
@@ -316,72 +307,125 @@ def _part_text(value, unit: str, lang: str, sign: str = "", no_data: bool = Fals
     return sign + formatting.by_unit(float(value), unit, lang)
 
 
-def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
-                chart_list: list[Chart], extra: dict | None = None) -> bytes:
-    """A Word report in the context's language: title page, KPI summary table, captioned
-    charts, methodology. The document's language is set too, so Word checks the spelling
-    in the right language."""
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+@dataclass(frozen=True)
+class Block:
+    """One piece of the report, written to Word and to HTML (then PDF) alike: a heading
+    (``level``), a paragraph (``style``: '', 'Title', 'Subtitle', 'Caption', 'List Bullet'),
+    a table (``header`` and ``rows``) or an image (``image`` with its ``alt`` text)."""
 
+    kind: str  # 'heading', 'paragraph', 'table', 'image', 'page_break'
+    text: str = ""
+    level: int = 1
+    style: str = ""
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    image: bytes | None = None
+    alt: str = ""
+    height_cm: float | None = None
+
+
+def executive_summary(result: dict, ctx: ExportContext, extra: dict | None = None) -> str:
+    """One paragraph from the figures: baseline -> latest for turnover and jobs, where the
+    change came from, the targets, the response rate. A hidden figure is left out."""
+    _ = translator(ctx.lang)
+    lang = ctx.lang
+    sentences = []
+    for key, up, down in (
+            ("turnover_eur", N_("Between {start} and {end}, the members' turnover grew from "
+                                "{before} to {after} ({change})."),
+             N_("Between {start} and {end}, the members' turnover fell from {before} to "
+                "{after} ({change}).")),
+            ("jobs", N_("Their jobs went up from {before} to {after} FTE ({change})."),
+             N_("Their jobs went down from {before} to {after} FTE ({change})."))):
+        g = result["growth"][key]
+        if g["baseline"] is None or g["latest"] is None:
+            continue
+        unit = kpis.INDICATORS[key].unit
+        show = (lambda v, u=unit: formatting.eur(v, lang=lang)) if unit == "EUR" else \
+            (lambda v: formatting.number(v, 0 if float(v).is_integer() else 1, lang=lang))
+        message = up if g["latest"] >= g["baseline"] else down
+        sentences.append(_(message).format(
+            start=g["baseline_year"], end=g["latest_year"], before=show(g["baseline"]),
+            after=show(g["latest"]), change=formatting.pct(g["pct"], signed=True, lang=lang)))
+    if extra is not None:
+        part = extra["decomposition"]["turnover_eur"]["period"]
+        if part is not None and part.get("like_for_like") is not None and part["change"]:
+            sentences.append(_(
+                "Of the change in turnover, {like} came from members present in both years, "
+                "{joiners} from members that joined and −{leavers} from members that left.")
+                .format(like=formatting.eur(part["like_for_like"], lang=lang),
+                        joiners=formatting.eur(part["joiners"], lang=lang),
+                        leavers=formatting.eur(part["leavers"], lang=lang)))
+        for p in targets.progress(result["by_year"], extra["targets"], lang, ctx.filters):
+            if p["in_scope"] and p["target"] is not None and p["target_progress"] is not None:
+                sentences.append(_("{indicator}: {progress} of the way from the baseline to the "
+                                   "{year} target ({target}).").format(
+                    indicator=p["label"], progress=formatting.pct(p["target_progress"], 0,
+                                                                  lang=lang),
+                    year=p["target_year"], target=formatting.by_unit(p["target"], p["unit"], lang)))
+    last = result["by_year"].iloc[-1]
+    if last["active_members"]:
+        sentences.append(_("{rate} of the active members reported for {year} ({responded} of "
+                           "{active}).").format(
+            rate=formatting.pct(last["response_rate"], 0, lang=lang), year=int(last["year"]),
+            responded=int(last["responded"]), active=int(last["active_members"])))
+    if ctx.provisional:
+        sentences.append(_("Provisional: {years}.").format(years=ctx.provisional))
+    return " ".join(sentences) or _("The figures of this selection are confidential.")
+
+
+def report_blocks(result: dict, ctx: ExportContext, images: dict[str, bytes],
+                  chart_list: list[Chart], extra: dict | None = None) -> list[Block]:
+    """The report, in the context's language: cover, summary, KPI table, targets, where
+    the growth came from, captioned charts (each with its alt text), methodology."""
     lang = ctx.lang
     _ = translator(lang)
     confidential = _("confidential")
-    doc = Document()
-    normal = doc.styles["Normal"]
-    normal.font.name = "Calibri"
-    normal.font.size = Pt(10.5)
-    run_props = normal.element.get_or_add_rPr()
-    lang_tag = run_props.find(qn("w:lang"))
-    if lang_tag is None:
-        lang_tag = run_props.makeelement(qn("w:lang"), {})
-        run_props.append(lang_tag)
-    lang_tag.set(qn("w:val"), LOCALES[lang].replace("_", "-"))
-    doc.core_properties.language = LOCALES[lang].replace("_", "-")
-    doc.core_properties.title = _("Cluster indicators report")
+    blocks: list[Block] = []
     if ctx.logo:  # checked when it was stored (Store.set_logo)
-        doc.add_picture(io.BytesIO(ctx.logo), height=Cm(2.5))
-    doc.add_paragraph(ctx.cluster, style="Title")
-    doc.add_paragraph(_("Cluster indicators report"), style="Subtitle")
-    for line in (ctx.description, ctx.place):
-        if line:
-            doc.add_paragraph(line)
+        blocks.append(Block("image", image=ctx.logo, alt=ctx.funder or _("Logo"), height_cm=2.5))
+    blocks.append(Block("paragraph", ctx.cluster, style="Title"))
+    blocks.append(Block("paragraph", _("Cluster indicators report"), style="Subtitle"))
+    if ctx.years:
+        blocks.append(Block("paragraph", f"{ctx.years[0]}–{ctx.years[1]}", style="Subtitle"))
+    blocks += [Block("paragraph", line) for line in (ctx.description, ctx.place) if line]
     if ctx.funder:
-        doc.add_paragraph(_("Prepared for {funder}").format(funder=ctx.funder))
-    doc.add_paragraph(_("Filters: {filters}").format(filters=ctx.filters_text))
-    doc.add_paragraph(_("Data as of {date} · Report generated on {today}").format(
-        date=ctx.data_date, today=formatting.date(dt.date.today(), lang)))
-    doc.add_page_break()
+        blocks.append(Block("paragraph", _("Prepared for {funder}").format(funder=ctx.funder)))
+    blocks.append(Block("paragraph", _("Filters: {filters}").format(filters=ctx.filters_text)))
+    blocks.append(Block("paragraph", _("Data as of {date} · Report generated on {today}").format(
+        date=ctx.data_date, today=formatting.date(dt.date.today(), lang))))
+    blocks.append(Block("page_break"))
 
-    doc.add_heading(_("Key indicators"), level=1)
+    blocks.append(Block("heading", _("Summary"), level=1))
+    blocks.append(Block("paragraph", executive_summary(result, ctx, extra)))
+    blocks.append(Block("heading", _("Key indicators"), level=1))
     protected = "confidential" in result["by_year"].columns
     rows = summary_rows(result, lang)
     if protected:  # a value hidden by disclosure control says so, never a dash
         rows = [tuple(confidential if i and cell.startswith("–") else cell
                       for i, cell in enumerate(row)) for row in rows]
-    _table(doc, (_("Indicator"), _("Baseline"), _("Latest"), _("Change"), _("Change (%)"),
-                 _("CAGR")), rows)
+    blocks.append(Block("table", header=(_("Indicator"), _("Baseline"), _("Latest"), _("Change"),
+                                         _("Change (%)"), _("CAGR")), rows=tuple(rows)))
 
     if extra is not None:
         progress = targets.progress(result["by_year"], extra["targets"], lang, ctx.filters)
+        if progress:
+            blocks.append(Block("heading", _("Progress to targets"), level=2))
         if progress and not progress[0]["in_scope"]:
-            doc.add_heading(_("Progress to targets"), level=2)
-            doc.add_paragraph(progress[0]["out_of_scope_reason"])
+            blocks.append(Block("paragraph", progress[0]["out_of_scope_reason"]))
         elif progress:
-            doc.add_heading(_("Progress to targets"), level=2)
-
             def val(v: float | None, year: int | None, unit: str) -> str:
                 return "–" if v is None else f"{formatting.by_unit(v, unit, lang)} ({year})"
 
-            _table(doc, (_("Indicator"), _("Baseline"), _("Milestone"), _("Latest"), _("Target"),
-                         _("Way to target")),
-                   [(p["label"], val(p["baseline"], p["baseline_year"], p["unit"]),
-                     val(p["milestone"], p["milestone_year"], p["unit"]),
-                     val(p["latest"], p["latest_year"], p["unit"]),
-                     val(p["target"], p["target_year"], p["unit"]),
-                     formatting.pct(p["target_progress"], lang=lang)) for p in progress])
-        doc.add_heading(_("Where the growth came from"), level=2)
+            blocks.append(Block("table", header=(
+                _("Indicator"), _("Baseline"), _("Milestone"), _("Latest"), _("Target"),
+                _("Way to target")), rows=tuple(
+                (p["label"], val(p["baseline"], p["baseline_year"], p["unit"]),
+                 val(p["milestone"], p["milestone_year"], p["unit"]),
+                 val(p["latest"], p["latest_year"], p["unit"]),
+                 val(p["target"], p["target_year"], p["unit"]),
+                 formatting.pct(p["target_progress"], lang=lang)) for p in progress)))
+        blocks.append(Block("heading", _("Where the growth came from"), level=2))
         parts = []
         for measure in kpis.GROWTH_MEASURES:
             part = extra["decomposition"][measure]["period"]
@@ -397,30 +441,163 @@ def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
                           _part_text(part["leavers"], unit, lang, "−", no_data=gap),
                           _part_text(part["reporting_changes"], unit, lang, no_data=gap),
                           f"{_part_text(part['total_after'], unit, lang)} ({part['y1']})"))
-        _table(doc, (_("Indicator"), _("Baseline"), _("Like-for-like"), _("Joiners"),
-                     _("Leavers"), _("Reporting changes"), _("Latest")), parts)
+        blocks.append(Block("table", header=(
+            _("Indicator"), _("Baseline"), _("Like-for-like"), _("Joiners"), _("Leavers"),
+            _("Reporting changes"), _("Latest")), rows=tuple(parts)))
 
-    doc.add_heading(_("Charts"), level=1)
+    blocks.append(Block("heading", _("Charts"), level=1))
     for number, chart in enumerate(chart_list, start=1):
-        doc.add_picture(io.BytesIO(images[chart.name]), width=Cm(16))
-        doc.add_paragraph(_("Figure {number}: {caption}. {filters}. Data as of {date}.").format(
+        blocks.append(Block("image", image=images[chart.name],
+                            alt=f"{chart.caption}. {charts.summary_line(chart.fig, chart.unit, lang)}"))
+        blocks.append(Block("paragraph", _(
+            "Figure {number}: {caption}. {filters}. Data as of {date}.").format(
             number=number, caption=chart.caption, filters=ctx.filters_text, date=ctx.data_date),
-            style="Caption")
+            style="Caption"))
 
-    doc.add_heading(_("Methodology"), level=1)
+    blocks.append(Block("heading", _("Methodology"), level=1))
     headings = {_(h) for h in METHOD_HEADINGS}
     for line in methodology(result, ctx).splitlines()[2:]:
         if not line:
             continue
         if line in headings:
-            doc.add_heading(line, level=2)
+            blocks.append(Block("heading", line, level=2))
         elif line.startswith("- "):
-            doc.add_paragraph(line[2:], style="List Bullet")
+            blocks.append(Block("paragraph", line[2:], style="List Bullet"))
         else:
-            doc.add_paragraph(line)
+            blocks.append(Block("paragraph", line))
+    return blocks
+
+
+#: The page the report is laid out on: A4 with European margins; the text is 16 cm wide,
+#: and every image fits it.
+PAGE_CM, MARGIN_CM = (21.0, 29.7), 2.5
+TEXT_WIDTH_CM = PAGE_CM[0] - 2 * MARGIN_CM
+
+
+def report_docx(result: dict, ctx: ExportContext, images: dict[str, bytes],
+                chart_list: list[Chart], extra: dict | None = None) -> bytes:
+    """The report as Word (:func:`report_blocks`): A4, images within the text width, alt
+    text on every image, tables with bold headers and figures aligned right. The document's
+    language is set too, so Word checks the spelling in the right language."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    lang = ctx.lang
+    _ = translator(lang)
+    doc = Document()
+    for section in doc.sections:
+        section.page_width, section.page_height = Cm(PAGE_CM[0]), Cm(PAGE_CM[1])
+        section.left_margin = section.right_margin = Cm(MARGIN_CM)
+        section.top_margin = section.bottom_margin = Cm(MARGIN_CM)
+    normal = doc.styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(10.5)
+    run_props = normal.element.get_or_add_rPr()
+    lang_tag = run_props.find(qn("w:lang"))
+    if lang_tag is None:
+        lang_tag = run_props.makeelement(qn("w:lang"), {})
+        run_props.append(lang_tag)
+    lang_tag.set(qn("w:val"), LOCALES[lang].replace("_", "-"))
+    doc.core_properties.language = LOCALES[lang].replace("_", "-")
+    doc.core_properties.title = _("Cluster indicators report")
+    for block in report_blocks(result, ctx, images, chart_list, extra):
+        if block.kind == "heading":
+            doc.add_heading(block.text, level=block.level)
+        elif block.kind == "paragraph":
+            doc.add_paragraph(block.text, style=block.style or None)
+        elif block.kind == "page_break":
+            doc.add_page_break()
+        elif block.kind == "image":
+            size = {"height": Cm(block.height_cm)} if block.height_cm else \
+                {"width": Cm(TEXT_WIDTH_CM)}
+            picture = doc.add_picture(io.BytesIO(block.image or b""), **size)
+            picture._inline.docPr.set("descr", block.alt)  # the alt text Word reads out
+            picture._inline.docPr.set("title", block.alt.split(". ")[0])
+        elif block.kind == "table":
+            table = doc.add_table(rows=1, cols=len(block.header))
+            table.style = "Table Grid"
+            for cell, text in zip(table.rows[0].cells, block.header, strict=True):
+                cell.text = text
+                cell.paragraphs[0].runs[0].bold = True
+            for row in block.rows:
+                for i, (cell, text) in enumerate(zip(table.add_row().cells, row, strict=True)):
+                    cell.text = text
+                    if i:
+                        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def report_html(result: dict, ctx: ExportContext, images: dict[str, bytes],
+                chart_list: list[Chart], extra: dict | None = None) -> str:
+    """The same report as one self-contained HTML page (images inline, no web font, no
+    CDN), laid out for A4 printing: what :func:`report_pdf` prints."""
+    from html import escape
+
+    body = []
+    for block in report_blocks(result, ctx, images, chart_list, extra):
+        if block.kind == "heading":
+            body.append(f"<h{block.level}>{escape(block.text)}</h{block.level}>")
+        elif block.kind == "paragraph":
+            tag = {"Title": "h1", "List Bullet": "li"}.get(block.style, "p")
+            css = {"Title": "title", "Subtitle": "subtitle", "Caption": "caption"}.get(
+                block.style, "")
+            body.append(f'<{tag} class="{css}">{escape(block.text)}</{tag}>')
+        elif block.kind == "page_break":
+            body.append('<div class="break"></div>')
+        elif block.kind == "image":
+            data = base64.b64encode(block.image or b"").decode("ascii")
+            kind = "jpeg" if (block.image or b"").startswith(b"\xff\xd8") else "png"
+            style = f' style="height:{block.height_cm}cm;width:auto"' if block.height_cm else ""
+            body.append(f'<img src="data:image/{kind};base64,{data}" alt="{escape(block.alt)}"'
+                        f"{style}>")
+        elif block.kind == "table":
+            head = "".join(f"<th>{escape(h)}</th>" for h in block.header)
+            rows = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                           for row in block.rows)
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    text = "\n".join(body).replace("</li>\n<li", "</li><li")
+    text = re.sub(r"((?:<li[^>]*>.*?</li>\n?)+)", r"<ul>\1</ul>", text, flags=re.S)
+    title = escape(translator(ctx.lang)("Cluster indicators report"))
+    return f"""<!doctype html>
+<html lang="{ctx.lang}"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+@page {{ size: A4; margin: {MARGIN_CM}cm; }}
+body {{ font-family: Calibri, Carlito, "Liberation Sans", Arial, sans-serif; font-size: 10.5pt;
+       color: #262730; }}
+h1 {{ font-size: 16pt; color: {charts.PALETTE[0]}; }} h2 {{ font-size: 13pt; }}
+h1.title {{ font-size: 26pt; margin-top: 3cm; }} p.subtitle {{ font-size: 14pt; color: #5f6368; }}
+p.caption {{ font-size: 9pt; color: #5f6368; margin-top: 0; }}
+img {{ width: {TEXT_WIDTH_CM}cm; max-width: 100%; }}
+table {{ border-collapse: collapse; width: 100%; margin: 0.3cm 0; page-break-inside: avoid; }}
+th, td {{ border: 1px solid #9aa0a6; padding: 2pt 4pt; font-size: 9pt; }}
+td + td {{ text-align: right; }} th {{ text-align: left; }}
+.break {{ page-break-after: always; }}
+</style></head><body>
+{text}
+</body></html>
+"""
+
+
+def report_pdf(html_text: str) -> bytes:
+    """The report as PDF, printed by the Chromium the chart images use (no office suite)."""
+    import subprocess
+    import tempfile
+
+    browser = find_browser()
+    if browser is None:
+        raise BrowserMissing(INSTALL_HINT)
+    with tempfile.TemporaryDirectory() as tmp:
+        page, out = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+        page.write_text(html_text, encoding="utf-8")
+        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                        "--no-pdf-header-footer", f"--user-data-dir={tmp}/profile",
+                        f"--print-to-pdf={out}", page.as_uri()],
+                       check=True, capture_output=True, timeout=120)
+        return out.read_bytes()
 
 
 def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, ...] = ("png", "svg", "pdf"),
@@ -439,7 +616,7 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
     ctx = context(store, filters, cluster, lang)
     extra = growth.bundle(store, filters, protect)
     chart_list = standard_charts(result, extra, protect, lang)
-    steps = len(chart_list) * len(formats) + 3
+    steps = len(chart_list) * len(formats) + 4
     done = 0
 
     def step(message: str) -> None:
@@ -481,4 +658,7 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
         zf.writestr(f"{file_stem(file_name('report', lang), ctx.shown)}.docx",
                     report_docx(result, ctx, pngs, chart_list, extra))
         step(_("Word report"))
+        zf.writestr(f"{file_stem(file_name('report', lang), ctx.shown)}.pdf",
+                    report_pdf(report_html(result, ctx, pngs, chart_list, extra)))
+        step(_("PDF report"))
     return out.getvalue(), f"{file_stem(file_name('cluster_report', lang), ctx.shown)}.zip"

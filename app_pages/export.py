@@ -11,15 +11,15 @@ st.title(_("Export"))
 lang = ui.lang()
 f = ui.filters()
 ui.filter_caption(f)
-st.write(_("The report pack holds the ten standard charts (PNG at print resolution, SVG and "
-           "PDF), the KPI tables (CSV for Excel and one XLSX workbook), the methodology, and a "
-           "Word report with a title page, the KPI summary table, the charts with captions and "
-           "the methodology. Every file applies the filters in the sidebar and is written in "
-           "the language chosen above. Each chart on the other pages can also be downloaded on "
-           "its own."))
-
 if not ui.no_data():
     result = ui.overview(f, medians=True)
+    count = len(report.standard_charts(result, ui.growth_results(f), not who.sees_members, lang))
+    st.write(_("The report pack holds the {count} standard charts of this selection (PNG at "
+               "print resolution, SVG and PDF), the KPI tables (CSV for Excel and one XLSX "
+               "workbook), the methodology, and the report as Word and PDF: a cover, a summary, "
+               "the KPI table, the charts with captions and the methodology. Every file applies "
+               "the filters in the sidebar and is written in the language chosen above. Each "
+               "chart on the other pages can also be downloaded on its own.").format(count=count))
     ctx = ui.export_context()
     browser = export.find_browser()
     if browser is None:

@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from analytics import charts, growth, kpis, targets
-from ui import _, fmt_eur, fmt_number, fmt_pct
+from ui import _, fmt_number, fmt_pct
 
 ui.require("manager", "funder")
 
@@ -18,19 +18,26 @@ if not ui.no_data():
     latest = yearly[yearly["year"] == yearly["year"].max()].iloc[0]
     year = int(latest["year"])
     t, j = growth_by["turnover_eur"], growth_by["jobs"]
-    since = _("since {year}").format(year=t["baseline_year"])
+
+    def since(g: dict, unit: str) -> str | None:
+        """The change and where it started: '+40.0% since 2009 (€50.0m)'."""
+        if g["pct"] is None:
+            return None
+        return _("{change} since {year} ({value})").format(
+            change=fmt_pct(g["pct"], signed=True), year=g["baseline_year"],
+            value=ui.shown(g["baseline"], unit))
 
     cols = st.columns(4)
     cols[0].metric(_("Turnover {year}").format(year=t["latest_year"]), ui.shown(t["latest"], "EUR"),
-                   f"{fmt_pct(t['pct'], signed=True)} {since}" if t["pct"] is not None else None,
+                   since(t, "EUR"),
                    help=_("Baseline {year}: {value}. Change {change}.").format(
-                       year=t["baseline_year"], value=fmt_eur(t["baseline"]),
-                       change=fmt_eur(t["change"])))
+                       year=t["baseline_year"], value=ui.shown(t["baseline"], "EUR"),
+                       change=ui.shown(t["change"], "EUR")))
     cols[1].metric(_("Jobs {year} (FTE)").format(year=j["latest_year"]), ui.shown(j["latest"], "FTE"),
-                   f"{fmt_pct(j['pct'], signed=True)} {since}" if j["pct"] is not None else None,
-                   help=_("Baseline {year}: {value} FTE. Change {change}.").format(
-                       year=j["baseline_year"], value=fmt_number(j["baseline"], 1),
-                       change=fmt_number(j["change"], 1)))
+                   since(j, "FTE"),
+                   help=_("Baseline {year}: {value}. Change {change}.").format(
+                       year=j["baseline_year"], value=ui.shown(j["baseline"], "FTE"),
+                       change=ui.shown(j["change"], "FTE")))
     cols[2].metric(_("Turnover growth per year (CAGR)"), ui.shown(t["cagr"], "share"),
                    help=_("Compound annual growth rate from baseline to latest year."))
     cols[3].metric(_("Jobs growth per year (CAGR)"), ui.shown(j["cagr"], "share"))

@@ -129,6 +129,7 @@ def test_french_link_and_language_switch(server, page):
         french.get_by_text("Vue d'ensemble du cluster").first.wait_for(timeout=60_000)
         assert metric_value(french, "Chiffre d'affaires 2015") == "70,0\u00a0M€"
         assert "lang=fr" in french.url
+        french.wait_for_function("() => document.documentElement.lang === 'fr'", timeout=30_000)
         french.goto(f"{server}/?lang=fr&member_type=PME")
         french.get_by_text("Types de membres\u00a0: PME").first.wait_for(timeout=60_000)
         sme = metric_value(french, "Chiffre d'affaires 2015")
@@ -137,6 +138,7 @@ def test_french_link_and_language_switch(server, page):
         french.get_by_text("Member types: SME").first.wait_for(timeout=60_000)
         french.wait_for_function("() => location.search.includes('member_type=sme')", timeout=30_000)
         assert "lang=en" in french.url
+        french.wait_for_function("() => document.documentElement.lang === 'en'", timeout=30_000)
     finally:
         context.close()
 

@@ -131,8 +131,51 @@ def test_word_report_has_charts_and_right_numbers(pack, demo_store):
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
     growth = document.summary(demo_store)["growth"]
     turnover = rows["Turnover (EUR)"]
-    assert turnover[1].startswith(f"€{growth['turnover_eur']['baseline']:,.0f}")  # €50,000,000
-    assert turnover[2].startswith("€70,000,000") and "(2015)" in turnover[2]
+    # compact money: €50.0m (the exact values are in the tables)
+    assert turnover[1] == f"€{growth['turnover_eur']['baseline'] / 1e6:.1f}m (2009)"
+    assert turnover[2] == f"€{growth['turnover_eur']['latest'] / 1e6:.1f}m (2015)"
     assert rows["Jobs (FTE)"][3] == "200.0" and rows["Jobs (FTE)"][4].startswith("+40.0")
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
     assert len(captions) == 15 and captions[0].startswith("Figure 1: Turnover by year")
+
+
+def test_word_report_is_a4_with_a_summary_and_alt_text(pack, demo_store):
+    from docx import Document
+
+    data, _ = pack
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    doc = Document(io.BytesIO(zf.read("report_2009-2015.docx")))
+    section = doc.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
+    text_width = section.page_width - section.left_margin - section.right_margin
+    assert all(shape.width <= text_width for shape in doc.inline_shapes)
+    alts = [shape._inline.docPr.get("descr") for shape in doc.inline_shapes]
+    assert all(alts) and alts[0] == "Turnover by year. Turnover: €50.0m (2009) to €70.0m (2015)"
+    paragraphs = [p.text for p in doc.paragraphs]
+    summary = paragraphs[paragraphs.index("Summary") + 1]
+    growth = document.summary(demo_store)["growth"]
+    assert summary.startswith(
+        f"Between 2009 and 2015, the members' turnover grew from "
+        f"€{growth['turnover_eur']['baseline'] / 1e6:.1f}m to "
+        f"€{growth['turnover_eur']['latest'] / 1e6:.1f}m (+40.0%). Their jobs went up from 500 "
+        "to 700 FTE (+40.0%).")
+    assert "100% of the active members reported for 2015 (28 of 28)." in summary
+
+
+def test_the_pdf_report_has_the_same_sections(pack):
+    from docx import Document
+    from pypdf import PdfReader
+
+    data, _ = pack
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    pdf = PdfReader(io.BytesIO(zf.read("report_2009-2015.pdf")))
+    width, height = float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)
+    assert (round(width / 72 * 2.54, 1), round(height / 72 * 2.54, 1)) == (21.0, 29.7)  # A4
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    words = " ".join(text.split())
+    doc = Document(io.BytesIO(zf.read("report_2009-2015.docx")))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert len(headings) >= 6
+    for heading in headings:
+        assert heading in words
+    assert "Figure 15:" in words and "Between 2009 and 2015" in words
