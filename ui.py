@@ -67,13 +67,11 @@ def language() -> str:
 
 def page_language() -> None:
     """Set ``<html lang>`` to the chosen language (Streamlit leaves it 'en'): a script in a
-    zero-height frame of the same origin, drawn at the foot of the sidebar."""
-    import streamlit.components.v1 as components
-
-    code = i18n.normalise(lang())
+    one-pixel frame of the same origin, drawn at the foot of the sidebar."""
+    code = i18n.normalise(lang())  # one of ours ('en', 'fr'), never text from a request
     with st.sidebar:
-        components.html(f"<script>window.parent.document.documentElement.lang = '{code}';"
-                        "</script>", height=0)
+        st.iframe(f"<script>window.parent.document.documentElement.lang = '{code}';</script>",
+                  height=1)
 
 
 def lang() -> str:
@@ -403,6 +401,12 @@ def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
         return
     ctx = export_context()
     stem = export.chart_stem(fig, ctx.shown)
+    # on screen the title is text above the chart: it wraps on a phone, and the modebar
+    # never covers it; the figure keeps it in ``meta`` (exports draw it inside the image)
+    title = fig.layout.title.text or ""
+    st.markdown(f"**{plain(title.replace('<br>', ' '))}**")
+    fig = go.Figure(fig).update_layout(title_text="", meta={"title": title},
+                                       margin=dict(t=24))
     st.plotly_chart(fig, theme=None, key=key, config={
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "scale": 2, "filename": stem},

@@ -24,7 +24,8 @@ from .schema import VOCABULARY_OF_DIMENSION, vocabulary
 #: "down" or "missing"; grey is for totals and the rest. A chart of more categories than
 #: colours shows the largest and groups the others (``stacked``).
 PALETTE = ["#1b7f5f", "#d55e00", "#0072b2", "#cc79a7", "#8c510a", "#1f3a93", "#6c757d"]
-FONT = "Source Sans Pro, Segoe UI, Helvetica Neue, Arial, sans-serif"
+#: The font the page loads (Streamlit ships "Source Sans"), then what exports find installed.
+FONT = "Source Sans, Source Sans Pro, Segoe UI, Helvetica Neue, Arial, sans-serif"
 DIMENSION_TITLES = {"member_type": N_("Member type"), "sector": N_("Sector"), "area": N_("Area"),
                     "sector_group": N_("Environmental purpose")}
 SECTOR_GROUPS = {"CEPA": N_("Environmental protection (CEPA)"),
@@ -97,7 +98,7 @@ def _percent_axis(fig: go.Figure, top: float, lang: str, axis: str = "y") -> Non
            tickformat=None)
 
 
-def _money_axis(fig: go.Figure, top: float | None, lang: str) -> None:
+def _money_axis(fig: go.Figure, top: float | None, lang: str, axis: str = "y") -> None:
     """Euro ticks written like the rest of the page ('€20m', '20 M€'): Plotly's SI format
     would write '20M €' in French. ``top`` is the largest value drawn."""
     if top is None or not math.isfinite(top) or top <= 0:
@@ -106,10 +107,14 @@ def _money_axis(fig: go.Figure, top: float | None, lang: str) -> None:
     magnitude = 10 ** math.floor(math.log10(rough))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= rough)
     ticks = [i * step for i in range(math.ceil(top / step) + 1)]
+    if ticks[-1] < top * 1.03:  # the tallest bar never touches or passes the last line
+        ticks.append(ticks[-1] + step)
     size = next((s for s in (1e9, 1e6, 1e3) if ticks[-1] >= s), 1.0)
     decimals = 0 if abs(step / size - round(step / size)) < 1e-9 else 1
-    fig.update_yaxes(tickmode="array", tickvals=ticks, tickformat=None, tickprefix="", ticksuffix="",
-                     ticktext=[formatting.eur(t, lang=lang, decimals=decimals) for t in ticks])
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(tickmode="array", tickvals=ticks, tickformat=None, tickprefix="", ticksuffix="",
+           ticktext=[formatting.eur(t, lang=lang, decimals=decimals) for t in ticks],
+           autorangeoptions=dict(include=[ticks[-1]]))
 
 
 def has_data(fig: go.Figure) -> bool:
@@ -223,43 +228,66 @@ def trend(yearly: pd.DataFrame, measure: str, title: str | None = None,
 
 
 ESTIMATED_LABEL = N_("Estimated (last reported value carried forward)")
-WATERFALL_STEPS = (N_("Own growth<br>(like-for-like)"), N_("New<br>members"),
-                   N_("Members<br>who left"), N_("Reporting<br>changes"),
-                   N_("Joining, leaving,<br>reporting (net;<br>detail confidential)"))
+WATERFALL_STEPS = (N_("Own growth (like-for-like)"), N_("New members"),
+                   N_("Members who left"), N_("Reporting changes"),
+                   N_("Joining, leaving, reporting (net; detail confidential)"))
+
+
+def wrapped(text: str, width: int = 24) -> str:
+    """A category label on lines of about ``width`` characters (``<br>`` between words),
+    so that a chart keeps its bars on a phone's width."""
+    lines: list[str] = []
+    for word in str(text).split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def waterfall(part: dict, measure: str, title: str | None = None, lang: str = DEFAULT) -> go.Figure:
     """Baseline total -> like-for-like -> joiners -> leavers -> reporting changes (members
-    that did not report one of the two years) -> latest total."""
+    that did not report one of the two years) -> latest total, top to bottom: horizontal
+    bars keep their labels on one or two lines at any width, a phone's too."""
     _ = translator(lang)
     ind = INDICATORS[measure]
     y0, y1 = part["y0"], part["y1"]
     fig = _base(title or _("{indicator}: what changed from {start} to {end}").format(
         indicator=ind.name(lang), start=y0, end=y1), ind.unit, lang)
-    labels = [f"{y0}", *(_(step) for step in WATERFALL_STEPS[:4]), f"{y1}"]
+    labels = [f"{y0}", *(wrapped(_(step), 18) for step in WATERFALL_STEPS[:4]), f"{y1}"]
     values = [float(part["total_before"]), float(part["like_for_like"]),
               float(part["joiners"] or 0), -float(part["leavers"] or 0),
               float(part["reporting_changes"] or 0), float(part["total_after"])]
     measures = ["absolute", "relative", "relative", "relative", "relative", "total"]
     if part["joiners"] is None:  # disclosure control: only the net of the three
-        labels[2:5] = [_(WATERFALL_STEPS[4])]
+        labels[2:5] = [wrapped(_(WATERFALL_STEPS[4]), 18)]
         values[2:5] = [float(part["net_membership"] or 0)]
         measures[2:5] = ["relative"]
     fmt = _axis_format(ind.unit, lang)
     fig.add_trace(go.Waterfall(
-        x=labels, measure=measures, y=values,
+        y=labels, measure=measures, x=values, orientation="h",
         text=[_short(v, ind.unit, lang) for v in values], textposition="outside", cliponaxis=False,
         connector=dict(line=dict(color="#9aa0a6")),
         increasing=dict(marker_color=PALETTE[0]), decreasing=dict(marker_color=PALETTE[1]),
         totals=dict(marker_color=PALETTE[6]),
-        hovertemplate="%{x}<br>" + fmt["hover"] + "<extra></extra>"))
-    fig.update_xaxes(dtick=None, type="category", tickangle=0, automargin=True)  # 4-line labels
-    fig.update_layout(showlegend=False)
+        hovertemplate="%{y}<br>" + fmt["hover"].replace("%{y", "%{x") + "<extra></extra>"))
+    steps = [values[0]]
+    for v in values[1:-1]:
+        steps.append(steps[-1] + v)
+    top = max(*steps, values[-1])
+    # the first step at the top; room on the right for the values written outside the bars
+    fig.update_yaxes(type="category", autorange="reversed", automargin=True, dtick=None,
+                     tickformat=None, tickprefix="", ticksuffix="", title_text="",
+                     gridcolor="rgba(0,0,0,0)", zeroline=False)
+    # tickmode 'auto': the template's one-year dtick is for year axes, not for values
+    fig.update_xaxes(tickmode="auto", nticks=8, showgrid=True, gridcolor="#e6e6e6",
+                     rangemode="tozero",
+                     tickformat=fmt["tickformat"], tickprefix=fmt["tickprefix"],
+                     ticksuffix=fmt["ticksuffix"], autorangeoptions=dict(include=[top * 1.25]),
+                     title_text=_unit_title(ind.unit, lang))
+    fig.update_layout(showlegend=False, height=380)
     if ind.unit == "EUR":
-        steps = [values[0]]
-        for v in values[1:-1]:
-            steps.append(steps[-1] + v)
-        _money_axis(fig, max(*steps, values[-1]), lang)
+        _money_axis(fig, top, lang, axis="x")
     return fig
 
 
@@ -273,26 +301,28 @@ def _short(value: float, unit: str, lang: str = DEFAULT) -> str:
 
 def membership_flows(flows: pd.DataFrame, title: str | None = None,
                      lang: str = DEFAULT) -> go.Figure:
-    """Joined and left per year as bars, active members as a line on a second axis."""
+    """Two aligned panels on one year axis, never two scales on one panel: active members
+    (a line, top) and the members who joined and left each year (bars side by side,
+    bottom; both counts positive)."""
     _ = translator(lang)
     fig = _base(title or _("Members joining and leaving"), "members", lang)
-    fig.add_bar(x=flows["year"], y=flows["joined"], name=_("Joined"), marker_color=PALETTE[0],
-                hovertemplate="%{x}: %{y} " + _("joined") + "<extra></extra>")
-    fig.add_bar(x=flows["year"], y=-flows["left"], name=_("Left"), marker_color=PALETTE[1],
-                customdata=flows["left"],
-                hovertemplate="%{x}: %{customdata} " + _("left") + "<extra></extra>")
     retention = [formatting.pct(v, lang=lang) for v in flows["retention_rate"]]
     fig.add_scatter(x=flows["year"], y=flows["active_members"], name=_("Active members"),
-                    mode="lines+markers", yaxis="y2", line=dict(color=PALETTE[2]),
-                    customdata=retention,
+                    mode="lines+markers", line=dict(color=PALETTE[2]), customdata=retention,
                     hovertemplate="%{x}: %{y} " + _("active, retention") + " %{customdata}"
                                   "<extra></extra>")
-    small = max([*flows["joined"], *flows["left"], 0]) <= 10
-    fig.update_layout(barmode="relative", margin=dict(r=80),
-                      yaxis=dict(title_text=_("Joined / left"), rangemode=None, tickformat="d",
-                                 dtick=1 if small else None),
-                      yaxis2=dict(title_text=_("Active members"), overlaying="y", side="right",
-                                  rangemode="tozero", showgrid=False, tickformat="d"))
+    fig.add_bar(x=flows["year"], y=flows["joined"], name=_("Joined"), marker_color=PALETTE[0],
+                yaxis="y2", hovertemplate="%{x}: %{y} " + _("joined") + "<extra></extra>")
+    fig.add_bar(x=flows["year"], y=flows["left"], name=_("Left"), marker_color=PALETTE[1],
+                yaxis="y2", hovertemplate="%{x}: %{y} " + _("left") + "<extra></extra>")
+    top = max([*flows["joined"], *flows["left"], 1])
+    fig.update_layout(
+        barmode="group", xaxis=dict(anchor="y2"),  # the years under the lower panel
+        yaxis=dict(domain=[0.5, 1], title_text=_("Active members"), rangemode="tozero",
+                   tickformat="d"),
+        yaxis2=dict(domain=[0, 0.38], anchor="x", title_text=_("Joined / left"),
+                    rangemode="tozero", tickformat="d", dtick=1 if top <= 10 else None,
+                    gridcolor="#e6e6e6", range=[0, top * 1.15]))
     return fig
 
 
@@ -312,6 +342,14 @@ def against_targets(yearly: pd.DataFrame, targets: pd.DataFrame, measure: str,
                     hovertemplate="%{x}<br>" + fmt["hover"] + "<extra></extra>")
     rows = targets[targets["indicator"] == measure]
     kinds = vocabulary("target_kinds")
+    years = [*yearly["year"], *rows["year"]]
+    first, last = min(years, default=0), max(years, default=0)
+
+    def place(year: int) -> str:
+        """A marker's label stays inside the plot: to the right of the first year, to the
+        left of the last one, above elsewhere."""
+        return "top right" if year == first else "top left" if year == last else "top center"
+
     for kind, symbol in TARGET_SYMBOLS.items():
         part = rows[rows["kind"] == kind]
         if not part.empty:
@@ -319,7 +357,8 @@ def against_targets(yearly: pd.DataFrame, targets: pd.DataFrame, measure: str,
             fig.add_scatter(x=part["year"], y=part["value"], mode="markers+text", name=name,
                             marker=dict(symbol=symbol, size=14, color=PALETTE[1],
                                         line=dict(width=2, color=PALETTE[1])),
-                            text=[name] * len(part), textposition="top center",
+                            text=[name] * len(part),
+                            textposition=[place(int(y)) for y in part["year"]],
                             hovertemplate=f"{name} %{{x}}<br>" + fmt["hover"] + "<extra></extra>")
     if ind.unit == "EUR":
         _money_axis(fig, max(yearly[measure].max(), rows["value"].max() if not rows.empty else 0), lang)
@@ -336,8 +375,12 @@ def baseline_vs_latest(growth: dict, measure: str, title: str | None = None,
         indicator=ind.name(lang), start=g["baseline_year"], end=g["latest_year"]), ind.unit, lang)
     labels = [_("Baseline {year}").format(year=g["baseline_year"]),
               _("Latest {year}").format(year=g["latest_year"])]
-    text = ["", formatting.pct(g["pct"], signed=True, lang=lang) if g["pct"] is not None else ""]
-    fig.add_bar(x=labels, y=[g["baseline"], g["latest"]], text=text, textposition="outside",
+    # the values on the bars, and the change on the latest one: '€50.0m', '€70.0m (+40.0%)'
+    values = [_short(v, ind.unit, lang) if v is not None else "" for v in (g["baseline"],
+                                                                           g["latest"])]
+    if g["pct"] is not None and values[1]:
+        values[1] += f" ({formatting.pct(g['pct'], signed=True, lang=lang)})"
+    fig.add_bar(x=labels, y=[g["baseline"], g["latest"]], text=values, textposition="outside",
                 marker_color=[PALETTE[6], PALETTE[0]], cliponaxis=False,
                 hovertemplate="%{x}<br>" + _axis_format(ind.unit, lang)["hover"] + "<extra></extra>")
     fig.update_xaxes(dtick=None, type="category")
@@ -389,8 +432,9 @@ def stacked(breakdown: pd.DataFrame, dimension: str, measure: str,
                               else False)]
         summed = others.groupby("year")[measure].sum(min_count=1).dropna()
         name = _(OTHER_LABEL).format(count=len(rest))
-        fig.add_bar(x=summed.index, y=summed.values, name=name, marker_color=PALETTE[-1],
-                    hovertemplate=f"{name}<br>%{{x}}<br>{hover}<extra></extra>")
+        if not summed.empty:  # every one of them hidden: the confidential block shows them
+            fig.add_bar(x=summed.index, y=summed.values, name=name, marker_color=PALETTE[-1],
+                        hovertemplate=f"{name}<br>%{{x}}<br>{hover}<extra></extra>")
     if totals is not None:
         shown_sum = breakdown.groupby("year")[measure].sum(min_count=1)
         rest = totals.set_index("year")[measure] - shown_sum.reindex(totals["year"]).fillna(0).values
@@ -441,17 +485,20 @@ def shares(breakdown: pd.DataFrame, dimension: str, measure: str, year: int,
                                         year=year), "share", lang)
     text = [formatting.pct(v, lang=lang) for v in rows["share"]]
     hidden = rows["hidden"].eq(True).tolist() if "hidden" in rows.columns else [False] * len(rows)
-    fig.add_bar(y=rows["label"], x=rows["share"], orientation="h", text=text,
+    fig.add_bar(y=[wrapped(label) for label in rows["label"]], x=rows["share"], orientation="h",
+                text=text,
                 textposition="outside", cliponaxis=False, customdata=text,
                 marker=dict(color=[CONFIDENTIAL_MARKER["color"] if h else PALETTE[0] for h in hidden],
                             pattern=dict(shape=["x" if h else "" for h in hidden],
                                          fgcolor=CONFIDENTIAL_MARKER["pattern"]["fgcolor"])),
                 hovertemplate="%{y}<br>%{customdata}<extra></extra>")
-    _percent_axis(fig, float(rows["share"].max()) if not rows.empty else 1.0, lang, axis="x")
-    fig.update_xaxes(dtick=None, rangemode="tozero")
+    largest = float(rows["share"].max()) if not rows.empty else 1.0
+    _percent_axis(fig, largest, lang, axis="x")
+    # room on the right for the percentages written outside the bars
+    fig.update_xaxes(dtick=None, rangemode="tozero", autorangeoptions=dict(include=[largest * 1.3]))
     fig.update_yaxes(tickformat=None, tickprefix="", ticksuffix="", title_text="", type="category",
-                     automargin=True)  # long labels (French ones are) widen the margin
-    fig.update_layout(height=max(320, 40 * len(rows) + 120), margin=dict(l=220))
+                     automargin=True)  # the margin follows the (wrapped) labels
+    fig.update_layout(height=max(320, 44 * len(rows) + 120))
     return fig
 
 

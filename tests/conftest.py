@@ -110,6 +110,21 @@ def app(db: str | None, monkeypatch, page: str | None = None, user: dict | None 
     return at
 
 
+def figures(at: AppTest) -> list[dict]:
+    """The Plotly figures a page drew, as dicts; each with its title back in
+    ``layout.title.text`` (on screen it is text above the chart, kept in ``layout.meta``)."""
+    import json
+
+    out = []
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        meta = spec["layout"].get("meta")
+        if isinstance(meta, dict) and "title" in meta:
+            spec["layout"]["title"] = {"text": meta["title"]}
+        out.append(spec)
+    return out
+
+
 @pytest.fixture
 def signed(tmp_path, monkeypatch, demo_db):
     """An app with sign-in configured (identity-provider users), on the demo database."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import socket
 import subprocess
@@ -177,8 +178,9 @@ def test_a_cluster_outside_france_is_set_up_in_the_browser(page, tmp_path):
         page.get_by_text("✓ Cleantech Brussels").wait_for(timeout=30_000)
         page.get_by_role("link", name="Settings: the cluster and its lists").click()
         page.get_by_role("heading", name="Reference lists").wait_for(timeout=30_000)
-        # the Areas tab is open first: its file input is the first of the page's three
-        page.locator('input[type="file"]').first.set_input_files(str(tmp_path / "areas.csv"))
+        # the Areas tab is open first: its list uploader is the first of the three
+        page.locator('[data-testid="stFileUploader"]', has_text="Replace this list").first \
+            .locator('input[type="file"]').set_input_files(str(tmp_path / "areas.csv"))
         page.get_by_text("3 added (BE-BRU, BE-VLG, BE-WAL)").wait_for(timeout=30_000)
         page.get_by_role("button", name="Replace the list").click()
         page.get_by_text("Saved: Areas").first.wait_for(timeout=30_000)
@@ -192,3 +194,110 @@ def test_a_cluster_outside_france_is_set_up_in_the_browser(page, tmp_path):
     assert store.reference_lists()["areas"].codes == ["BE-BRU", "BE-VLG", "BE-WAL"]
     assert sorted(a for (a,) in store.rows("SELECT area FROM submissions")) == [
         "BE-BRU", "BE-VLG", "BE-WAL", "BE-WAL"]
+
+
+#: Every text box of every chart on the page: its chart, text, and box (CSS pixels).
+CHART_TEXTS = r"""
+() => [...document.querySelectorAll('.js-plotly-plot')].map(plot => {
+  const frame = plot.querySelector('.main-svg').getBoundingClientRect();
+  const boxes = [...plot.querySelectorAll('svg text')].filter(t => {
+    const r = t.getBoundingClientRect(), s = getComputedStyle(t);
+    return t.textContent.trim() && r.width > 0 && s.visibility !== 'hidden' && s.opacity !== '0';
+  }).map(t => { const r = t.getBoundingClientRect();
+                return {text: t.textContent.trim(), x: r.left, y: r.top, w: r.width, h: r.height}; });
+  return {title: (plot._fullLayout.meta || {}).title || '', boxes,
+          frame: {x: frame.left, y: frame.top, w: frame.width, h: frame.height}};
+})
+"""
+
+
+def text_problems(charts: list[dict]) -> list[tuple]:
+    """Chart texts that overlap one another or reach outside their chart (1 px slack)."""
+    problems = []
+    for chart in charts:
+        f, boxes = chart["frame"], chart["boxes"]
+        for b in boxes:
+            if (b["x"] < f["x"] - 1 or b["x"] + b["w"] > f["x"] + f["w"] + 1
+                    or b["y"] < f["y"] - 1 or b["y"] + b["h"] > f["y"] + f["h"] + 1):
+                problems.append(("clipped", chart["title"], b["text"]))
+        for a, b in itertools.combinations(boxes, 2):
+            if (min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > 1
+                    and min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > 1):
+                problems.append(("overlap", chart["title"], a["text"], b["text"]))
+    return problems
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_no_chart_text_overlaps_or_is_clipped_on_a_phone_or_a_desktop(server, page, lang):
+    for path, (width, height) in (("", (390, 844)), ("sectors", (390, 844)),
+                                  ("", (1440, 900))):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{server}/{path}?lang={lang}")
+        page.wait_for_function(
+            "() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2",
+            timeout=60_000)
+        page.mouse.wheel(0, 20_000)  # every chart drawn, the lower ones too
+        page.wait_for_timeout(1500)
+        charts = page.evaluate(CHART_TEXTS)
+        assert len(charts) >= (9 if not path else 2), (path, width)
+        assert text_problems(charts) == [], (path, width)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_the_overlap_check_sees_an_overlap():
+    """The check above can fail: two labels on top of each other, one past the edge."""
+    chart = {"title": "t", "frame": {"x": 0, "y": 0, "w": 100, "h": 100},
+             "boxes": [{"text": "a", "x": 10, "y": 10, "w": 30, "h": 10},
+                       {"text": "b", "x": 30, "y": 12, "w": 30, "h": 10},
+                       {"text": "c", "x": 90, "y": 50, "w": 30, "h": 10}]}
+    assert text_problems([chart]) == [("clipped", "t", "c"), ("overlap", "t", "a", "b")]
+
+
+def test_a_funder_sees_true_shares_and_a_confidential_selection_said_so(page, tmp_path, demo_db):
+    """Issue 15, points 1-2, in the browser as a funder: the share of turnover by sector
+    divides by the whole cluster (each share a funder sees checked against the manager's
+    totals in the database), and a selection whose figures are all hidden says so instead
+    of drawing charts."""
+    from analytics.access import add_user
+    from analytics.store import Store
+
+    auth = add_user("fiona", "funder password 1", "funder", path=tmp_path / "auth.yaml")
+    db = tmp_path / "funder.duckdb"
+    db.write_bytes(Path(demo_db).read_bytes())
+    store = Store(db)
+    truth = dict(store.rows("""
+        WITH latest AS (SELECT member_id, arg_max(sector, year) AS sector
+                        FROM submissions GROUP BY member_id)
+        SELECT r.label_en, sum(turnover_eur) / (SELECT sum(turnover_eur) FROM submissions
+                                                WHERE year = 2015)
+        FROM submissions s JOIN latest l USING (member_id)
+        JOIN reference r ON r.list = 'sectors' AND r.code = l.sector
+        WHERE year = 2015 GROUP BY 1"""))
+    with running(db, CLUSTER_AUTH_FILE=str(auth)) as url:
+        page.goto(f"{url}/sectors")
+        page.get_by_role("textbox", name="Username").fill("fiona", timeout=60_000)
+        page.get_by_role("textbox", name="Password").fill("funder password 1")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Sectors").first.wait_for(timeout=60_000)
+        page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some("
+                               "p => (p._fullLayout.meta || {}).title?.startsWith('Share'))",
+                               timeout=60_000)
+        shares = page.evaluate("""() => {
+            const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
+                p => p._fullLayout.meta.title.startsWith('Share'));
+            const bar = plot._fullData[0];  // decoded (Streamlit sends typed arrays)
+            return Object.fromEntries(Array.from(bar.y, (label, i) => [label, bar.x[i]]));
+        }""")
+        shown = {label.replace("<br>", " "): share for label, share in shares.items()}
+        hidden = shown.pop("Confidential (not shown separately)")
+        assert shown and hidden > 0  # some sectors shown, the others in one grey bar
+        for label, share in shown.items():
+            assert share == pytest.approx(float(truth[label]), abs=1e-9), label
+        assert sum(shown.values()) + hidden == pytest.approx(1.0)
+        page.goto(f"{url}/?area=23")
+        page.get_by_text("Turnover by year: the figures for this selection are confidential") \
+            .wait_for(timeout=60_000)
+        titles = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                               ".map(p => (p._fullLayout.meta || {}).title)")
+        assert "Turnover by year" not in titles
+        assert metric_value(page, "Turnover 2015") == "confidential"

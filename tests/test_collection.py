@@ -19,7 +19,7 @@ from analytics import collection, document, export, report
 from analytics.filters import Filters
 from analytics.ingest import check_file, ingest_file, load_checked, load_demo
 from analytics.store import Store
-from tests.conftest import ROOT, app
+from tests.conftest import ROOT, app, figures
 
 DEMO_2015 = ROOT / "data" / "demo" / "submissions_2015.csv"
 
@@ -191,7 +191,7 @@ def test_overview_of_a_partial_year(partial_db, monkeypatch):
     at = app(partial_db, monkeypatch)
     labels = [m.label for m in at.metric]
     assert "Turnover 2015" in labels and not at.warning
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    charts = figures(at)
     provisional = [t for c in charts for t in c["data"]
                    if t.get("name") == "Provisional (collection still open)"]
     assert provisional and provisional[0]["hovertext"] == ["provisional, 4 of 28 members"]
@@ -254,7 +254,7 @@ def test_check_report_finds_the_header_below_a_title_and_speaks_french(store):
 def test_member_page_for_the_member_and_the_manager(signed, demo_db, monkeypatch):
     at = signed("m01@ondivert.fr")
     assert at.title[0].value == "My figures"
-    names = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    names = [f["layout"]["title"]["text"] for f in figures(at)]
     assert names == ["Turnover by year", "Jobs by year"]
     own = next(d.value for d in at.dataframe if "Sector" in d.value.columns)
     assert "Waste" in set(own["Sector"]) or not own["Sector"].str.islower().all()  # labels

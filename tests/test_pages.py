@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from decimal import Decimal
 
 import numpy as np
@@ -12,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import export, formatting
 from analytics.store import Store
-from tests.conftest import app
+from tests.conftest import app, figures
 
 PAGES = ["app_pages/overview.py", "app_pages/sectors.py", "app_pages/member_types.py", "app_pages/areas.py",
          "app_pages/submissions.py", "app_pages/data_quality.py",
@@ -23,10 +22,6 @@ PAGES = ["app_pages/overview.py", "app_pages/sectors.py", "app_pages/member_type
 
 def metric(at: AppTest, label_start: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label_start))
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
 def values(array) -> list:
@@ -103,8 +98,13 @@ def test_breakdown_page_has_stacked_chart_per_sector(demo_db, monkeypatch):
     at = app(demo_db, monkeypatch, "app_pages/sectors.py")
     stacked = figures(at)[0]
     assert stacked["layout"]["barmode"] == "stack"
-    names = {t["name"] for t in stacked["data"]}
-    assert "Waste management and recycling" in names and "Renewable energy" in names
+    names = [t["name"] for t in stacked["data"]]
+    # the five largest sectors over the period, and the seven others as one
+    assert "Waste management and recycling" in names and "Other (7)" in names
+    assert len(names) == 6
+    at.toggle(key="sector_every").set_value(True).run()
+    names = {t["name"] for t in figures(at)[0]["data"]}
+    assert "Renewable energy" in names and len(names) == 12
 
 
 def test_data_quality_lists_missing_submissions(demo_db, monkeypatch):
@@ -200,7 +200,7 @@ def test_overview_shows_decomposition_targets_and_flows(demo_db, monkeypatch):
     assert "Turnover: what changed from 2009 to 2015" in titles
     assert "Jobs against targets" in titles and "Members joining and leaving" in titles
     waterfall = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Jobs: what"))
-    assert values(waterfall["data"][0]["y"]) == [500, 175, 45, -20, 0, 700]
+    assert values(waterfall["data"][0]["x"]) == [500, 175, 45, -20, 0, 700]
     assert metric(at, "Jobs: way to target") == "66.7%"  # (700 - 500) / (800 - 500)
     # the count names its year, and follows the Eurostat definition computed independently
     assert any(m.label == "High-growth enterprises 2015" for m in at.metric)

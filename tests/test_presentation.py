@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 import math
 
 import pandas as pd
@@ -14,6 +13,7 @@ import pytest
 
 from analytics import charts, export, kpis
 from analytics.filters import Filters
+from tests.conftest import figures
 
 # -- a confidential selection ---------------------------------------------------------------
 
@@ -26,14 +26,13 @@ def test_a_confidential_selection_shows_an_empty_state_not_empty_charts(signed):
     notes = [i.value for i in at.info]
     assert any("Turnover by year: the figures for this selection are confidential (fewer "
                "than 3 members" in n for n in notes)
-    drawn = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert all(charts.has_data(charts.go.Figure(spec)) for spec in drawn)
+    drawn = figures(at)
+    assert all(charts.has_data(charts.go.Figure({"data": spec["data"]})) for spec in drawn)
     titles = [spec["layout"]["title"]["text"] for spec in drawn]
     assert "Turnover by year" not in titles
     # the manager sees the same selection drawn: it is not empty, only hidden
     manager = signed("manager@cluster.eu", area="23")
-    assert "Turnover by year" in [json.loads(c.proto.spec)["layout"]["title"]["text"]
-                                  for c in manager.get("plotly_chart")]
+    assert "Turnover by year" in [f["layout"]["title"]["text"] for f in figures(manager)]
 
 
 def test_has_data_reads_every_kind_of_trace():
@@ -130,3 +129,40 @@ def test_csv_numbers_carry_the_digits_of_their_unit(demo_store):
             for text in back[title].dropna():
                 decimals = len(text.split(".")[1]) if "." in text else 0
                 assert decimals <= allowed, (key, title, text)
+
+
+# -- charts that say what happened -----------------------------------------------------------
+def test_the_headline_comparison_writes_its_values_and_no_chart_has_two_scales(demo_store):
+    from analytics import growth as growth_module
+
+    result = kpis.overview(demo_store, Filters())
+    g = result["growth"]["turnover_eur"]
+    fig = charts.baseline_vs_latest(result["growth"], "turnover_eur")
+    assert list(fig.data[0].text) == [f"€{g['baseline'] / 1e6:.1f}m",
+                                      f"€{g['latest'] / 1e6:.1f}m (+40.0%)"]
+    flows = charts.membership_flows(growth_module.bundle(demo_store, Filters(), False)["flows"])
+    layout = flows.to_plotly_json()["layout"]
+    assert not any(axis.get("overlaying") for key, axis in layout.items()
+                   if key.startswith("yaxis"))
+    assert all(v >= 0 for t in flows.data for v in t.y)  # no "−1 members"
+
+
+def test_a_money_axis_goes_past_the_tallest_bar(demo_store):
+    result = kpis.overview(demo_store, Filters())
+    for fig, tallest in ((charts.stacked(result["by_sector"], "sector", "turnover_eur"),
+                          float(result["by_year"]["turnover_eur"].max())),
+                         (charts.trend(result["by_year"], "turnover_eur"),
+                          float(result["by_year"]["turnover_eur"].max()))):
+        axis = fig.layout.yaxis
+        top = max(axis.tickvals)
+        assert top >= tallest * 1.03 and top in axis.autorangeoptions.include
+
+
+def test_the_chart_font_is_the_one_the_page_loads():
+    from pathlib import Path
+
+    import streamlit
+
+    first = charts.FONT.split(",")[0].strip()
+    bundle = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    assert any(f'"{first}"' in path.read_text(errors="ignore") for path in bundle.glob("*.js"))
