@@ -46,6 +46,7 @@ bench: $(VENV)/.dev browser
 	$(PY) benchmarks/bench_disclosure.py $(if $(QUICK),--quick,)
 	$(PY) benchmarks/bench.py $(if $(QUICK),--quick,)
 	$(if $(QUICK),,$(PY) benchmarks/bench_limits.py)
+	$(PY) benchmarks/bench_browser.py $(if $(QUICK),--runs 1,)
 
 demo: $(VENV)/.runtime
 	$(PY) -m analytics demo

@@ -36,12 +36,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running(db: Path, **env_extra: str):
-    """`streamlit run` on a local port and database file, until the block ends."""
+def running(db: Path, script: str = "dashboard.py", **env_extra: str):
+    """`streamlit run` on a local port and database file, until the block ends (``script``:
+    another page, e.g. the benchmark's bare baseline)."""
     port = free_port()
     env = {**os.environ, "CLUSTER_DB": str(db), "CLUSTER_DEMO": "1", **env_extra}  # as `make run`
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
