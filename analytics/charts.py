@@ -296,7 +296,7 @@ def _short(value: float, unit: str, lang: str = DEFAULT) -> str:
     sign = "−" if value < 0 else ""
     if unit == "EUR":
         return sign + formatting.eur(abs(value), lang=lang)
-    return sign + formatting.number(abs(value), 1, lang=lang)
+    return sign + formatting.number(abs(value), 0 if float(value).is_integer() else 1, lang=lang)
 
 
 def membership_flows(flows: pd.DataFrame, title: str | None = None,

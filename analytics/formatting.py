@@ -81,6 +81,10 @@ def date_time(value: dt.datetime | None, lang: str = DEFAULT) -> str:
     return f"{date(value, lang)} {value:%H:%M}"
 
 
+def _whole(value: float | None) -> bool:
+    return not _missing(value) and float(value).is_integer()  # type: ignore[arg-type]
+
+
 def by_unit(value: float | None, unit: str, lang: str = DEFAULT) -> str:
     """Format an indicator value according to its unit (see ``kpis.INDICATORS``)."""
     _ = translator(lang)
@@ -90,8 +94,8 @@ def by_unit(value: float | None, unit: str, lang: str = DEFAULT) -> str:
         return eur(value, compact=False, lang=lang) + _(" / FTE") if not _missing(value) else MISSING
     if unit == "share":
         return pct(value, lang=lang)
-    if unit == "FTE":
-        return number(value, 1, lang=lang)
+    if unit == "FTE":  # whole where whole ('700'), else to the tenth ('537.5')
+        return number(value, 0 if _whole(value) else 1, lang=lang)
     return number(value, lang=lang)
 
 

@@ -238,7 +238,7 @@ def summary_rows(result: dict, lang: str = DEFAULT) -> list[tuple[str, str, str,
     for key, g in result["growth"].items():
         unit = kpis.INDICATORS[key].unit
         fmt = (lambda v: formatting.eur(v, lang=lang)) if unit == "EUR" else \
-            (lambda v: formatting.number(v, 1, lang=lang))
+            (lambda v, u=unit: formatting.by_unit(v, u, lang))
         rows.append((f"{kpis.INDICATORS[key].name(lang)} ({kpis.unit_name(unit, lang)})",
                      f"{fmt(g['baseline'])} ({g['baseline_year']})",
                      f"{fmt(g['latest'])} ({g['latest_year']})", fmt(g["change"]),

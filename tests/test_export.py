@@ -134,7 +134,7 @@ def test_word_report_has_charts_and_right_numbers(pack, demo_store):
     # compact money: €50.0m (the exact values are in the tables)
     assert turnover[1] == f"€{growth['turnover_eur']['baseline'] / 1e6:.1f}m (2009)"
     assert turnover[2] == f"€{growth['turnover_eur']['latest'] / 1e6:.1f}m (2015)"
-    assert rows["Jobs (FTE)"][3] == "200.0" and rows["Jobs (FTE)"][4].startswith("+40.0")
+    assert rows["Jobs (FTE)"][3] == "200" and rows["Jobs (FTE)"][4].startswith("+40.0")
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
     assert len(captions) == 15 and captions[0].startswith("Figure 1: Turnover by year")
 
