@@ -404,8 +404,13 @@ def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
     # on screen the title is text above the chart: it wraps on a phone, and the modebar
     # never covers it; the figure keeps it in ``meta`` (exports draw it inside the image)
     title = fig.layout.title.text or ""
-    st.markdown(f"**{plain(title.replace('<br>', ' '))}**")
-    fig = go.Figure(fig).update_layout(title_text="", meta={"title": title},
+    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+    if meta.get("finding"):  # what happened first, what the chart is under it
+        st.markdown(f"**{plain(meta['finding'])}**")
+        st.caption(plain(title.replace("<br>", " ")))
+    else:
+        st.markdown(f"**{plain(title.replace('<br>', ' '))}**")
+    fig = go.Figure(fig).update_layout(title_text="", meta={**meta, "title": title},
                                        margin=dict(t=24))
     st.plotly_chart(fig, theme=None, key=key, config={
         "displaylogo": False,

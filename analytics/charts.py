@@ -386,7 +386,32 @@ def baseline_vs_latest(growth: dict, measure: str, title: str | None = None,
     fig.update_xaxes(dtick=None, type="category")
     if ind.unit == "EUR":
         _money_axis(fig, max(g["baseline"] or 0, g["latest"] or 0), lang)
+    finding = growth_finding(g, measure, lang)
+    if finding:  # said above the chart on screen (ui.show_chart), the title under it
+        fig.update_layout(meta={"finding": finding})
     return fig
+
+
+#: What happened, as a sentence: per measure (French agrees the verb with the noun).
+FINDINGS = {("turnover_eur", True): N_("Turnover grew {change} to {latest}, {start}–{end}"),
+            ("turnover_eur", False): N_("Turnover fell {change} to {latest}, {start}–{end}"),
+            ("jobs", True): N_("Jobs grew {change} to {latest} FTE, {start}–{end}"),
+            ("jobs", False): N_("Jobs fell {change} to {latest} FTE, {start}–{end}")}
+
+
+def growth_finding(g: dict, measure: str, lang: str = DEFAULT) -> str | None:
+    """'Turnover grew 40.0% to €70.0m, 2009–2015' (None when a value is hidden or missing,
+    or the period is one year)."""
+    if g.get("pct") is None or g.get("latest") is None or (measure, True) not in FINDINGS \
+            or g["baseline_year"] == g["latest_year"]:
+        return None
+    up = g["latest"] >= g["baseline"]
+    latest = formatting.eur(g["latest"], lang=lang) if measure == "turnover_eur" else \
+        formatting.by_unit(g["latest"], "FTE", lang)
+    message = FINDINGS[(measure, up)]
+    return translator(lang)(message).format(
+        change=formatting.pct(abs(g["pct"]), lang=lang), latest=latest,
+        start=g["baseline_year"], end=g["latest_year"])
 
 
 CONFIDENTIAL_LABEL = N_("Confidential (not shown separately)")

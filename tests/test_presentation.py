@@ -166,3 +166,17 @@ def test_the_chart_font_is_the_one_the_page_loads():
     first = charts.FONT.split(",")[0].strip()
     bundle = Path(streamlit.__file__).parent / "static" / "static" / "js"
     assert any(f'"{first}"' in path.read_text(errors="ignore") for path in bundle.glob("*.js"))
+
+
+def test_the_headline_chart_states_its_finding(demo_db, monkeypatch, demo_store):
+    from tests.conftest import app
+
+    g = kpis.overview(demo_store, Filters())["growth"]["turnover_eur"]
+    expected = (f"Turnover grew {g['pct']:.1%} to €{g['latest'] / 1e6:.1f}m, "
+                f"{g['baseline_year']}–{g['latest_year']}")
+    at = app(demo_db, monkeypatch)
+    # (the page escapes Markdown: '40\\.0%' reads 40.0%)
+    assert any(m.value.replace("\\", "") == f"**{expected}**" for m in at.markdown)
+    assert any(c.value == "Turnover: 2009 vs 2015" for c in at.caption)  # the title, under it
+    # a funder's hidden figures state nothing
+    assert charts.growth_finding({**g, "pct": None}, "turnover_eur") is None
