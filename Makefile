@@ -35,7 +35,7 @@ run: $(VENV)/.runtime browser
 ## Install everything the tests need and run the whole suite (lint included).
 test: $(VENV)/.dev browser
 	$(PY) -m ruff check .
-	@echo "Running the test suite (about 8 minutes)..."
+	@echo "Running the test suite (about 15 minutes)..."
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev
