@@ -85,6 +85,13 @@ def page(server):
         browser.close()
 
 
+def sign_in(page, username: str, password: str) -> None:
+    """Fill the sign-in form (shown first, whatever page the link named) and send it."""
+    page.get_by_role("textbox", name="Username").fill(username, timeout=60_000)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def metric_value(page, label: str) -> str:
     metric = page.locator('[data-testid="stMetric"]', has_text=label).first
     return metric.locator('[data-testid="stMetricValue"]').inner_text()
@@ -155,9 +162,7 @@ def test_a_link_opened_before_sign_in_lands_on_its_page(page, tmp_path, demo_db)
     db.write_bytes(Path(demo_db).read_bytes())
     with running(db, CLUSTER_AUTH_FILE=str(auth)) as url:
         page.goto(f"{url}/sectors?sector=waste")
-        page.get_by_role("textbox", name="Username").fill("alice", timeout=60_000)
-        page.get_by_role("textbox", name="Password").fill("correct horse battery")
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, "alice", "correct horse battery")
         page.get_by_role("heading", name="Sectors").first.wait_for(timeout=60_000)
         assert "/sectors" in page.url and "sector=waste" in page.url
 
@@ -276,9 +281,7 @@ def test_a_funder_sees_true_shares_and_a_confidential_selection_said_so(page, tm
         WHERE year = 2015 GROUP BY 1"""))
     with running(db, CLUSTER_AUTH_FILE=str(auth)) as url:
         page.goto(f"{url}/sectors")
-        page.get_by_role("textbox", name="Username").fill("fiona", timeout=60_000)
-        page.get_by_role("textbox", name="Password").fill("funder password 1")
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, "fiona", "funder password 1")
         page.get_by_role("heading", name="Sectors").first.wait_for(timeout=60_000)
         page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some("
                                "p => (p._fullLayout.meta || {}).title?.startsWith('Share'))",
