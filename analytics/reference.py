@@ -20,7 +20,7 @@ import pandas as pd
 from .checks import FileRejected, Problem
 from .i18n import DEFAULT, N_, Message, _l, _lp, translator
 from .readers import read_upload
-from .schema import REFERENCE, REFERENCE_LISTS, SUBMISSIONS, flag, normalise_value
+from .schema import DIMENSION_OF_VOCABULARY, REFERENCE, REFERENCE_LISTS, flag, normalise_value
 from .store import LoadResult, Store
 from .validate import map_headers
 
@@ -39,20 +39,15 @@ MAX_LABEL_LENGTH = 200
 MAX_VALUES = 50_000
 
 
-def column_of(name: str) -> str:
-    """The submissions column a list classifies ('areas' -> 'area')."""
-    return next(c.name for c in SUBMISSIONS.columns if c.vocabulary == name)
-
-
 def usage(store: Store, name: str) -> dict[str, int]:
     """Stored submission rows per code of list ``name``."""
-    column = column_of(name)
+    column = DIMENSION_OF_VOCABULARY[name]
     return {code: int(n) for code, n in store.rows(
         f"SELECT {column}, count(*) FROM submissions GROUP BY 1")}
 
 
 def stored_rows(store: Store, name: str) -> list[dict[str, str]]:
-    store.refresh_lists()
+    """List ``name`` as stored now (read from the database, not the lists in force)."""
     return [{c: r.get(c, "") for c in LIST_COLUMNS[name]}
             for r in store.reference_lists()[name].rows]
 

@@ -401,3 +401,5 @@ def flag(value: object) -> bool | None:
 
 
 VOCABULARY_OF_DIMENSION = {"member_type": "member_types", "sector": "sectors", "area": "areas"}
+#: The submissions column each reference list classifies ('areas' -> 'area').
+DIMENSION_OF_VOCABULARY = {v: k for k, v in VOCABULARY_OF_DIMENSION.items()}

@@ -31,6 +31,7 @@ from .schema import (
     COLLECTION,
     CURRENCIES,
     DATA_DIR,
+    DIMENSION_OF_VOCABULARY,
     FIRST_YEAR,
     MAX_SETTING_LENGTH,
     MEMBERS,
@@ -470,7 +471,7 @@ class Store:
 
         Refused (nothing written) when a stored row would then use a code that is no longer
         in the list: a code in use is renamed or merged, never deleted."""
-        column = next(c.name for c in SUBMISSIONS.columns if c.vocabulary == name)
+        column = DIMENSION_OF_VOCABULARY[name]
         cols = ", ".join(REFERENCE.names)
         with self.transaction() as con:
             load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
@@ -513,7 +514,7 @@ class Store:
         """Every list keeps a value, and every stored code is in its list (else the write,
         or the undo, is refused and rolled back)."""
         for name in REFERENCE_LISTS:
-            column = next(c.name for c in SUBMISSIONS.columns if c.vocabulary == name)
+            column = DIMENSION_OF_VOCABULARY[name]
             if not con.execute(f"SELECT count(*) FROM {REFERENCE.name} WHERE list = ?",
                                [name]).fetchall()[0][0]:
                 raise ValueError(_l("The list {list} cannot be left empty.", list=name))
