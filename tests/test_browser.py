@@ -184,10 +184,15 @@ def test_a_cluster_outside_france_is_set_up_in_the_browser(page, tmp_path):
         page.get_by_text("✓ Cleantech Brussels").wait_for(timeout=30_000)
         page.get_by_role("link", name="Settings: the cluster and its lists").click()
         page.get_by_role("heading", name="Reference lists").wait_for(timeout=30_000)
-        # the Areas tab is open first: its list uploader is the first of the three
-        page.locator('[data-testid="stFileUploader"]', has_text="Replace this list").first \
-            .locator('input[type="file"]').set_input_files(str(tmp_path / "areas.csv"))
-        page.get_by_text("3 added (BE-BRU, BE-VLG, BE-WAL)").wait_for(timeout=30_000)
+        # each list has its tab and its uploader; the hidden tabs' uploaders are in the page
+        # too, so the Areas tab is chosen and its visible uploader used (CI once picked another)
+        page.get_by_role("tab", name="Areas").click()
+        uploader = page.locator('[data-testid="stFileUploader"]', has_text="Replace this list") \
+            .filter(visible=True)
+        uploader.wait_for(timeout=30_000)
+        uploader.locator('input[type="file"]').set_input_files(str(tmp_path / "areas.csv"))
+        page.get_by_text("Areas: 3 added (BE-BRU, BE-VLG, BE-WAL)").filter(visible=True) \
+            .wait_for(timeout=30_000)
         page.get_by_role("button", name="Replace the list").click()
         page.get_by_text("Saved: Areas").first.wait_for(timeout=30_000)
         page.goto(f"{url}/submissions")
