@@ -1,19 +1,28 @@
 """Backups with DuckDB's own EXPORT DATABASE (Parquet files and the schema), a manifest
-with row counts and SHA-256 checksums, and a restore that checks them first."""
+with row counts and SHA-256 checksums (signed with HMAC when the deployment sets
+``CLUSTER_BACKUP_KEY``), and a restore that trusts nothing in the folder but its rows.
+
+Design note: a backup folder is input from outside, like an uploaded file. The restore
+refuses any file the manifest does not list or the product does not write, checks every
+checksum, creates the schema with the product's migrations (never the backup's
+``schema.sql``), loads the stored tables column by column from Parquet and rebuilds the
+derived ones (KPI cube, publication) from them. What it cannot tell without a key is an
+edit made consistently to a Parquet file and its checksum: that is what the signature is for.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
-import re
 from pathlib import Path
 
 import duckdb
 
 from .i18n import _l
-from .store import SCHEMA_VERSION, Store
+from .store import MIGRATIONS, SCHEMA_VERSION, SCHEMA_VERSION_DDL, Store, _refresh_cube
 
 MANIFEST = "manifest.json"
 
@@ -48,32 +57,109 @@ def backup(store: Store, out_dir: str | Path) -> Path:
     manifest = {"created_at": dt.datetime.now(dt.UTC).isoformat(), "schema_version": SCHEMA_VERSION,
                 "source": os.path.basename(store.path), "rows": counts,
                 "files": {p.name: _sha256(p) for p in sorted(target.iterdir())}}
+    key = _key()
+    if key is not None:
+        manifest["signature"] = _signature(manifest, key)
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return target
 
 
+#: Built from the stored rows, never restored: a backup's copy could have been edited
+#: (a forged KPI cube would make every KPI read forged numbers).
+DERIVED = ("kpi_cube", "publication_cache")
+#: Written by EXPORT DATABASE beside the Parquet files: checked and kept for a person to
+#: read, never executed (SQL appended to them would run with the restorer's rights).
+SQL_FILES = ("schema.sql", "load.sql")
+#: Where a deployment keeps the key that signs its backups (HMAC-SHA256 of the manifest).
+KEY_VARIABLE = "CLUSTER_BACKUP_KEY"
+
+
+def _key() -> bytes | None:
+    key = os.environ.get(KEY_VARIABLE)
+    return key.encode() if key else None
+
+
+def _signature(manifest: dict, key: bytes) -> str:
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    return hmac.new(key, json.dumps(body, sort_keys=True).encode(), hashlib.sha256).hexdigest()
+
+
+def product_tables(version: int) -> dict[str, list[str]]:
+    """The stored (not derived) tables of schema ``version`` and their columns, as the
+    product's own migrations create them: what a restore reads from a backup of it."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(SCHEMA_VERSION_DDL)
+        _migrate(con, range(1, version + 1))
+        return {t: [c for (c,) in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                    "ORDER BY ordinal_position", [t]).fetchall()]
+                for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                        "ORDER BY 1").fetchall()
+                if t not in DERIVED and t != "schema_version"}
+    finally:
+        con.close()
+
+
 def verify(backup_dir: str | Path) -> dict:
-    """The manifest, after checking that every file is there and unchanged."""
+    """The manifest, after checking that every file is listed in it, is there and unchanged,
+    is one the product writes, and (with a signing key) that the manifest is signed."""
     folder = Path(backup_dir)
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
         raise ValueError(_l("{folder} is not a backup: it has no {manifest}.", folder=folder,
                             manifest=MANIFEST))
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    for name, digest in manifest["files"].items():
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files, rows = dict(manifest["files"]), dict(manifest["rows"])
+        version = int(manifest["schema_version"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(_l("The backup is damaged: {manifest} cannot be read.",
+                            manifest=MANIFEST)) from exc
+    key = _key()
+    if key is not None and not hmac.compare_digest(str(manifest.get("signature", "")),
+                                                   _signature(manifest, key)):
+        raise ValueError(_l("The backup is not signed with this installation's key "
+                            "({variable}): it was edited, or made elsewhere.",
+                            variable=KEY_VARIABLE))
+    if not 1 <= version <= SCHEMA_VERSION:
+        raise ValueError(_l("The backup has schema version {version}; this version of the "
+                            "product reads 1 to {latest}.", version=version,
+                            latest=SCHEMA_VERSION))
+    for path in sorted(folder.iterdir()):
+        if path.name != MANIFEST and path.name not in files:
+            raise ValueError(_l("The backup holds a file its manifest does not list: {name}.",
+                                name=path.name))
+    tables = product_tables(version)
+    expected = {f"{t}.parquet" for t in tables} | {f"{t}.parquet" for t in DERIVED} | {
+        "schema_version.parquet", *SQL_FILES}
+    for name, digest in files.items():
+        if name not in expected:
+            raise ValueError(_l("The backup holds a file this product does not write: {name}.",
+                                name=name))
         path = folder / name
         if not path.is_file():
             raise ValueError(_l("The backup is incomplete: {name} is missing.", name=name))
-        if _sha256(path) != digest:
+        if not hmac.compare_digest(_sha256(path), str(digest)):
             raise ValueError(_l("The backup is damaged: {name} does not match its checksum.",
                                 name=name))
+    for table in tables:
+        if f"{table}.parquet" not in files or table not in rows:
+            raise ValueError(_l("The backup is incomplete: {name} is missing.",
+                                name=f"{table}.parquet"))
     return manifest
 
 
 def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
-    """Restore a verified backup into an empty (or new) database file."""
+    """Restore a verified backup into an empty (or new) database file.
+
+    The schema comes from the product's own migrations (up to the backup's version), the
+    rows from the backup's Parquet files, read column by column into it; no SQL text of the
+    backup is run, and what is derived from the rows is built again from them.
+    """
     folder = Path(backup_dir).resolve()
     manifest = verify(folder)
+    version = int(manifest["schema_version"])
     db_path = Path(db_path)
     if db_path.exists():
         existing = Store(db_path)
@@ -87,25 +173,43 @@ def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
     con = duckdb.connect(str(db_path))
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute((folder / "schema.sql").read_text(encoding="utf-8"))
-        for line in (folder / "load.sql").read_text(encoding="utf-8").splitlines():
-            match = re.match(r"COPY (\S+) FROM '.*?([^/\\']+\.parquet)'", line.strip())
-            if match:
-                con.execute(f"COPY {match.group(1)} FROM '{_sql_path(folder / match.group(2))}' "
-                            "(FORMAT parquet)")
-        for table, rows in manifest["rows"].items():
+        con.execute(SCHEMA_VERSION_DDL)
+        _migrate(con, range(1, version + 1))
+        for table, columns in product_tables(version).items():
+            names = ", ".join(f'"{c}"' for c in columns)
+            con.execute(f'DELETE FROM "{table}"')  # rows a migration seeded: the backup's win
+            try:
+                con.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM '
+                            "read_parquet(?)", [str(folder / f"{table}.parquet")])
+            except duckdb.Error as exc:
+                raise ValueError(_l("The backup's {table} does not have the columns of schema "
+                                    "version {version}: {reason}", table=table, version=version,
+                                    reason=str(exc).splitlines()[0])) from exc
             got = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
-            if got != rows:
+            if got != manifest["rows"][table]:
                 raise ValueError(_l("Restored {got} rows of {table}, the backup says {rows}.",
-                                    got=got, table=table, rows=rows))
-        if "publication_cache" in manifest["rows"]:
-            # what funders may see is decided again from the restored rows, never taken
-            # from a file that anyone could have edited
-            con.execute("DELETE FROM publication_cache")
+                                    got=got, table=table, rows=manifest["rows"][table]))
+        after = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
+        con.execute("DROP SEQUENCE load_id_seq")
+        con.execute(f"CREATE SEQUENCE load_id_seq START {int(after)}")
+        _migrate(con, range(version + 1, SCHEMA_VERSION + 1))  # an older backup is upgraded
+        _refresh_cube(con)  # the cube is built from the restored rows, as every write does
         con.execute("COMMIT")
     except BaseException:
         con.close()
         db_path.unlink(missing_ok=True)
+        Path(str(db_path) + ".wal").unlink(missing_ok=True)
         raise
     con.close()
-    return Store(db_path)  # applies any migration newer than the backup
+    return Store(db_path)
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, steps: range) -> None:
+    """The product's migrations ``steps`` in ``con``'s transaction (the cube is rebuilt
+    once by the caller, after the rows are in)."""
+    for step, statements in MIGRATIONS:
+        if step in steps:
+            for statement in statements:
+                if statement != "__refresh_cube__":
+                    con.execute(statement)
+            con.execute("INSERT INTO schema_version (version) VALUES (?)", [step])

@@ -209,6 +209,9 @@ MIGRATIONS.append((7, [
         WHERE load_id = {SETUP_LOAD}""",
     "__refresh_cube__"]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+#: Which migrations a database file has had (kept by ``Store.migrate``, not a migration).
+SCHEMA_VERSION_DDL = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                      "applied_at TIMESTAMPTZ DEFAULT current_timestamp)")
 #: ``loads.kind`` of the removal of the demo data, a load over every stored table.
 DEMO_REMOVAL = "demo"
 #: The rows in force that came from the demo (any stored table).
@@ -328,8 +331,7 @@ class Store:
         if self.schema_version() >= SCHEMA_VERSION:
             return
         with self.transaction() as con:
-            con.execute("CREATE TABLE IF NOT EXISTS schema_version ("
-                        "version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ DEFAULT current_timestamp)")
+            con.execute(SCHEMA_VERSION_DDL)
             current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
             refresh = False
             for version, statements in MIGRATIONS:
