@@ -14,6 +14,7 @@ import itertools
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
@@ -34,6 +35,15 @@ MAX_ROWS = int(os.environ.get("CLUSTER_MAX_ROWS", "2000000"))
 MAX_COLUMNS = int(os.environ.get("CLUSTER_MAX_COLUMNS", "200"))
 #: An .xlsx is a zip: refuse one that would unpack to more than this (a "zip bomb").
 MAX_XLSX_UNPACKED_MB = float(os.environ.get("CLUSTER_MAX_XLSX_UNPACKED_MB", "500"))
+#: ... or that packs tighter than this once it is big: a sheet of figures packs 5 to 20
+#: times; a zip bomb under the size limit (2 MB unpacking to 489 MB took 442 s to parse)
+#: packs hundreds of times.
+MAX_XLSX_RATIO = float(os.environ.get("CLUSTER_MAX_XLSX_RATIO", "100"))
+XLSX_RATIO_FROM_MB = 20
+#: Cells parsed in a workbook, empty ones included: the reading stops there whatever the
+#: sheets hold. openpyxl parses 100,000 to 300,000 cells a second, so 5 million (600,000
+#: rows of 8 columns) take under a minute; a bigger table goes faster as CSV.
+MAX_XLSX_CELLS = int(os.environ.get("CLUSTER_MAX_XLSX_CELLS", "5000000"))
 DELIMITERS = (";", ",", "\t", "|")
 XLSX_CHUNK_ROWS = 50_000  # rows of a sheet held as Python objects at a time
 ZIP_MAGIC = b"PK\x03\x04"
@@ -210,6 +220,8 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
             "This does not look like a table: the first line has no column separator "
             "(; , tab or |). Check that the first line holds the column names."))])
     _reject_long_lines(text)
+    columns = _header_columns(text, delimiter)  # too many column names is said first
+    _reject_wide_rows(text, delimiter, skip)
     text = _keep_blank_lines(text, delimiter)
     with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", newline="",
                                      delete=False) as fh:
@@ -221,11 +233,11 @@ def _read_csv(text: str, con: duckdb.DuckDBPyConnection) -> RawTable:
             "quote = '\"', escape = '\"', header = true, all_varchar = true, "
             "auto_detect = false, columns = ?, store_rejects = true, ignore_errors = true, "
             "null_padding = false, max_line_size = 10000000)",
-            [path, delimiter, _header_columns(text, delimiter)],
+            [path, delimiter, columns],
         )
-        rejects = con.execute(
-            "SELECT line, error_type, error_message FROM reject_errors ORDER BY line"
-        ).fetchall()
+        rejects = con.execute(  # one problem a line (the reader may record several)
+            "SELECT line, min(error_type), min(error_message) FROM reject_errors GROUP BY line "
+            "ORDER BY line LIMIT 200").fetchall()
     except duckdb.Error as exc:
         raise FileRejected([Problem(_l("The file could not be read as a table: {reason}",
                                         reason=_short(exc)))]) from exc
@@ -265,6 +277,25 @@ def _reject_long_lines(text: str) -> None:
                 "really the CSV of a spreadsheet?", row=number,
                 size=round((end - start) / 1e6)), row=number)])
         start, number = end + 1, number + 1
+
+
+def _reject_wide_rows(text: str, delimiter: str, skip: int) -> None:
+    """A row with more cells than a table may have columns is named before the reader sees
+    it: DuckDB records one error per extra cell, and a row of 100,000 cells took 24 s and
+    2.6 GB that way. Separators are counted first (cheap); only a line with too many is
+    split properly (a quoted value may hold the separator)."""
+    if text.count(delimiter) <= MAX_COLUMNS:
+        return
+    lines = iter(text.split("\n"))
+    next(lines)  # the column names: too many of them is said by _header_columns
+    for number, line in enumerate(lines, start=skip + 2):
+        if line.count(delimiter) >= MAX_COLUMNS:
+            cells = len(next(csv.reader([line], delimiter=delimiter, quotechar='"'), []))
+            if cells > MAX_COLUMNS:
+                raise FileRejected([Problem(_l(
+                    "Row {row} has {cells} cells; a submission has at most {limit} columns "
+                    "(setting CLUSTER_MAX_COLUMNS). Is the separator right?", row=number,
+                    cells=cells, limit=MAX_COLUMNS), row=number)])
 
 
 def _keep_blank_lines(text: str, delimiter: str) -> str:
@@ -379,6 +410,32 @@ def _flush_rows(con: duckdb.DuckDBPyConnection, records: list[list], names: list
     records.clear()
 
 
+def _sheet_size_from_its_head(sheet: object) -> None:
+    """Stand-in for openpyxl's ``ReadOnlyWorksheet._get_size`` (openpyxl 3.1).
+
+    openpyxl looks for a sheet's ``<dimension>`` element when the workbook opens, but with
+    the parser's "end" events, and ``<sheetData>`` ends only after the whole sheet: a sheet
+    written without ``<dimension>`` (a zip bomb, and some programs' exports) was parsed in
+    full before a single row was read (442 s for 490 MB of empty cells). "start" events
+    find the same element and stop where the rows begin.
+    """
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.functions import iterparse
+
+    src = sheet._get_source()  # type: ignore[attr-defined]
+    try:
+        for _event, element in iterparse(src, events=("start",)):
+            if element.tag == DIMENSION_TAG:
+                (sheet._min_column, sheet._min_row, sheet._max_column,  # type: ignore[attr-defined]
+                 sheet._max_row) = SheetDimension.from_tree(element).boundaries
+                return
+            if element.tag == DATA_TAG:
+                return
+    finally:
+        src.close()
+
+
 def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
     import zipfile
 
@@ -395,15 +452,39 @@ def _read_xlsx(data: bytes, con: duckdb.DuckDBPyConnection) -> RawTable:
             "This Excel file would unpack to {size:.0f} MB, more than the {limit:.0f} MB "
             "allowed. Save it as CSV, or split it.", size=unpacked / 1e6,
             limit=MAX_XLSX_UNPACKED_MB))])
+    if unpacked > XLSX_RATIO_FROM_MB * 1e6 and unpacked > MAX_XLSX_RATIO * len(data):
+        raise FileRejected([Problem(_l(
+            "This Excel file would unpack to {size:.0f} MB from {packed:.1f} MB ({ratio:.0f} "
+            "times): a sheet of figures never packs this tightly (the limit is {limit:.0f} "
+            "times, setting CLUSTER_MAX_XLSX_RATIO). Save it as CSV.", size=unpacked / 1e6,
+            packed=len(data) / 1e6, ratio=unpacked / len(data), limit=MAX_XLSX_RATIO))])
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    ReadOnlyWorksheet._get_size = _sheet_size_from_its_head  # same result, bounded time
     try:
         book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
         raise FileRejected([Problem(_l(
             "This Excel file cannot be opened ({reason}). Open it in your spreadsheet, save "
             "it as .xlsx again, or export it as CSV.", reason=type(exc).__name__))]) from exc
+    budget = [MAX_XLSX_CELLS]
+
+    def counted(rows: Iterator[tuple]) -> Iterator[tuple]:
+        """The sheet's rows, each paid for with its cells, empty ones too (a sheet of
+        millions of empty rows is otherwise read to its end)."""
+        for values in rows:
+            budget[0] -= max(len(values), 1)
+            if budget[0] < 0:
+                raise FileRejected([Problem(_l(
+                    "This Excel file holds more than {limit} cells, empty ones included: "
+                    "more than a table of submissions needs (setting CLUSTER_MAX_XLSX_CELLS). "
+                    "Delete the empty rows and columns below and beside the table, or save "
+                    "it as CSV.", limit=f"{MAX_XLSX_CELLS:,}"))])
+            yield values
+
     try:
         for sheet in book.worksheets:
-            rows = sheet.iter_rows(values_only=True)
+            rows = counted(sheet.iter_rows(values_only=True))
             # the column names: the first of the first rows that holds two known names
             # (title rows above are skipped), else the first row with anything in it
             top = list(itertools.islice(rows, HEADER_SEARCH_ROWS))

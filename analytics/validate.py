@@ -255,6 +255,10 @@ def _final_expr(col: Column) -> str:
     return f"{col.name}__raw AS {col.name}"
 
 
+#: Control characters (RE2), other than tab, line feed and carriage return.
+CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+
+
 def _rule(con: duckdb.DuckDBPyConnection, header: str, value_sql: str, where: str,
           message: Message, severity: str = "error") -> list[Problem]:
     rows = con.execute(
@@ -273,6 +277,14 @@ def _column_problems(con: duckdb.DuckDBPyConnection, col: Column, header: str,
     raw, num = f"{col.name}__raw", f"{col.name}__num"
     out: list[Problem] = []
     numeric = col.kind in NUMERIC_KINDS
+    # a NUL or another control character is never typed in a spreadsheet cell; kept, it
+    # would travel into the database, the exports and other programs (tab and line breaks
+    # are text: a quoted cell may hold them)
+    out += _rule(con, header, f"regexp_replace(left({raw}, 40), '{CONTROL}', '\ufffd', 'g')",
+                 f"regexp_matches({raw}, '{CONTROL}')",
+                 _l("This cell holds a control character (shown as \ufffd), which no "
+                    "spreadsheet types: the file was damaged or made by a program. Retype "
+                    "the cell."))
     if col.value_required:
         out += _rule(con, header, raw, f"{raw} IS NULL" + (f" OR {col.name}__na" if numeric else ""),
                      _l("This cell is empty; every row needs a value here ({label}).",

@@ -64,8 +64,60 @@ def big_workbook(folder: Path) -> Path:
     return path
 
 
+def wide_row(folder: Path) -> Path:
+    """The usual column names, then a row of 100,000 cells (issue 19: 24 s and 2.6 GB)."""
+    path = folder / "wide_row.csv"
+    path.write_text(HEADER + "1," * 99_999 + "1\n")
+    return path
+
+
+def zip_bomb(folder: Path, rows: int = 400_000) -> Path:
+    """An .xlsx of under 1 MB that unpacks to about 490 MB (under the 500 MB limit) of
+    empty cells (issue 19: 442 s to be told it has no data rows)."""
+    import zipfile
+
+    path = folder / "zip_bomb.xlsx"
+    names = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in HEADER.strip().split(","))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("_rels/.rels", ROOT_RELS)
+        z.writestr("xl/workbook.xml", WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            fh.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+                     b'openxmlformats.org/spreadsheetml/2006/main"><sheetData><row>'
+                     + names.encode() + b"</row>")
+            row = b"<row>" + b"<c/>" * 300 + b"</row>"
+            for _ in range(rows):
+                fh.write(row)
+            fh.write(b"</sheetData></worksheet>")
+    return path
+
+
+MAIN = "http://schemas.openxmlformats.org"
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="' + MAIN + '/package/2006/'
+    'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+    'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+    'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+    'worksheet+xml"/></Types>')
+ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="' + MAIN + '/package/2006/'
+    'relationships"><Relationship Id="rId1" Type="' + MAIN + '/officeDocument/2006/'
+    'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="' + MAIN + '/spreadsheetml/2006/'
+    'main" xmlns:r="' + MAIN + '/officeDocument/2006/relationships"><sheets><sheet '
+    'name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="' + MAIN + '/package/2006/'
+    'relationships"><Relationship Id="rId1" Type="' + MAIN + '/officeDocument/2006/'
+    'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+
 CASES = {"repeated_key": repeated_key, "wide": wide, "long_line": long_line,
-         "big_workbook": big_workbook}
+         "big_workbook": big_workbook, "wide_row": wide_row, "zip_bomb": zip_bomb}
 
 
 def make(name: str, folder: Path) -> Path:

@@ -12,7 +12,7 @@ import pytest
 
 from analytics import document
 from analytics.backup import KEY_VARIABLE, MANIFEST, _sha256, backup, restore
-from analytics.store import MIGRATIONS, SCHEMA_VERSION_DDL, Store
+from analytics.store import MIGRATIONS, SCHEMA_VERSION_DDL
 
 
 @pytest.fixture
