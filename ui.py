@@ -7,7 +7,9 @@ shows at once while a filter seen before is served from the cache.
 
 from __future__ import annotations
 
+import functools
 import os
+import secrets
 import time
 from dataclasses import replace
 from typing import Any
@@ -164,11 +166,23 @@ def principal() -> access.Principal:
         import streamlit_authenticator as stauth
 
         cookie = config.get("cookie") or {}
+        cookie_name, cookie_key = cookie.get("name", "cluster_auth"), cookie.get("key", "change-me")
         users = config["credentials"]["usernames"]
         for name, user in users.items():  # failures are counted by the server process
             user["failed_login_attempts"] = access.THROTTLE.failures(name)
-        auth = stauth.Authenticate(config["credentials"], cookie.get("name", "cluster_auth"),
-                                   cookie.get("key", "change-me"), cookie.get("expiry_days", 1))
+        auth = stauth.Authenticate(config["credentials"], cookie_name, cookie_key,
+                                   cookie.get("expiry_days", 1))
+        _secure_cookie(auth)
+        limit = access.idle_limit(config)
+        if not st.session_state.get("authentication_status"):
+            # the library signs a browser in from its cookie alone: only while the server
+            # knows the cookie's session as open and recently active (access.Sessions)
+            offered = access.session_of_cookie(st.context.cookies.get(cookie_name), cookie_key)
+            if offered is not None and access.SESSIONS.touch(offered, limit):
+                st.session_state["_session"] = offered
+            else:
+                st.session_state["logout"] = True  # the library's "ignore the cookie"
+                st.session_state.pop("_session", None)
         try:
             auth.login(location="main", key="sign_in", max_login_attempts=access.THROTTLE.limit,
                        fields={"Form name": _("Sign in"), "Username": _("Username"),
@@ -181,13 +195,32 @@ def principal() -> access.Principal:
             time.sleep(access.THROTTLE.record(name, user.get("failed_login_attempts", 0)))
         status = st.session_state.get("authentication_status")
         if status:
+            session = st.session_state.get("_session")
+            if session is None:  # signed in with the form just now: a new session
+                session = access.session_id(st.session_state["username"],
+                                            auth.cookie_controller.cookie_model.exp_date
+                                            or secrets.token_hex(16))
+                access.SESSIONS.open(session)
+                st.session_state["_session"] = session
+            elif not access.SESSIONS.touch(session, limit):
+                # idle for too long, or signed out elsewhere (another tab, a copied cookie)
+                for key in ("authentication_status", "username", "name", "_session"):
+                    st.session_state.pop(key, None)
+                st.session_state["logout"] = True
+                st.rerun()
             me = access.from_username(config, st.session_state["username"])
             if me is not None:
                 with st.sidebar:
                     st.caption(_("Signed in as {name} ({role})").format(name=me.name,
                                                                           role=_(me.role)))
-                    auth.logout(_("Sign out"), location="sidebar", key="sign_out")
-                return me
+                    auth.logout(_("Sign out"), location="sidebar", key="sign_out",
+                                callback=lambda _event: access.SESSIONS.close(session))
+                if st.session_state.get("authentication_status"):
+                    return me
+                st.session_state.pop("_session", None)
+                st.info(_("You are signed out."))
+                st.button(_("Sign in again"), key="sign_in_again")
+                st.stop()
         elif status is False:
             st.error(_("Wrong username or password."))
     st.session_state["_signed_in_late"] = True  # the form is shown: a sign-in follows
@@ -209,9 +242,20 @@ def principal() -> access.Principal:
     raise AssertionError("unreachable")
 
 
+def _secure_cookie(auth: Any) -> None:
+    """The sign-in cookie is written by JavaScript (the library's design), so it cannot be
+    HttpOnly; it is SameSite=Strict (the cookie component's default) and, when the page is
+    served over HTTPS, Secure."""
+    proto = st.context.headers.get("X-Forwarded-Proto", "")
+    if (st.context.url or "").startswith("https:") or proto.lower() == "https":
+        manager = auth.cookie_controller.cookie_model.cookie_manager
+        manager.set = functools.partial(manager.set, secure=True, same_site="strict")
+
+
 def _expire_idle(config: dict) -> None:
-    """Sign out a session left idle for longer than session_minutes."""
-    limit = float(config.get("session_minutes", 60)) * 60
+    """Sign out a session left idle for longer than session_minutes (this browser tab;
+    across reloads, ``access.Sessions`` holds the limit)."""
+    limit = access.idle_limit(config)
     now = time.time()
     last = st.session_state.get("_last_seen")
     st.session_state["_last_seen"] = now

@@ -17,6 +17,7 @@ identity provider (Streamlit's ``st.login``, OIDC; e-mail addresses mapped to ro
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import threading
@@ -95,6 +96,75 @@ class LoginThrottle:
 
 
 THROTTLE = LoginThrottle()
+
+
+def idle_limit(config: dict) -> float:
+    """Seconds of inactivity after which a sign-in ends (``session_minutes``, 60)."""
+    return float(config.get("session_minutes", 60)) * 60
+
+
+@dataclass
+class Sessions:
+    """The signed-in sessions, kept by the server and checked on every run.
+
+    Why: the sign-in library (streamlit-authenticator) re-signs a browser in from a signed
+    cookie alone, for ``cookie.expiry_days``. That cookie cannot be taken back: a reload
+    after the idle limit signed the user in again, and a copy of it kept working after
+    *Sign out*. Here each sign-in is a session the server knows, identified by its cookie
+    (``session_id``); a cookie is honoured only while its session is open and has been
+    active within the idle limit. *Sign out* closes it, so every copy stops working.
+
+    Kept in the server process: a restart signs everyone out (safe side); several server
+    processes behind one address would need them in a shared store.
+    """
+    _last_seen: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def open(self, session: str, now: float | None = None) -> None:
+        with self._lock:
+            self._last_seen[session] = time.time() if now is None else now
+
+    def touch(self, session: str, limit: float, now: float | None = None) -> bool:
+        """True, and marked active now, when the session is open and was active within
+        ``limit`` seconds; otherwise it is closed and False."""
+        now = time.time() if now is None else now
+        with self._lock:
+            last = self._last_seen.get(session)
+            if last is None or now - last > limit:
+                self._last_seen.pop(session, None)
+                return False
+            self._last_seen[session] = now
+            return True
+
+    def close(self, session: str | None) -> None:
+        with self._lock:
+            self._last_seen.pop(session or "", None)
+
+
+SESSIONS = Sessions()
+
+
+def session_id(username: str, expires: object) -> str:
+    """The session a sign-in cookie stands for: its user and its expiry stamp (the library
+    writes nothing else in it), hashed."""
+    return hashlib.sha256(f"{username}\0{expires!r}".encode()).hexdigest()
+
+
+def session_of_cookie(token: str | None, key: str) -> str | None:
+    """The session of a sign-in cookie, if it is one this deployment signed (and not past
+    its expiry); None otherwise."""
+    import jwt
+
+    if not token:
+        return None
+    try:
+        payload = jwt.decode(token, key, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    if not isinstance(payload, dict) or "username" not in payload or \
+            float(payload.get("exp_date") or 0) <= time.time():
+        return None
+    return session_id(payload["username"], payload["exp_date"])
 
 
 def auth_file() -> Path:

@@ -167,6 +167,65 @@ def test_a_link_opened_before_sign_in_lands_on_its_page(page, tmp_path, demo_db)
         assert "/sectors" in page.url and "sector=waste" in page.url
 
 
+def test_a_sign_in_ends_with_sign_out_or_idleness_whatever_the_cookie(page, tmp_path, demo_db):
+    """A reload within the idle limit keeps the user signed in; a copy of the cookie taken
+    before *Sign out* does not sign anyone in after it; nor does a reload after the idle
+    limit (both did: the library signs in from its cookie alone)."""
+    import yaml
+
+    from analytics.access import add_user
+
+    auth = add_user("alice", "correct horse battery", "manager", path=tmp_path / "auth.yaml")
+    config = yaml.safe_load(auth.read_text())
+    auth.write_text(yaml.safe_dump({**config, "session_minutes": 0.25}))  # 15 s
+    db = tmp_path / "signed.duckdb"
+    db.write_bytes(Path(demo_db).read_bytes())
+    browser = page.context.browser
+
+    def signed_in_cookie(context):
+        for _ in range(100):  # the cookie component writes it a moment after the sign-in
+            found = [c for c in context.cookies() if c["name"] == config["cookie"]["name"]]
+            if found:
+                return found
+            time.sleep(0.1)
+        raise AssertionError("no sign-in cookie")
+
+    def dashboard(tab) -> None:
+        tab.get_by_text("Cluster overview").wait_for(timeout=60_000)
+
+    def sign_in_form(tab) -> None:
+        tab.get_by_role("textbox", name="Username").wait_for(timeout=60_000)
+        tab.wait_for_timeout(1000)  # the signed-in page would have replaced it by now
+        assert tab.get_by_text("Cluster overview").count() == 0
+
+    with running(db, CLUSTER_AUTH_FILE=str(auth)) as url:
+        first = browser.new_context(locale="en-GB")
+        tab = first.new_page()
+        tab.goto(url)
+        sign_in(tab, "alice", "correct horse battery")
+        dashboard(tab)
+        copied = signed_in_cookie(first)
+        tab.reload()
+        dashboard(tab)  # within the idle limit: still signed in
+        tab.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out").click()
+        tab.get_by_text("You are signed out.").wait_for(timeout=30_000)
+        first.close()
+
+        thief = browser.new_context(locale="en-GB")
+        thief.add_cookies(copied)
+        tab = thief.new_page()
+        tab.goto(url)
+        sign_in_form(tab)  # the copied cookie died with the sign-out
+
+        sign_in(tab, "alice", "correct horse battery")
+        dashboard(tab)
+        signed_in_cookie(thief)
+        time.sleep(16)  # idle past the limit
+        tab.reload()
+        sign_in_form(tab)
+        thief.close()
+
+
 def test_a_cluster_outside_france_is_set_up_in_the_browser(page, tmp_path):
     """From an empty database: name the cluster on the first-run steps, load its own areas
     on the Settings page, then a file that uses them on the Submissions page."""

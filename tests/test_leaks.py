@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 import zipfile
 from decimal import Decimal
 
@@ -202,6 +203,32 @@ def test_sign_in_form_refuses_after_too_many_failures(tmp_path, monkeypatch, dem
         at.button[0].click().run()
     assert any("Too many failed sign-in attempts" in e.value for e in at.error)
     assert not at.metric  # the right password no longer opens the dashboard
+
+
+def test_a_sign_in_cookie_is_honoured_only_while_its_session_is_open_and_active():
+    """The server side of sign-out and idleness (browser test: test_browser's
+    test_a_sign_in_ends_with_sign_out_or_idleness_whatever_the_cookie)."""
+    import jwt
+
+    sessions = access.Sessions()
+    expires = time.time() + 86_400
+    token = jwt.encode({"username": "alice", "exp_date": expires}, "key", algorithm="HS256")
+    session = access.session_of_cookie(token, "key")
+    assert session == access.session_id("alice", expires)
+    assert not sessions.touch(session, 60, now=1000.0)  # never opened (e.g. before a restart)
+    sessions.open(session, now=1000.0)
+    assert sessions.touch(session, 60, now=1059.0)
+    assert sessions.touch(session, 60, now=1118.0)  # each run counts as activity
+    assert not sessions.touch(session, 60, now=1179.0)  # idle past the limit: closed
+    assert not sessions.touch(session, 60, now=1180.0)
+    sessions.open(session, now=2000.0)
+    sessions.close(session)  # sign-out
+    assert not sessions.touch(session, 60, now=2001.0)
+    forged = jwt.encode({"username": "alice", "exp_date": expires}, "guess", algorithm="HS256")
+    expired = jwt.encode({"username": "alice", "exp_date": time.time() - 1}, "key",
+                         algorithm="HS256")
+    assert [access.session_of_cookie(t, "key") for t in (forged, expired, "junk", None)] == [
+        None] * 4
 
 
 @pytest.mark.parametrize("text", ["=1+1", "\r=cmd|' /C calc'!A0", "\t=HYPERLINK(\"x\")", "  @SUM(A1)",
