@@ -105,6 +105,28 @@ def test_backup_restore_gives_identical_kpis(demo_store, tmp_path):
     assert not (tmp_path / "other.duckdb").exists()
 
 
+def test_killing_a_restore_leaves_no_half_database(demo_store, tmp_path):
+    """SIGKILL ``restore`` at random moments: the target is then absent, empty, or the
+    whole backup, and restoring again into it works."""
+    folder = backup(demo_store, tmp_path / "backups")
+    expected = document.summary(demo_store)
+    rng = random.Random(19)
+    for attempt in range(4):
+        target = tmp_path / f"r{attempt}.duckdb"
+        proc = subprocess.Popen([sys.executable, "-m", "analytics", "restore", str(folder),
+                                 "--db", str(target)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.4, 1.2))  # the restore takes about 1 s
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if target.exists():
+            store = Store(target)
+            assert store.is_new() or document.summary(store) == expected, attempt
+            if not store.is_new():
+                continue
+        assert document.summary(restore(folder, target)) == expected
+
+
 def test_undo_redo_round_trip_gives_identical_kpis(tmp_path):
     from analytics.ingest import load_demo
 
