@@ -17,25 +17,26 @@ from analytics.i18n import N_
 
 _ = ui._
 ui.language()  # first: the sign-in form, the page names and the filters use it
-st.set_page_config(page_title=_("Cluster indicators"), page_icon="🌿", layout="wide")
+st.set_page_config(page_title=_("Cluster indicators"), page_icon=":material/eco:", layout="wide")
 
 ALL_PAGES = {
-    "overview": dict(title=N_("Overview"), icon="📊"),
-    "my_figures": dict(title=N_("My figures"), icon="📈"),
-    "sectors": dict(title=N_("Sectors"), icon="🌱"),
-    "member_types": dict(title=N_("Member types"), icon="🏢"),
-    "areas": dict(title=N_("Areas"), icon="🗺️"),
-    "submissions": dict(title=N_("Send your figures"), icon="📥"),
-    "targets": dict(title=N_("Targets"), icon="🎯"),
-    "data_quality": dict(title=N_("Data quality"), icon="🩺"),
-    "export": dict(title=N_("Export"), icon="📦"),
-    "settings": dict(title=N_("Settings"), icon="⚙️"),
+    "overview": dict(title=N_("Overview"), icon=":material/monitoring:"),
+    "my_figures": dict(title=N_("My figures"), icon=":material/trending_up:"),
+    "sectors": dict(title=N_("Sectors"), icon=":material/eco:"),
+    "member_types": dict(title=N_("Member types"), icon=":material/domain:"),
+    "areas": dict(title=N_("Areas"), icon=":material/map:"),
+    "submissions": dict(title=N_("Send your figures"), icon=":material/upload_file:"),
+    "targets": dict(title=N_("Targets"), icon=":material/flag:"),
+    "data_quality": dict(title=N_("Data quality"), icon=":material/fact_check:"),
+    "export": dict(title=N_("Export"), icon=":material/download:"),
+    "settings": dict(title=N_("Settings"), icon=":material/settings:"),
 }
 
 #: The pages the sidebar filters change; elsewhere they are not drawn.
 FILTERED_PAGES = ("overview", "sectors", "member_types", "areas", "data_quality", "export")
 
-ui.store().refresh_lists()  # the cluster's lists, as another process may have changed them
+st.session_state["_run"] = st.session_state.get("_run", 0) + 1  # ui.page_state: once a run
+ui.store().refresh_lists(ui.data_version())  # the lists, as another process may have changed them
 ui.remember_requested_page()  # a shared link opened before sign-in: its page, for after it
 me = ui.principal()  # stops here, showing only the sign-in form, until someone signs in
 st.session_state["_principal"] = me
@@ -53,12 +54,12 @@ ui.go_to_requested_page(by_name, current)
 
 if current.url_path in FILTERED_PAGES or (current.url_path == "" and allowed[0] in FILTERED_PAGES):
     ui.sidebar_filters()
-if ui.store().holds_demo():
+if ui.page_state()["holds_demo"]:
     st.info(_("You are looking at **demo data** for a fictional 30-member environmental "
               "cluster. Load your members' files on the Submissions page (it offers to remove "
-              "the demo data first).") if ui.store().shows_only_demo() else
+              "the demo data first).") if ui.page_state()["shows_only_demo"] else
             _("The figures include the **demo data** of a fictional cluster, mixed with yours. "
-              "Remove it on the Submissions page (one step, undoable)."), icon="ℹ️")
+              "Remove it on the Submissions page (one step, undoable)."), icon=":material/info:")
 st.session_state["_browser_hint_shown"] = False  # said once a page (ui.show_chart)
 current.run()
 ui.page_language()  # last: screen readers and spell checkers read the page in its language

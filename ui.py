@@ -67,13 +67,32 @@ def language() -> str:
     return lang
 
 
+#: Names every chart for screen readers: its drawing (``svg.main-svg``, not the whole plot,
+#: whose modebar buttons must stay reachable) becomes an image named by the title and the
+#: one-line summary ``show_chart`` keeps in the figure's ``meta``; charts drawn later too.
+_LABEL_CHARTS = """
+const label = () => doc.querySelectorAll('.js-plotly-plot').forEach(plot => {
+  const meta = (plot._fullLayout || {}).meta || {};
+  const svg = plot.querySelector('svg.main-svg');
+  const name = [meta.title, meta.summary].filter(Boolean).join('. ').replace(/<br>/g, ' ');
+  if (svg && name && svg.getAttribute('aria-label') !== name) {
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', name);
+  }
+});
+label();
+new MutationObserver(label).observe(doc.body, {childList: true, subtree: true});
+"""
+
+
 def page_language() -> None:
-    """Set ``<html lang>`` to the chosen language (Streamlit leaves it 'en'): a script in a
-    one-pixel frame of the same origin, drawn at the foot of the sidebar."""
+    """Set ``<html lang>`` to the chosen language (Streamlit leaves it 'en') and name the
+    charts for screen readers: a script in a one-pixel frame of the same origin, drawn at
+    the foot of the sidebar."""
     code = i18n.normalise(lang())  # one of ours ('en', 'fr'), never text from a request
     with st.sidebar:
-        st.iframe(f"<script>window.parent.document.documentElement.lang = '{code}';</script>",
-                  height=1)
+        st.iframe(f"<script>const doc = window.parent.document;\n"
+                  f"doc.documentElement.lang = '{code}';\n{_LABEL_CHARTS}</script>", height=1)
 
 
 def lang() -> str:
@@ -119,8 +138,36 @@ def store() -> Store:
     return _store(default_db_path())
 
 
+def page_state() -> dict[str, Any]:
+    """``Store.page_state`` once a run (``dashboard.py`` counts the runs in ``_run``), read
+    again after any write of this process; outside a counted run, every call reads it."""
+    run = st.session_state.get("_run")
+    key = (run, Store.writes, default_db_path())
+    memo = st.session_state.get("_page_state")
+    if run is None or memo is None or memo[0] != key:
+        memo = (key, store().page_state())
+        if run is not None:
+            st.session_state["_page_state"] = memo
+    return memo[1]
+
+
 def data_version() -> tuple[int, int]:
-    return store().data_version()
+    return page_state()["data_version"]
+
+
+def setting(key: str) -> int:
+    """A numeric cluster setting, as this run read it."""
+    return page_state()["settings"][key]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _resolved(path: str, version: tuple[int, int], filters: Filters) -> Filters:
+    return collection.resolve(_store(path), filters, _campaign(path, version))
+
+
+def resolved(filters: Filters) -> Filters:
+    """``collection.resolve`` of these filters (cached per data version)."""
+    return _resolved(default_db_path(), data_version(), filters)
 
 
 # -- who is signed in -------------------------------------------------------------------
@@ -290,7 +337,9 @@ def _overview(path: str, version: tuple[int, int], filters: Filters, protect: bo
 def overview(filters: Filters, medians: bool = False) -> dict[str, Any]:
     """KPIs for the filters; after disclosure control for anyone but a manager. Medians
     (a pass over every row) only when asked for: the exports have them."""
-    return _overview(default_db_path(), data_version(), filters, not me().sees_members, medians)
+    with st.spinner(_(COMPUTING)):  # words, not grey bars, when it takes over half a second
+        return _overview(default_db_path(), data_version(), filters, not me().sees_members,
+                         medians)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -302,7 +351,12 @@ def _growth(path: str, version: tuple[int, int], filters: Filters, protect: bool
 
 def growth_results(filters: Filters) -> dict[str, Any]:
     """Decomposition, membership flows, high-growth enterprises and targets, cached."""
-    return _growth(default_db_path(), data_version(), filters, not me().sees_members)
+    with st.spinner(_(COMPUTING)):
+        return _growth(default_db_path(), data_version(), filters, not me().sees_members)
+
+
+#: What a page says while its indicators are computed (st.spinner shows it after 0.5 s).
+COMPUTING = N_("Computing the indicators…")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -350,7 +404,7 @@ def sidebar_filters() -> Filters:
         # by default the period ends at the last closed year of the collection: a year still
         # collecting is shown apart and only read as the latest when picked here
         # ... and starts at the cluster's baseline year when it set one (Settings page)
-        default = collection.resolve(store(), Filters(), campaign())
+        default = resolved(Filters())
         end = default.year_to or years[1]
         start = min(max(default.year_from or years[0], years[0]), end)
         year_from, year_to = sidebar.slider(_("Years"), years[0], years[1], (start, end),
@@ -380,21 +434,21 @@ def sidebar_filters() -> Filters:
         elif dim in st.query_params:
             del st.query_params[dim]
     for notice in st.session_state.get("_url_notices", []):
-        sidebar.warning(notice.render(lang()), icon="⚠️")
+        sidebar.warning(notice.render(lang()), icon=":material/warning:")
     estimated = sidebar.toggle(
         _("Estimate missing submissions"), key="estimated", bind="query-params",
         help=_("Fill a member's missing year with its last reported values (at most {years} "
                "years back). Estimated values are marked everywhere.").format(
-            years=store().setting("carry_forward_years")))
+            years=setting("carry_forward_years")))
     as_reported = sidebar.toggle(
         _("Classify by each year's submission"), key="as_reported", bind="query-params",
         help=_("Off: a member's latest type, sector and area apply to all its years. On: each "
                "year's own, as the member reported it that year (a member that outgrew SME "
                "status stays an SME in its earlier years)."))
-    filters = collection.resolve(store(), Filters(
+    filters = resolved(Filters(
         year_from, year_to, tuple(chosen["member_type"]), tuple(chosen["sector"]),
         tuple(chosen["area"]), estimated=estimated,
-        classification="reported" if as_reported else "current"), campaign())
+        classification="reported" if as_reported else "current"))
     if not me().sees_members and publication.scope(filters) is None:
         sidebar.warning(_("Figures are published for the whole cluster or for one filter at a "
                           "time (member types, sectors or areas): a selection combining two "
@@ -440,7 +494,7 @@ def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
             text = _("{chart}: the figures for this selection are confidential (fewer than "
                      "{count} members, or one member makes most of them).").replace(
                 "{count}", str(rules.min_units))
-        st.info(text.format(chart=plain(title.split("<br>")[0])), icon="🔒"
+        st.info(text.format(chart=plain(title.split("<br>")[0])), icon=":material/lock:"
                 if not me().sees_members else None)
         return
     ctx = export_context()
@@ -454,7 +508,9 @@ def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
         st.caption(plain(title.replace("<br>", " ")))
     else:
         st.markdown(f"**{plain(title.replace('<br>', ' '))}**")
-    fig = go.Figure(fig).update_layout(title_text="", meta={**meta, "title": title},
+    summary = charts.summary_line(fig, unit, lang())  # with the title, its accessible name
+    fig = go.Figure(fig).update_layout(title_text="", meta={**meta, "title": title,
+                                                            "summary": summary},
                                        margin=dict(t=24))
     st.plotly_chart(fig, theme=None, key=key, config={
         "displaylogo": False,
@@ -482,7 +538,7 @@ def flash(text: str) -> None:
 
 def show_flash() -> None:
     for text in st.session_state.pop("_flash", []):
-        st.success(text, icon="✅")
+        st.success(text, icon=":material/check_circle:")
 
 
 def fmt_date(value) -> str:
@@ -533,16 +589,17 @@ def filter_caption(f: Filters) -> None:
     st.caption(_("Showing: {filters}").format(filters=f.describe(lang())))
     shown = collection.within(campaign(), f)
     if shown:
-        st.warning(collection.warning_for(shown).render(lang()), icon="⚠️")
+        st.warning(collection.warning_for(shown).render(lang()), icon=":material/warning:")
 
 
 def no_data() -> bool:
     """Say so when the filters leave nothing; True if there is nothing to show."""
-    if store().is_empty():  # a new database: say how to start, offer the demo to try it
+    if page_state()["is_empty"]:  # a new database: say how to start, offer the demo to try it
         if me().role == "manager":
             first_run()
         else:
-            st.info(_("No figures yet: the cluster's manager has not loaded any."), icon="👋")
+            st.info(_("No figures yet: the cluster's manager has not loaded any."),
+                    icon=":material/waving_hand:")
         return True
     data = overview(filters())["by_year"]
     if data.empty or data["members"].sum() == 0:
@@ -578,7 +635,7 @@ def first_run() -> None:
                      some=", ".join(lists["areas"].label(c, lang())
                                     for c in lists["areas"].codes[:3])))
     st.page_link("app_pages/settings.py", label=_("Settings: the cluster and its lists"),
-                 icon="⚙️")
+                 icon=":material/settings:")
     st.markdown("**3. " + _("Download the template") + "**")
     st.write(_("The columns your members' files need; the Excel one has drop-down lists of "
                "your values."))
@@ -589,7 +646,7 @@ def first_run() -> None:
                        key="first_run_template_xlsx", on_click="ignore")
     st.markdown("**4. " + _("Load your member list and your first file") + "**")
     st.page_link("app_pages/submissions.py", label=_("Submissions: check and load files"),
-                 icon="📥")
+                 icon=":material/upload_file:")
     if not current.holds_data():
         st.divider()
         st.caption(_("Or look around first, with a fictional 30-member cluster's figures, "
@@ -605,22 +662,38 @@ def first_run() -> None:
             st.rerun()
 
 
-def formatted_table(frame: pd.DataFrame, dimension: str | None = None) -> pd.DataFrame:
-    """Indicator columns written for reading (units, separators), labels for codes."""
+def formatted_table(frame: pd.DataFrame, dimension: str | None = None) -> Any:
+    """The indicators of ``frame`` as a table to read: numbers stay numbers (they sort as
+    numbers and align right), written by a Styler with their unit and separators, and
+    'confidential' in a cell disclosure control hid; codes shown as labels."""
     cols = ["year", *([dimension] if dimension else []), "turnover_eur", "jobs", "members",
             "active_members", "response_rate", "turnover_per_job", "export_share", "rd_intensity"]
     out = frame[cols].copy()
     if dimension:
         out[dimension] = [charts.dimension_label(dimension, c, lang()) for c in out[dimension]]
     out["year"] = out["year"].astype(str)
-    hidden = frame["confidential"] if "confidential" in frame.columns else [[]] * len(frame)
+    hidden = list(frame["confidential"]) if "confidential" in frame.columns else [()] * len(frame)
+    titles = {c: export.column_title(c, lang()) for c in cols}
+    masks: dict[str, pd.Series] = {}
     for key in cols:
         if key in kpis.INDICATORS:
-            unit = kpis.INDICATORS[key].unit
-            out[key] = [_(CONFIDENTIAL) if key in h else formatting.by_unit(v, unit, lang())
-                        for v, h in zip(out[key], hidden, strict=True)]
-    out["response_rate"] = [fmt_pct(v) for v in out["response_rate"]]
-    return out.rename(columns={c: export.column_title(c, lang()) for c in cols})
+            mask = pd.Series([key in h for h in hidden], index=out.index)
+            out[key] = pd.to_numeric(out[key], errors="coerce").astype(float).mask(mask)
+            masks[titles[key]] = mask
+    out = out.rename(columns=titles)
+    styler = out.style
+    for key, title in titles.items():
+        if title not in masks:
+            continue
+        unit = kpis.INDICATORS[key].unit
+
+        def write(v: float, unit: str = unit, key: str = key) -> str:
+            return fmt_pct(v) if key == "response_rate" else formatting.by_unit(v, unit, lang())
+        styler = styler.format(write, subset=[title], na_rep="–")
+        if masks[title].any():
+            styler = styler.format(write, subset=(masks[title].to_numpy(), [title]),
+                                   na_rep=_(CONFIDENTIAL))
+    return styler
 
 
 def shown(value: float | None, unit: str, hidden: bool = False) -> str:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -227,6 +228,13 @@ KIND_TABLES: dict[str, tuple[TableSpec, ...]] = {DEMO_REMOVAL: STORED,
 DATA_TABLES = (SUBMISSIONS, MEMBERS, TARGETS, COLLECTION)
 
 
+_DATA_VERSION = "SELECT count(*), coalesce(max(load_id), 0) FROM loads"
+_HOLDS_DEMO = f"SELECT count(*) > 0 FROM submissions WHERE {DEMO_ROWS}"
+#: from the (small) loads table: every load still in force is a demo load
+_SHOWS_ONLY_DEMO = ("SELECT count(*) > 0 AND bool_and(is_demo) FROM loads "
+                    "WHERE action = 'load' AND kind = 'submissions' AND undone_by IS NULL")
+
+
 def setting_sql(key: str) -> str:
     """A SQL expression for a stored setting (its default when unset): queries read it
     from the database, so one query never mixes two values."""
@@ -246,6 +254,9 @@ class Store:
     """One DuckDB database file (or ':memory:' for tests)."""
 
     _write_lock = threading.RLock()
+    #: Writes committed by this process (any store): what a per-run memo of the pages
+    #: compares, so that a page never reuses what it read before its own write.
+    writes = 0
 
     def __init__(self, path: str | Path | None = None, wait_seconds: float = LOCK_WAIT_SECONDS):
         self.path = str(path or default_db_path())
@@ -315,6 +326,7 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
+            Store.writes += 1
 
     # -- schema ------------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -460,10 +472,11 @@ class Store:
         version = self.data_version()
         use_lists(self.reference_lists(), (self.instance, version))
 
-    def refresh_lists(self) -> None:
+    def refresh_lists(self, version: tuple[int, int] | None = None) -> None:
         """Put the lists in force again if they may have changed since (a write by another
-        process, or another store of this process in force): one small query otherwise."""
-        if lists_in_force_by() != (self.instance, self.data_version()):
+        process, or another store of this process in force): one small query otherwise
+        (none when the caller read the data ``version`` already)."""
+        if lists_in_force_by() != (self.instance, version or self.data_version()):
             self.use_lists()
 
     def write_list(self, name: str, frame: pd.DataFrame, moves: dict[str, str], *,
@@ -714,7 +727,7 @@ class Store:
 
     def data_version(self) -> tuple[int, int]:
         """Changes whenever data changes: (number of loads and undos, last id). For caches."""
-        count, last = self.rows("SELECT count(*), coalesce(max(load_id), 0) FROM loads")[0]
+        count, last = self.rows(_DATA_VERSION)[0]
         return int(count), int(last)
 
     def is_empty(self) -> bool:
@@ -733,15 +746,26 @@ class Store:
 
     def holds_demo(self) -> bool:
         """True while any demo figure is in force (the banner stays until it is removed)."""
-        return bool(self.rows(
-            f"SELECT count(*) > 0 FROM submissions WHERE {DEMO_ROWS}")[0][0])
+        return bool(self.rows(_HOLDS_DEMO)[0][0])
 
     def shows_only_demo(self) -> bool:
         """True when every row on show came from the demo data."""
-        # from the (small) loads table: every load still in force is a demo load
-        return bool(self.rows(
-            "SELECT count(*) > 0 AND bool_and(is_demo) FROM loads "
-            "WHERE action = 'load' AND kind = 'submissions' AND undone_by IS NULL")[0][0])
+        return bool(self.rows(_SHOWS_ONLY_DEMO)[0][0])
+
+    def page_state(self) -> dict[str, Any]:
+        """What a dashboard page asks first, read with one connection: the data version,
+        whether there are figures and demo figures, the numeric settings. (Opening a
+        connection costs 10 to 20 ms; a page run opened eight for the data version alone.)"""
+        with self.connect() as con:
+            count, last = con.execute(_DATA_VERSION).fetchall()[0]
+            empty = con.execute("SELECT count(*) = 0 FROM submissions").fetchall()[0][0]
+            demo = con.execute(_HOLDS_DEMO).fetchall()[0][0]
+            only_demo = con.execute(_SHOWS_ONLY_DEMO).fetchall()[0][0]
+            settings = con.execute("SELECT " + ", ".join(
+                setting_sql(k) for k in SETTING_DEFAULTS)).fetchall()[0]
+        return {"data_version": (int(count), int(last)), "is_empty": bool(empty),
+                "holds_demo": bool(demo), "shows_only_demo": bool(only_demo),
+                "settings": dict(zip(SETTING_DEFAULTS, map(int, settings), strict=True))}
 
     def last_loaded(self):
         """When data last changed (a load or an undo): the 'data date' of exports."""

@@ -1,10 +1,11 @@
 """My figures: a member's own submissions, its trend, and where it stands in the cluster.
 A manager sees any member's page as that member would (to answer a member's question)."""
 
+import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import charts, collection, formatting, kpis, member_view
+from analytics import charts, collection, kpis, member_view
 from analytics.i18n import N_
 from analytics.schema import SUBMISSIONS
 from ui import _
@@ -50,16 +51,16 @@ for col, measure in ((left, "turnover_eur"), (right, "jobs")):
 shown = own.copy()
 for dim in ("member_type", "sector", "area"):
     shown[dim] = [charts.dimension_label(dim, c, lang) for c in shown[dim]]
+# numbers stay numbers (they sort as numbers), written with the reader's separators
+numbers = {ui.translate(c.label): st.column_config.NumberColumn(format="localized")
+           for c in SUBMISSIONS.columns if c.kind in ("money", "quantity", "count")}
 for c in SUBMISSIONS.columns:
     if c.kind in ("money", "quantity", "count"):
-        unit = "EUR" if c.kind == "money" else ""
-        shown[c.name] = [formatting.by_unit(v, unit, lang) if unit else
-                         formatting.number(v, 1 if c.kind == "quantity" else 0, lang)
-                         for v in shown[c.name]]
+        shown[c.name] = pd.to_numeric(shown[c.name], errors="coerce").astype(float)
 shown["year"] = shown["year"].astype(str)
 with st.expander(_("Your submissions"), expanded=True):
     st.dataframe(shown.rename(columns={c.name: ui.translate(c.label) for c in SUBMISSIONS.columns}),
-                 hide_index=True, key="own_rows")
+                 hide_index=True, key="own_rows", column_config=numbers)
 
 st.subheader(_("Where you stand in the cluster"))
 st.caption(_("Your position among the members that reported the same year. Cluster figures are "

@@ -9,8 +9,8 @@ import ui
 from analytics import collection, reference
 from analytics.export import file_stem
 from analytics.filters import Filters
-from analytics.history import history_table, kind_name, undo_description
-from analytics.i18n import N_, ngettext
+from analytics.history import HISTORY_TITLES, history_table, kind_name, undo_description
+from analytics.i18n import N_, ngettext, translator
 from analytics.ingest import check_file, kept_columns, load_checked
 from analytics.reference import LIST_NAMES
 from analytics.schema import REFERENCE_LISTS, spec_named
@@ -129,7 +129,7 @@ holds_demo = not member and store.holds_demo()
 if holds_demo:
     c1, c2 = st.columns([3, 1])
     c1.info(_("This database holds the **demo data** of a fictional cluster. Remove it before "
-              "loading your own figures, so that the two never mix."), icon="ℹ️")
+              "loading your own figures, so that the two never mix."), icon=":material/info:")
     if c2.button(_("Remove the demo data"), key="remove_demo"):
         removal = store.remove_demo(ui.user_name())
         if removal is not None:
@@ -165,7 +165,7 @@ if upload is not None:
                   "page later) and the file is checked again.").format(values="; ".join(
                       f"{ui.translate(LIST_NAMES[k])}: {', '.join(v[:20])}"
                       + (" …" if len(v) > 20 else "") for k, v in new_values.items())),
-                icon="➕")
+                icon=":material/add:")
         if st.button(_("Add them to the lists"), key="add_new_values"):
             added = [reference.add_values(store, k, v, ui.user_name())
                      for k, v in new_values.items()]
@@ -241,7 +241,11 @@ if member:
 if history.empty:
     st.write(_("Nothing sent yet.") if member else _("Nothing loaded yet."))
 else:
-    st.dataframe(history_table(history, lang), hide_index=True, key="history")
+    titles = {k: translator(lang)(v) for k, v in HISTORY_TITLES.items()}
+    st.dataframe(history_table(history, lang), hide_index=True, key="history",
+                 column_config={titles["sha256"]: st.column_config.TextColumn(
+                     width="small", help=_("Tells two files apart: the same checksum is the "
+                                           "same file."))})
     undoable = history[history["undone_by"].isna()]
     if member:
         undoable = undoable.iloc[0:0]  # members ask the manager to undo

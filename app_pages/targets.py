@@ -25,12 +25,13 @@ titles = translated(TARGET_TITLES, lang)
 edited = st.data_editor(
     current, num_rows="dynamic", hide_index=True, key="targets_editor", width="stretch",
     column_config={
+        # codes stored, labels shown (the saved file still carries the codes)
         "indicator": st.column_config.SelectboxColumn(
             titles["indicator"], options=indicators.codes, required=True,
-            help="; ".join(f"{c}: {indicators.label(c, lang)}" for c in indicators.codes)),
+            format_func=lambda c: indicators.label(c, lang)),
         "kind": st.column_config.SelectboxColumn(
             titles["kind"], options=kinds.codes, required=True,
-            help="; ".join(f"{c}: {kinds.label(c, lang)}" for c in kinds.codes)),
+            format_func=lambda c: kinds.label(c, lang)),
         "year": st.column_config.NumberColumn(titles["year"], step=1, format="%d",
                                               required=True),
         "value": st.column_config.NumberColumn(titles["value"], required=True),

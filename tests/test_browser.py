@@ -311,6 +311,15 @@ def test_no_chart_text_overlaps_or_is_clipped_on_a_phone_or_a_desktop(server, pa
         charts = page.evaluate(CHART_TEXTS)
         assert len(charts) >= (9 if not path else 2), (path, width)
         assert text_problems(charts) == [], (path, width)
+        # each chart's drawing is an image named by its title and a one-line summary
+        names = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map("
+                              "p => [p._fullLayout.meta.title, p.querySelector('svg.main-svg')"
+                              ".getAttribute('role'), p.querySelector('svg.main-svg')"
+                              ".getAttribute('aria-label')])")
+        for title, role, name in names:
+            plain_title = title.replace("<br>", " ")
+            assert role == "img" and name.startswith(plain_title + ". "), (title, name)
+            assert any(ch.isdigit() for ch in name[len(plain_title):]), name  # the figures
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 

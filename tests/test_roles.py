@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyarrow.ipc
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -38,8 +39,14 @@ def test_funder_sees_protected_aggregates_only(signed):
 
 def test_funder_sector_table_says_confidential(signed):
     at = signed("funder@region.eu", "app_pages/sectors.py")
-    table = next(d.value for d in at.dataframe if "Sector" in d.value.columns)
-    assert (table["Turnover (EUR)"] == "confidential").any()
+    element = next(d for d in at.dataframe if "Sector" in d.value.columns)
+    table = element.value  # numbers stay numbers: they sort as numbers
+    assert table["Turnover (EUR)"].dtype == float and table["Turnover (EUR)"].isna().any()
+    shown = pyarrow.ipc.open_stream(element.proto.arrow_data.styler.display_values).read_pandas()
+    hidden = table["Turnover (EUR)"].isna().to_numpy()
+    column = list(table.columns).index("Turnover (EUR)")
+    assert "confidential" in set(shown.iloc[hidden, column])  # the others: nothing to show
+    assert all(v.startswith("€") for v in shown.iloc[~hidden, column])
     import json
 
     stacked = json.loads(at.get("plotly_chart")[0].proto.spec)
