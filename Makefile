@@ -47,6 +47,7 @@ bench: $(VENV)/.dev browser
 	$(PY) benchmarks/bench.py $(if $(QUICK),--quick,)
 	$(if $(QUICK),,$(PY) benchmarks/bench_limits.py)
 	$(PY) benchmarks/bench_browser.py $(if $(QUICK),--runs 1,)
+	$(if $(QUICK),,$(PY) benchmarks/bench_browser.py --members 1000)
 
 demo: $(VENV)/.runtime
 	$(PY) -m analytics demo
