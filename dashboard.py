@@ -25,6 +25,7 @@ ALL_PAGES = {
     "sectors": dict(title=N_("Sectors"), icon=":material/eco:"),
     "member_types": dict(title=N_("Member types"), icon=":material/domain:"),
     "areas": dict(title=N_("Areas"), icon=":material/map:"),
+    "cluster_life": dict(title=N_("Cluster life"), icon=":material/groups:"),
     "submissions": dict(title=N_("Send your figures"), icon=":material/upload_file:"),
     "targets": dict(title=N_("Targets"), icon=":material/flag:"),
     "data_quality": dict(title=N_("Data quality"), icon=":material/fact_check:"),
@@ -33,7 +34,8 @@ ALL_PAGES = {
 }
 
 #: The pages the sidebar filters change; elsewhere they are not drawn.
-FILTERED_PAGES = ("overview", "sectors", "member_types", "areas", "data_quality", "export")
+FILTERED_PAGES = ("overview", "sectors", "member_types", "areas", "cluster_life", "data_quality",
+                  "export")
 
 st.session_state["_run"] = st.session_state.get("_run", 0) + 1  # ui.page_state: once a run
 ui.store().refresh_lists(ui.data_version())  # the lists, as another process may have changed them

@@ -784,3 +784,24 @@ def plain(text: str) -> str:
     import re
 
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
+
+
+# -- cluster life (issue 17) -------------------------------------------------------------------
+@st.cache_data(max_entries=32, show_spinner=False)
+def _satisfaction(path: str, version: tuple[int, int], filters: Filters, protect: bool
+                  ) -> dict[str, Any]:
+    from analytics import satisfaction
+
+    store = _store(path)
+    yearly = satisfaction.by_year(store, filters, protect=protect)
+    latest = int(yearly["year"].max()) if not yearly.empty else None
+    return {"by_year": yearly, "latest": latest,
+            "by_member_type": satisfaction.by_member_type(store, filters, protect=protect),
+            "distribution": None if latest is None else
+            satisfaction.distribution(store, latest, filters, protect=protect)}
+
+
+def satisfaction_results(filters: Filters) -> dict[str, Any]:
+    """The members' satisfaction for the filters, protected for anyone but a manager."""
+    with st.spinner(_(COMPUTING)):
+        return _satisfaction(default_db_path(), data_version(), filters, not me().sees_members)

@@ -34,9 +34,9 @@ ROLES = ("manager", "funder", "member")
 DEFAULT_AUTH_FILE = DATA_DIR.parent / "auth.yaml"
 #: Pages each role may open (file names in app_pages/), checked again by every page.
 PAGES = {
-    "manager": ("overview", "sectors", "member_types", "areas", "submissions", "targets",
-                "data_quality", "export", "my_figures", "settings"),
-    "funder": ("overview", "sectors", "member_types", "areas", "export"),
+    "manager": ("overview", "sectors", "member_types", "areas", "cluster_life", "submissions",
+                "targets", "data_quality", "export", "my_figures", "settings"),
+    "funder": ("overview", "sectors", "member_types", "areas", "cluster_life", "export"),
     "member": ("my_figures", "submissions"),
 }
 

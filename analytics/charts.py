@@ -570,3 +570,45 @@ def submission_grid(status: pd.DataFrame, title: str | None = None,
                      gridcolor="#f2f2f2", rangemode=None)
     fig.update_layout(height=max(300, 22 * len(members) + 140), margin=dict(l=260))
     return fig
+
+
+def nps_by_year(yearly: pd.DataFrame, lang: str = DEFAULT) -> go.Figure:
+    """The Net Promoter Score by year (-100 to +100), its value on each bar; a year whose
+    figures are hidden (too few answers for a funder) has no bar."""
+    _ = translator(lang)
+    fig = _base(_("Net Promoter Score by year"), "points", lang)
+    shown = yearly[yearly["nps"].notna()]
+    values = shown["nps"].astype(float)
+    fig.add_bar(x=shown["year"], y=values, name=_("Net Promoter Score"),
+                marker_color=[PALETTE[0] if v >= 0 else PALETTE[1] for v in values],
+                text=[f"{v:+.0f}" for v in values], textposition="outside", cliponaxis=False,
+                customdata=shown["satisfaction_responses"],
+                hovertemplate="%{x}<br>NPS %{y:+.0f}<br>" + _("answers") +
+                ": %{customdata}<extra></extra>")
+    low = min(-20.0, float(values.min()) - 15) if len(values) else -20.0
+    high = max(20.0, float(values.max()) + 15) if len(values) else 20.0
+    fig.update_yaxes(range=[max(-100, low), min(100, high)], zeroline=True,
+                     title_text=_("NPS (points)"))
+    fig.update_xaxes(type="category")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def satisfaction_distribution(counts: pd.Series, year: int, lang: str = DEFAULT) -> go.Figure:
+    """How many members gave each overall score in ``year``: detractors (0-6), passives
+    (7-8) and promoters (9-10) in three colours, named in the legend."""
+    _ = translator(lang)
+    fig = _base(_("Overall satisfaction, {year}: answers by score").format(year=year),
+                "members", lang)
+    groups = ((_("Detractors (0-6)"), range(0, 7), PALETTE[1]),
+              (_("Passives (7-8)"), range(7, 9), PALETTE[6]),
+              (_("Promoters (9-10)"), range(9, 11), PALETTE[0]))
+    for name, scores, colour in groups:
+        part = counts.reindex(list(scores), fill_value=0)
+        fig.add_bar(x=[str(s) for s in part.index], y=part.values, name=name,
+                    marker_color=colour,
+                    hovertemplate=_("score") + " %{x}: %{y}<extra>" + name + "</extra>")
+    fig.update_xaxes(type="category", categoryorder="array",
+                     categoryarray=[str(s) for s in range(11)], title_text=_("Score"))
+    fig.update_yaxes(title_text=_("Answers"), rangemode="tozero")
+    return fig

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import collection
+from . import collection, satisfaction
 from .disclosure import protect_overview, to_json_rows
 from .filters import Filters
 from .growth import decomposition_summary
@@ -46,4 +46,19 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
     out["decomposition"] = decomposition_summary(store, filters, protect=protect)
     out["targets"] = [{k: _plain(v) for k, v in p.items()}
                       for p in progress(result["by_year"], stored_targets(store), lang, filters)]
+    out["cluster_life"] = cluster_life(store, filters, protect)
     return out
+
+
+def cluster_life(store: Store, filters: Filters, protect: bool) -> dict[str, Any]:
+    """The cluster's own life, beside its members' figures: so far the members' satisfaction
+    (answers, response rate, mean, NPS) by year; a funder's cells below the minimum number
+    of answers are null and listed in ``confidential``; comments are never in it."""
+    frame = satisfaction.by_year(store, filters, protect=protect)
+    rows = []
+    for record in frame.to_dict("records"):
+        row = {k: _plain(v) for k, v in record.items() if k != "confidential"}
+        if protect:
+            row["confidential"] = list(record.get("confidential") or [])
+        rows.append(row)
+    return {"by_year": rows}

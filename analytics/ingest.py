@@ -22,7 +22,7 @@ from .checks import CheckReport, FileRejected, Problem
 from .i18n import DEFAULT, Message, _l, gettext
 from .quality import jumps_sql
 from .readers import read_upload
-from .schema import DATA_DIR, MEASURE_NOUNS, SUBMISSIONS, spec_named
+from .schema import DATA_DIR, MEASURE_NOUNS, SATISFACTION, SUBMISSIONS, spec_named
 from .store import LoadResult, Store
 from .validate import MAX_ERRORS_PER_RULE, check_raw
 
@@ -75,8 +75,29 @@ def check_file(data: bytes, file_name: str, store: Store | None = None,
         tell(0.8, _l("Comparing with the stored figures"))
         report.problems += _compare_with_store(report.table, store)
         report.replaces = _count_replaced(report.table, store)
+    if report.table is not None and store is not None and spec is SATISFACTION:
+        report.problems += _unknown_members(report.table, store)
     tell(1.0, _l("Checked"))
     return report
+
+
+def _unknown_members(table: pa.Table, store: Store) -> list[Problem]:
+    """An answer from a member the cluster does not know (in neither its member list nor
+    its submissions) is an error: a typo would count a member that does not exist."""
+    unknown = ("FROM incoming WHERE member_id NOT IN (SELECT member_id FROM members UNION "
+               "SELECT member_id FROM submissions)")
+    with store.connect() as con:
+        con.register("incoming", table)
+        try:
+            rows = con.execute(f"SELECT _row, member_id {unknown} ORDER BY _row "
+                               f"LIMIT {MAX_ERRORS_PER_RULE}").fetchall()
+            total = con.execute(f"SELECT count(*) {unknown}").fetchall()[0][0]
+        finally:
+            con.unregister("incoming")
+    message = _l("No member has this ID: add it to the member list first, or correct it.")
+    return [Problem(message, row=int(r), column="member_id", value=str(m),
+                    more=total - len(rows) if i == len(rows) - 1 else 0)
+            for i, (r, m) in enumerate(rows)]
 
 
 def restrict_to_member(report: CheckReport, member_id: str) -> None:

@@ -432,13 +432,15 @@ def settings_key(rules, store: Store) -> str:
 
 
 def get(store: Store, rules: Rules | None = None) -> Publication:
-    """The publication of the store's data version: from this process's memory, else from
-    the database (built by any process before), else built now and stored for the others."""
+    """The publication of the store's figures (``Store.figures_version``): from this
+    process's memory, else from the database (built by any process before), else built now
+    and stored for the others."""
     rules = rules or Rules.of(store)
-    version, settings = store.data_version(), settings_key(rules, store)
+    # the figures' version: a satisfaction answer or a target does not change what is published
+    count, last, when = store.figures_version()
+    version, settings = (count, last), settings_key(rules, store)
     # a file replaced under the same path can repeat a version number, never its last load time
-    key = (store.path if store.path != ":memory:" else store.instance, version,
-           str(store.last_loaded()), settings)
+    key = (store.path if store.path != ":memory:" else store.instance, version, when, settings)
     with _lock:
         hit = _cache.get(key)
         if hit is None:

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, collection, disclosure, formatting, growth, kpis, publication, targets
+from . import charts, collection, disclosure, formatting, growth, kpis, publication, satisfaction, targets
 from .export import (
     INSTALL_HINT,
     BrowserMissing,
@@ -374,6 +375,34 @@ def executive_summary(result: dict, ctx: ExportContext, extra: dict | None = Non
     return " ".join(sentences) or _("The figures of this selection are confidential.")
 
 
+def satisfaction_blocks(yearly: pd.DataFrame, minimum: int | None, protected: bool,
+                        lang: str) -> list[Block]:
+    """The report's 'Cluster life' part: the members' satisfaction by year (a figure from
+    too few answers says confidential in a funder's report; comments are never in it)."""
+    _ = translator(lang)
+    confidential = _("confidential")
+
+    def said(value: object, text: str) -> str:
+        return confidential if value is None or pd.isna(value) else text
+    rows = tuple((str(int(r["year"])), str(int(r["satisfaction_responses"])),
+                  "–" if pd.isna(r["satisfaction_response_rate"]) else
+                  formatting.pct(r["satisfaction_response_rate"], 0, lang=lang),
+                  said(r["satisfaction_mean"], formatting.number(r["satisfaction_mean"], 1, lang)
+                       if pd.notna(r["satisfaction_mean"]) else ""),
+                  said(r["nps"], f"{r['nps']:+.0f}" if pd.notna(r["nps"]) else ""))
+                 for r in yearly.to_dict("records"))
+    text = _("Each year the members say how likely they are to recommend the cluster (0 to "
+             "10). The Net Promoter Score is the share of promoters (9-10) minus the share of "
+             "detractors (0-6), from -100 to +100.")
+    if protected and minimum:
+        text += " " + _("Figures from fewer than {count} answers are confidential.").format(
+            count=minimum)
+    return [Block("heading", _("Cluster life: members' satisfaction"), level=2),
+            Block("paragraph", text),
+            Block("table", header=(_("Year"), _("Answers"), _("Response rate"), _("Mean (0-10)"),
+                                   _("Net Promoter Score")), rows=rows)]
+
+
 def report_blocks(result: dict, ctx: ExportContext, images: dict[str, bytes],
                   chart_list: list[Chart], extra: dict | None = None) -> list[Block]:
     """The report, in the context's language: cover, summary, KPI table, targets, where
@@ -444,6 +473,11 @@ def report_blocks(result: dict, ctx: ExportContext, images: dict[str, bytes],
         blocks.append(Block("table", header=(
             _("Indicator"), _("Baseline"), _("Like-for-like"), _("Joiners"), _("Leavers"),
             _("Reporting changes"), _("Latest")), rows=tuple(parts)))
+
+    life = (extra or {}).get("satisfaction")
+    if life is not None and not life.empty:
+        blocks += satisfaction_blocks(life, extra.get("satisfaction_min_answers"),  # type: ignore[union-attr]
+                                      protected, lang)
 
     blocks.append(Block("heading", _("Charts"), level=1))
     for number, chart in enumerate(chart_list, start=1):
@@ -615,6 +649,8 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
         raise ValueError(_l("No submissions match these filters: nothing to report."))
     ctx = context(store, filters, cluster, lang)
     extra = growth.bundle(store, filters, protect)
+    extra["satisfaction"] = satisfaction.by_year(store, filters, protect=protect)
+    extra["satisfaction_min_answers"] = store.setting("satisfaction_min_answers")
     chart_list = standard_charts(result, extra, protect, lang)
     steps = len(chart_list) * len(formats) + 4
     done = 0

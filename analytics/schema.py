@@ -53,6 +53,7 @@ class Column:
     value_required: bool = True  # every row must have a value
     vocabulary: str | None = None  # for kind == "code": name of the reference list
     years_ahead: int = 0  # for kind == "year": how far after the current year is allowed
+    max_value: int | None = None  # for a score: the highest value allowed (0 is the lowest)
 
     @property
     def sql_type(self) -> str:
@@ -208,13 +209,15 @@ SETTING_DEFAULTS: dict[str, int] = {
     "confidential_min_members": 3,
     "confidential_max_share": 85,
     "confidential_protection": 10,
+    # a satisfaction figure is shown to funders only from this many answers (a survey standard)
+    "satisfaction_min_answers": 5,
 }
 #: The values a setting may take (inclusive): confidentiality only stricter than the defaults.
 SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "carry_forward_years": (0, 10), "close_at_response_rate": (0, 100),
     "baseline_year": (0, 2100),
     "confidential_min_members": (3, 100), "confidential_max_share": (1, 85),
-    "confidential_protection": (10, 100),
+    "confidential_protection": (10, 100), "satisfaction_min_answers": (5, 100),
 }
 
 #: The cluster's own details, as text (the report pack's title page, the Settings page).
@@ -282,7 +285,37 @@ REFERENCE = TableSpec(
 #: The main measures as nouns in a sentence ("3 rows have no turnover").
 MEASURE_NOUNS = {"turnover_eur": N_("turnover"), "jobs": N_("jobs")}
 #: Most specific first: a file is of the first kind whose marker column it has.
-SPECS = (TARGETS, MEMBERS, SUBMISSIONS)
+#: The members' satisfaction with the cluster (issue 17): one answer per member and year,
+#: sent in a file by the manager or typed by the member on its page (a new answer replaces
+#: its own). Scores from 0 to 10: the overall one gives the Net Promoter Score.
+SATISFACTION = TableSpec(
+    name="satisfaction",
+    label=N_("satisfaction answers"),
+    key=("member_id", "year"),
+    marker="satisfaction",
+    columns=(
+        SUBMISSIONS.column("member_id"),
+        Column("year", "year", N_("Year"), N_("The year the answer is about."),
+               ("annee", "exercice")),
+        Column("satisfaction", "count", N_("Overall satisfaction (0-10)"),
+               N_("How likely the member is to recommend the cluster, from 0 to 10."),
+               ("overall", "overall_satisfaction", "satisfaction_globale", "note_globale",
+                "recommandation", "nps"), max_value=10),
+        Column("services_score", "count", N_("Services (0-10)"),
+               N_("The cluster's services: information, support, introductions."),
+               ("services", "note_services", "satisfaction_services"), required=False,
+               value_required=False, max_value=10),
+        Column("events_score", "count", N_("Events (0-10)"),
+               N_("Meetings, workshops, trade fairs and visits."),
+               ("events", "activities", "note_evenements", "evenements",
+                "satisfaction_evenements"), required=False, value_required=False, max_value=10),
+        Column("comment", "text", N_("Comment"),
+               N_("What the member would like (seen by the manager only)."),
+               ("commentaire", "remarque", "suggestion"), required=False, value_required=False),
+    ),
+)
+
+SPECS = (TARGETS, MEMBERS, SATISFACTION, SUBMISSIONS)
 #: Every table stored with a history (what undo and the demo removal go through).
 STORED = (*SPECS, SETTINGS, COLLECTION, REFERENCE)
 

@@ -38,6 +38,7 @@ from .schema import (
     MEMBERS,
     REFERENCE,
     REFERENCE_LISTS,
+    SATISFACTION,
     SETTING_DEFAULTS,
     SETTING_LIMITS,
     SETTINGS,
@@ -209,6 +210,8 @@ MIGRATIONS.append((7, [
     f"""UPDATE loads SET rows_added = (SELECT count(*) FROM {REFERENCE.name})
         WHERE load_id = {SETUP_LOAD}""",
     "__refresh_cube__"]))
+#: 8: the members' satisfaction answers (issue 17), one per member and year.
+MIGRATIONS.append((8, [_table_ddl(SATISFACTION), _table_ddl(SATISFACTION, history=True)]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 #: Which migrations a database file has had (kept by ``Store.migrate``, not a migration).
 SCHEMA_VERSION_DDL = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
@@ -219,13 +222,13 @@ DEMO_REMOVAL = "demo"
 DEMO_ROWS = "load_id IN (SELECT load_id FROM loads WHERE is_demo)"
 #: Tables the KPI cube does not read: a write to them does not rebuild it. (The collection
 #: is read: a member that stopped reporting has left only once a later year is closed.)
-NOT_IN_CUBE = (TARGETS.name,)
+NOT_IN_CUBE = (TARGETS.name, SATISFACTION.name)
 #: The tables one load of a kind writes (a load writes its own table, except these): a
 #: change of a reference list recodes the stored rows that use a renamed code.
 KIND_TABLES: dict[str, tuple[TableSpec, ...]] = {DEMO_REMOVAL: STORED,
                                                  REFERENCE.name: (REFERENCE, SUBMISSIONS)}
 #: Data tables: what the demo data may not be loaded beside (settings and lists may be set).
-DATA_TABLES = (SUBMISSIONS, MEMBERS, TARGETS, COLLECTION)
+DATA_TABLES = (SUBMISSIONS, MEMBERS, TARGETS, COLLECTION, SATISFACTION)
 
 
 _DATA_VERSION = "SELECT count(*), coalesce(max(load_id), 0) FROM loads"
@@ -729,6 +732,15 @@ class Store:
         """Changes whenever data changes: (number of loads and undos, last id). For caches."""
         count, last = self.rows(_DATA_VERSION)[0]
         return int(count), int(last)
+
+    def figures_version(self) -> tuple[int, int, str]:
+        """``data_version`` and the time of the last change, over the loads that can change
+        the members' figures (not targets, not satisfaction answers): what is built from the
+        figures (the protected publication) is built again only when they change."""
+        count, last, when = self.rows(
+            "SELECT count(*), coalesce(max(load_id), 0), max(loaded_at) FROM loads "
+            f"WHERE kind NOT IN ({', '.join(repr(k) for k in NOT_IN_CUBE)})")[0]
+        return int(count), int(last), str(when)
 
     def is_empty(self) -> bool:
         return self.rows("SELECT count(*) FROM submissions")[0][0] == 0

@@ -305,6 +305,9 @@ def _column_problems(con: duckdb.DuckDBPyConnection, col: Column, header: str,
             "Written in scientific notation, as a spreadsheet shows large numbers, and read "
             "as the number it stands for (1.2E+07 is 12,000,000). A spreadsheet may have "
             "rounded it when saving: check the original."), severity="warning")
+        if col.max_value is not None:
+            out += _rule(con, header, raw, f"{num} > {col.max_value}",
+                         _l("A score goes from 0 to {max}.", max=col.max_value))
         if col.kind == "year":
             last = this_year + col.years_ahead
             out += _rule(con, header, raw, f"{num} IS NOT NULL AND ({num} < {FIRST_YEAR} OR "

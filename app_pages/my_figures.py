@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import charts, collection, kpis, member_view
+from analytics import charts, collection, kpis, member_view, satisfaction
 from analytics.i18n import N_
 from analytics.schema import SUBMISSIONS
 from ui import _
@@ -16,6 +16,7 @@ YOUR = {"turnover_eur": N_("Your turnover {year}"), "jobs": N_("Your jobs {year}
 
 who = ui.require("member", "manager")
 st.title(_("My figures"))
+ui.show_flash()
 store = ui.store()
 lang = ui.lang()
 member_id = who.member_id
@@ -74,3 +75,38 @@ for row in member_view.position(store, member_id):
                    help=_("Among {count} members that reported.").format(count=row["members"]))
     cols[2].metric(_("Cluster total {year}").format(year=row["year"]),
                    ui.shown(row["cluster_total"], ind.unit))
+
+# -- the member's own satisfaction answer (issue 17) ------------------------------------------
+st.subheader(_("Your opinion of the cluster"))
+st.caption(_("Once a year: how likely you are to recommend the cluster, and how you rate its "
+             "services and events (0 = not at all, 10 = extremely). Only the cluster's team "
+             "reads your answer; funders see averages of at least {count} answers.")
+           .format(count=ui.setting("satisfaction_min_answers")))
+years = sorted({int(y) for y in own["year"]}, reverse=True)
+year = st.selectbox(_("Year"), years, key="satisfaction_year")
+mine = satisfaction.answer_of(store, member_id, year)
+if who.role != "member":
+    st.write(_("Only the member answers here. Its answer for {year}: {answer}.").format(
+        year=year, answer=f"{mine['satisfaction']} / 10" if mine else _("none")))
+else:
+    with st.form("satisfaction_form"):
+        overall = st.slider(_("How likely are you to recommend the cluster? (0-10)"), 0, 10,
+                            int(mine["satisfaction"]) if mine else 7)
+        scores = {}
+        for column, label in (("services_score", _("The cluster's services (0-10)")),
+                              ("events_score", _("Its meetings and events (0-10)"))):
+            stored = mine.get(column) if mine else None
+            scores[column] = st.select_slider(
+                label, [None, *range(11)], value=None if stored is None or pd.isna(stored)
+                else int(stored), format_func=lambda v: _("no answer") if v is None else str(v))
+        comment = st.text_area(_("Comment (optional)"), value=(mine or {}).get("comment") or "",
+                               max_chars=2000)
+        if st.form_submit_button(_("Save my answer"), type="primary"):
+            satisfaction.answer(store, member_id, year, {"satisfaction": overall, **scores},
+                                comment, ui.user_name())
+            ui.flash(_("Thank you: your answer for {year} is saved (it replaces any earlier "
+                       "one).").format(year=year))
+            st.rerun()
+    if mine:
+        st.caption(_("You answered for {year}; saving again replaces that answer.")
+                   .format(year=year))

@@ -55,7 +55,9 @@ with st.form("settings_form"):
             ("confidential_max_share", _("Hide a figure where one member makes more than (%)"),
              1, 85),
             ("confidential_protection", _("Keep every hidden value uncertain by at least (%)"),
-             10, 100)):
+             10, 100),
+            ("satisfaction_min_answers", _("Show a satisfaction figure from this many answers"),
+             5, 100)):
         values[key] = st.number_input(label, min_value=low, max_value=high,
                                       value=int(current[key]), step=1, key=f"setting_{key}")
     saved = st.form_submit_button(_("Save"), type="primary")

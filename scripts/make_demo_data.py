@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import random
+import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -168,12 +169,42 @@ def write_files(rows: list[dict]) -> None:
                     w.writerow([("" if r[k] is None else r[k]) for k in english])
 
 
+COMMENTS = ("More meetings on public tenders, please.", "Plus de visites de sites.",
+            "The export club is very useful.", "Trop de réunions en semaine.",
+            "Keep the newsletter short.")
+
+
+def write_satisfaction(rows: list[dict]) -> None:
+    """The yearly satisfaction survey (issue 17): about two members in three answer; the
+    scores rise once the cluster has its two permanent staff (2012). Its own random stream,
+    so the figures above stay as they are."""
+    rng = random.Random(2012)
+    with open(OUT / "satisfaction.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["member_id", "year", "satisfaction", "services_score", "events_score",
+                    "comment"])
+        for r in sorted(rows, key=lambda r: (r["year"], r["member_id"])):
+            if rng.random() > 0.65:
+                continue
+            base = 7.3 + (1.1 if r["year"] >= 2012 else 0.0)
+
+            def score(shift: float = 0.0, base: float = base) -> int:
+                return max(0, min(10, round(rng.gauss(base + shift, 1.6))))
+            w.writerow([r["member_id"], r["year"], score(), score(0.3),
+                        score(-0.4) if rng.random() < 0.8 else "",
+                        rng.choice(COMMENTS) if rng.random() < 0.15 else ""])
+
+
 def main() -> None:
     rng = random.Random(2009)
     rows = raw_panel(rng)
     scale_to_targets(rows)
     add_optional(rows, rng)
+    if sys.argv[1:] == ["--satisfaction-only"]:  # the files written before it stay as they are
+        write_satisfaction(rows)
+        return
     write_files(rows)
+    write_satisfaction(rows)
     for year in (2009, 2015):
         t = sum(r["turnover_eur"] for r in rows if r["year"] == year and r["turnover_eur"] is not None)
         j = sum(r["jobs"] for r in rows if r["year"] == year)

@@ -190,8 +190,8 @@ def test_a_sign_in_ends_with_sign_out_or_idleness_whatever_the_cookie(page, tmp_
             time.sleep(0.1)
         raise AssertionError("no sign-in cookie")
 
-    def dashboard(tab) -> None:
-        tab.get_by_text("Cluster overview").wait_for(timeout=60_000)
+    def dashboard(tab) -> None:  # (a rerun may show the old title beside the new one)
+        tab.get_by_text("Cluster overview").first.wait_for(timeout=60_000)
 
     def sign_in_form(tab) -> None:
         tab.get_by_role("textbox", name="Username").wait_for(timeout=60_000)
@@ -225,6 +225,55 @@ def test_a_sign_in_ends_with_sign_out_or_idleness_whatever_the_cookie(page, tmp_
         tab.reload()
         sign_in_form(tab)
         thief.close()
+
+
+def idle(page) -> None:
+    """Wait until the app has finished its run (no 'Running…' indicator) and settled."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                           timeout=60_000)
+    page.wait_for_timeout(800)
+
+
+def test_a_member_answers_the_satisfaction_survey_for_itself(page, tmp_path, demo_db):
+    """Signed in as a member, on its own page: the answer (the slider moved with the
+    keyboard) is stored for that member, and saving again replaces it."""
+    from analytics.access import add_user
+    from analytics.store import Store
+
+    auth = add_user("m01", "member password 1", "member", member_id="M01",
+                    path=tmp_path / "auth.yaml")
+    db = tmp_path / "member.duckdb"
+    db.write_bytes(Path(demo_db).read_bytes())
+    year = max(y for (y,) in Store(db).rows("SELECT year FROM submissions WHERE member_id = 'M01'"))
+    found = Store(db).rows("SELECT satisfaction FROM satisfaction WHERE member_id = 'M01' AND "
+                           "year = ?", [year])
+    score = found[0][0] if found else 7  # what the form starts from
+
+    def stored() -> list[tuple]:
+        return Store(db).rows("SELECT member_id, year, satisfaction, comment FROM satisfaction "
+                              "WHERE comment IN ('first', 'second') ORDER BY 1")
+
+    with running(db, CLUSTER_AUTH_FILE=str(auth)) as url:
+        page.goto(url)
+        sign_in(page, "m01", "member password 1")
+        page.get_by_text("Your opinion of the cluster").wait_for(timeout=60_000)
+        for presses, comment in ((2, "first"), (3, "second")):
+            idle(page)
+            thumb = page.get_by_role("slider", name="How likely are you to recommend")
+            assert thumb.input_value() == str(score)  # the stored answer, shown back
+            score = max(0, score - presses)
+            thumb.focus()
+            for _ in range(presses):
+                thumb.press("ArrowLeft")
+            assert thumb.input_value() == str(score)
+            page.get_by_role("textbox", name="Comment (optional)").fill(comment)
+            page.get_by_role("button", name="Save my answer").click()
+            for _ in range(60):  # the saved answer, read from the database
+                if stored() == [("M01", year, score, comment)]:
+                    break
+                page.wait_for_timeout(500)
+            assert stored() == [("M01", year, score, comment)]
+            page.get_by_text("Thank you: your answer").wait_for(timeout=30_000)
 
 
 def test_a_cluster_outside_france_is_set_up_in_the_browser(page, tmp_path):

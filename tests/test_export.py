@@ -10,7 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from analytics import charts, document, export, kpis, report
+from analytics import charts, document, export, kpis, report, satisfaction
 from analytics.filters import Filters
 
 pytestmark = pytest.mark.skipif(export.find_browser() is None, reason="needs Chrome/Chromium")
@@ -137,6 +137,11 @@ def test_word_report_has_charts_and_right_numbers(pack, demo_store):
     assert rows["Jobs (FTE)"][3] == "200" and rows["Jobs (FTE)"][4].startswith("+40.0")
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
     assert len(captions) == 15 and captions[0].startswith("Figure 1: Turnover by year")
+    # cluster life: the members' satisfaction by year, as computed from the answers
+    life = next(t for t in doc.tables if t.rows[0].cells[-1].text == "Net Promoter Score")
+    nps = {r.cells[0].text: r.cells[-1].text for r in life.rows[1:]}
+    expected = satisfaction.by_year(demo_store).set_index("year")["nps"]
+    assert nps == {str(y): f"{v:+.0f}" for y, v in expected.items()}
 
 
 def test_word_report_is_a4_with_a_summary_and_alt_text(pack, demo_store):

@@ -72,6 +72,7 @@ def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, mon
     load_demo(reference)
     expected = summary(reference)
     expected.pop("targets")  # targets came with schema 2; the old files have none
+    expected.pop("cluster_life")  # satisfaction answers came with schema 8
     for version in range(1, SCHEMA_VERSION):
         path = tmp_path / f"v{version}.duckdb"
         monkeypatch.setattr(store_module, "SCHEMA_VERSION", version)
@@ -99,7 +100,7 @@ def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, mon
                 lines = demo.read_text(encoding="utf-8").splitlines()
                 demo = tmp_path / "members.csv"
                 demo.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
-            if not demo.name.startswith("targets"):  # targets came with schema 2
+            if not demo.name.startswith(("targets", "satisfaction")):  # schemas 2 and 8
                 report, result = ingest_file(demo, old)
                 assert result is not None, report.errors
         if version >= 6:  # the manager closed the years (before schema 6, the upgrade did)
@@ -110,10 +111,12 @@ def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, mon
         assert migrated.schema_version() == SCHEMA_VERSION
         got = summary(migrated)
         assert got.pop("targets") == []
+        assert got.pop("cluster_life") == {"by_year": []}
         assert got == expected
         # the files, the member list, closing the years already collected (schema 6 or the
         # manager); schema 7 stored the shipped reference lists (the set-up, not listed)
-        assert len(migrated.history()) == len(list((ROOT / "data" / "demo").glob("s*.csv"))) + 2
+        assert len(migrated.history()) == len(list((ROOT / "data" / "demo").glob(
+            "submissions*.csv"))) + 2
         assert migrated.rows("SELECT count(*) FROM loads WHERE loaded_by = 'set-up'") == [(1,)]
         for name, stored in migrated.reference_lists().items():
             assert [{k: v for k, v in r.items() if v} for r in stored.rows] == \
