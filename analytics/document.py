@@ -46,15 +46,16 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
     out["decomposition"] = decomposition_summary(store, filters, protect=protect)
     out["targets"] = [{k: _plain(v) for k, v in p.items()}
                       for p in progress(result["by_year"], stored_targets(store), lang, filters)]
-    out["cluster_life"] = cluster_life(store, filters, protect)
+    out["cluster_life"] = cluster_life(store, filters, protect, result["by_year"])
     return out
 
 
-def cluster_life(store: Store, filters: Filters, protect: bool) -> dict[str, Any]:
+def cluster_life(store: Store, filters: Filters, protect: bool,
+                 yearly: Any = None) -> dict[str, Any]:
     """The cluster's own life, beside its members' figures: so far the members' satisfaction
     (answers, response rate, mean, NPS) by year; a funder's cells below the minimum number
     of answers are null and listed in ``confidential``; comments are never in it."""
-    frame = satisfaction.by_year(store, filters, protect=protect)
+    frame = satisfaction.by_year(store, filters, protect=protect, yearly=yearly)
     rows = []
     for record in frame.to_dict("records"):
         row = {k: _plain(v) for k, v in record.items() if k != "confidential"}

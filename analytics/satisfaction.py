@@ -82,13 +82,20 @@ def _protected(frame: pd.DataFrame, minimum: int) -> pd.DataFrame:
     return frame
 
 
-def by_year(store: Store, filters: Filters = Filters(), protect: bool = False) -> pd.DataFrame:
+def by_year(store: Store, filters: Filters = Filters(), protect: bool = False,
+            yearly: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per year with answers: the number of answers, the response rate (answers over
-    the year's active members, within the same filters), mean scores, shares and NPS."""
+    the year's active members, within the same filters), mean scores, shares and NPS.
+    ``yearly``: the filters' by-year KPIs when the caller has them (else computed)."""
     answers = _answers(store, filters)
     rows = [{"year": int(year), **_cell(group)} for year, group in answers.groupby("year")]
     frame = pd.DataFrame(rows, columns=["year", "satisfaction_responses", *FIGURES])
-    active = overview(store, filters)["by_year"].set_index("year")["active_members"]
+    if frame.empty:
+        frame["satisfaction_response_rate"] = []
+        return frame.assign(confidential=[]) if protect else frame
+    if yearly is None:
+        yearly = overview(store, filters)["by_year"]
+    active = yearly.set_index("year")["active_members"]
     frame["satisfaction_response_rate"] = [
         n / active[y] if y in active.index and active[y] else None
         for y, n in zip(frame["year"], frame["satisfaction_responses"], strict=True)]
