@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 import sys
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -135,16 +137,35 @@ def french_number(value: Decimal | int | None) -> str:
     return text
 
 
+#: The funder's targets of the reference case's collective action contract.
+TARGETS_FILE = """indicator,kind,year,value,note
+turnover_eur,baseline,2009,50000000,Collective action contract 2009-2018
+turnover_eur,milestone,2015,70000000,Mid-term review
+turnover_eur,target,2018,80000000,End of contract
+jobs,baseline,2009,500,Collective action contract 2009-2018
+jobs,milestone,2015,700,Mid-term review
+jobs,target,2018,800,End of contract
+members,target,2018,35,Membership growth
+"""
+
+
+def slug(name: str) -> str:
+    """'Ondivert Recyclage' -> 'ondivert-recyclage' (the demo's contact addresses)."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
 def write_files(rows: list[dict]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.csv"):
         old.unlink()
+    (OUT / "targets.csv").write_text(TARGETS_FILE, encoding="utf-8")
     with open(OUT / "members.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["member_id", "member_name", "joined_year", "left_year"])
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["member_id", "member_name", "joined_year", "left_year", "email"])
         for mid, name, *_rest in MEMBERS:
             joined, left = _rest[3], _rest[4]
-            w.writerow([mid, name, joined, left or ""])
+            w.writerow([mid, name, joined, left or "", f"contact@{slug(name)}.example"])
     english = ["member_id", "member_name", "member_type", "sector", "area", "year", "turnover_eur",
                "jobs", "export_turnover_eur", "rd_spend_eur", "rd_jobs", "training_hours",
                "collaborative_projects"]
