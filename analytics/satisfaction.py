@@ -18,7 +18,7 @@ import pandas as pd
 from .filters import Filters
 from .kpis import overview
 from .schema import SATISFACTION
-from .store import Store
+from .store import LoadResult, Store
 
 PROMOTER, DETRACTOR = 9, 6  # promoters score 9-10, detractors 0-6
 #: Figures of a cell, blanked for funders below the minimum number of answers.
@@ -136,23 +136,17 @@ def answer_of(store: Store, member_id: str, year: int) -> dict | None:
 
 
 def answer(store: Store, member_id: str, year: int, scores: dict[str, int | None],
-           comment: str, user: str | None):
+           comment: str, user: str | None) -> LoadResult:
     """Store a member's answer for ``year`` (replacing its own earlier one) as one load,
-    traced and undoable like a file. The scores are checked as a file's would be."""
-    import hashlib
+    traced and undoable like a file: the form's answer is checked as a one-row file is, by
+    the same checks (scores 0 to 10, a member the cluster knows)."""
+    from .ingest import check_file, load_checked
 
-    for column in ("satisfaction", "services_score", "events_score"):
-        value = scores.get(column)
-        if column == "satisfaction" and value is None:
-            raise ValueError("an overall score is needed")
-        if value is not None and not 0 <= int(value) <= 10:
-            raise ValueError(f"{column} must be from 0 to 10")
-    row = {"member_id": member_id, "year": int(year),
-           "satisfaction": int(scores["satisfaction"]),  # type: ignore[arg-type]
-           "services_score": scores.get("services_score"),
-           "events_score": scores.get("events_score"),
-           "comment": " ".join(comment.split())[:2000] or None}
-    frame = pd.DataFrame([row], columns=SATISFACTION.names)
-    digest = hashlib.sha256(repr(sorted(row.items())).encode()).hexdigest()
-    return store.load(SATISFACTION, frame, file_name="satisfaction form", sha256=digest,
-                      user=user)
+    row = {"member_id": member_id, "year": int(year), **{
+        c: scores.get(c) for c in ("satisfaction", "services_score", "events_score")},
+        "comment": " ".join(comment.split())[:2000]}
+    text = pd.DataFrame([row], columns=SATISFACTION.names).to_csv(index=False)
+    report = check_file(text.encode("utf-8"), "satisfaction form", store)
+    if not report.ok:
+        raise ValueError("; ".join(p.text() for p in report.errors))
+    return load_checked(report, store, user)

@@ -102,11 +102,15 @@ else:
         comment = st.text_area(_("Comment (optional)"), value=(mine or {}).get("comment") or "",
                                max_chars=2000)
         if st.form_submit_button(_("Save my answer"), type="primary"):
-            satisfaction.answer(store, member_id, year, {"satisfaction": overall, **scores},
-                                comment, ui.user_name())
-            ui.flash(_("Thank you: your answer for {year} is saved (it replaces any earlier "
-                       "one).").format(year=year))
-            st.rerun()
+            try:
+                satisfaction.answer(store, member_id, year, {"satisfaction": overall, **scores},
+                                    comment, ui.user_name())
+            except ValueError as exc:
+                st.error(ui.error_text(exc))
+            else:
+                ui.flash(_("Thank you: your answer for {year} is saved (it replaces any "
+                           "earlier one).").format(year=year))
+                st.rerun()
     if mine:
         st.caption(_("You answered for {year}; saving again replaces that answer.")
                    .format(year=year))
