@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from .i18n import _l
-from .store import MIGRATIONS, SCHEMA_VERSION, SCHEMA_VERSION_DDL, Store, _refresh_cube
+from .store import SCHEMA_VERSION, SCHEMA_VERSION_DDL, Store, _refresh_cube, apply_migrations
 
 MANIFEST = "manifest.json"
 
@@ -90,7 +90,7 @@ def product_tables(version: int) -> dict[str, list[str]]:
     con = duckdb.connect(":memory:")
     try:
         con.execute(SCHEMA_VERSION_DDL)
-        _migrate(con, range(1, version + 1))
+        apply_migrations(con, range(1, version + 1))
         return {t: [c for (c,) in con.execute(
                     "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
                     "ORDER BY ordinal_position", [t]).fetchall()]
@@ -174,7 +174,7 @@ def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute(SCHEMA_VERSION_DDL)
-        _migrate(con, range(1, version + 1))
+        apply_migrations(con, range(1, version + 1))
         for table, columns in product_tables(version).items():
             names = ", ".join(f'"{c}"' for c in columns)
             con.execute(f'DELETE FROM "{table}"')  # rows a migration seeded: the backup's win
@@ -192,7 +192,7 @@ def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
         after = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
         con.execute("DROP SEQUENCE load_id_seq")
         con.execute(f"CREATE SEQUENCE load_id_seq START {int(after)}")
-        _migrate(con, range(version + 1, SCHEMA_VERSION + 1))  # an older backup is upgraded
+        apply_migrations(con, range(version + 1, SCHEMA_VERSION + 1))  # an older backup is upgraded
         _refresh_cube(con)  # the cube is built from the restored rows, as every write does
         con.execute("COMMIT")
     except BaseException:
@@ -203,13 +203,3 @@ def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
     con.close()
     return Store(db_path)
 
-
-def _migrate(con: duckdb.DuckDBPyConnection, steps: range) -> None:
-    """The product's migrations ``steps`` in ``con``'s transaction (the cube is rebuilt
-    once by the caller, after the rows are in)."""
-    for step, statements in MIGRATIONS:
-        if step in steps:
-            for statement in statements:
-                if statement != "__refresh_cube__":
-                    con.execute(statement)
-            con.execute("INSERT INTO schema_version (version) VALUES (?)", [step])

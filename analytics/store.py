@@ -238,6 +238,22 @@ _SHOWS_ONLY_DEMO = ("SELECT count(*) > 0 AND bool_and(is_demo) FROM loads "
                     "WHERE action = 'load' AND kind = 'submissions' AND undone_by IS NULL")
 
 
+def apply_migrations(con: duckdb.DuckDBPyConnection, steps: range) -> bool:
+    """Run the migrations numbered ``steps`` in ``con``'s transaction, each recorded in
+    ``schema_version``; True when one asks for the derived tables to be rebuilt (the caller
+    does it once, after the last step: the cube reads later tables)."""
+    refresh = False
+    for step, statements in MIGRATIONS:
+        if step in steps:
+            for statement in statements:
+                if statement == "__refresh_cube__":
+                    refresh = True
+                else:
+                    con.execute(statement)
+            con.execute("INSERT INTO schema_version (version) VALUES (?)", [step])
+    return refresh
+
+
 def setting_sql(key: str) -> str:
     """A SQL expression for a stored setting (its default when unset): queries read it
     from the database, so one query never mixes two values."""
@@ -348,17 +364,8 @@ class Store:
         with self.transaction() as con:
             con.execute(SCHEMA_VERSION_DDL)
             current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
-            refresh = False
-            for version, statements in MIGRATIONS:
-                if version > current:
-                    for statement in statements:
-                        if statement == "__refresh_cube__":
-                            refresh = True  # once, at the end: the cube reads later tables
-                        else:
-                            con.execute(statement)
-                    con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
-            if refresh:
-                _refresh_cube(con)
+            if apply_migrations(con, range(current + 1, SCHEMA_VERSION + 1)):
+                _refresh_cube(con)  # once, at the end: the cube reads later tables
 
     # -- settings ----------------------------------------------------------------------
     def setting(self, key: str) -> int:
