@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import collection, satisfaction
+from . import cluster_life as life
+from . import collection
 from .disclosure import protect_overview, to_json_rows
 from .filters import Filters
 from .growth import decomposition_summary
@@ -50,15 +51,22 @@ def summary(store: Store, filters: Filters = Filters(), role: str = "manager",
     return out
 
 
+#: Cluster-life amounts, written to the cent.
+LIFE_AMOUNTS = {"projects_budget_eur", "projects_public_funding_eur", "cluster_budget_eur",
+                "staff_fte"}
+
+
 def cluster_life(store: Store, filters: Filters, protect: bool,
                  yearly: Any = None) -> dict[str, Any]:
-    """The cluster's own life, beside its members' figures: so far the members' satisfaction
-    (answers, response rate, mean, NPS) by year; a funder's cells below the minimum number
-    of answers are null and listed in ``confidential``; comments are never in it."""
-    frame = satisfaction.by_year(store, filters, protect=protect, yearly=yearly)
+    """The cluster's own life, beside its members' figures (``cluster_life.py``): working
+    groups, participation, activities, collaborative projects and co-opetition, the
+    collaboration network, the cluster's staff and funding mix, the members' satisfaction,
+    by year. A funder's satisfaction cells below the minimum number of answers are null and
+    listed in ``confidential``; comments and member names are never in it."""
+    frame = life.by_year(store, filters, protect=protect, yearly=yearly)
     rows = []
     for record in frame.to_dict("records"):
-        row = {k: _plain(v) for k, v in record.items() if k != "confidential"}
+        row = {k: _plain(v, k in LIFE_AMOUNTS) for k, v in record.items() if k != "confidential"}
         if protect:
             row["confidential"] = list(record.get("confidential") or [])
         rows.append(row)

@@ -22,7 +22,20 @@ from .checks import CheckReport, FileRejected, Problem
 from .i18n import DEFAULT, Message, _l, gettext
 from .quality import jumps_sql
 from .readers import read_upload
-from .schema import DATA_DIR, MEASURE_NOUNS, SATISFACTION, SUBMISSIONS, spec_named
+from .schema import (
+    ACTIVITIES,
+    CLUSTER_LIFE,
+    DATA_DIR,
+    LIST_SEPARATOR,
+    MEASURE_NOUNS,
+    PARTICIPATION,
+    PROJECTS,
+    SATISFACTION,
+    SUBMISSIONS,
+    WORKING_GROUPS,
+    TableSpec,
+    spec_named,
+)
 from .store import LoadResult, Store
 from .validate import MAX_ERRORS_PER_RULE, check_raw
 
@@ -75,29 +88,64 @@ def check_file(data: bytes, file_name: str, store: Store | None = None,
         tell(0.8, _l("Comparing with the stored figures"))
         report.problems += _compare_with_store(report.table, store)
         report.replaces = _count_replaced(report.table, store)
-    if report.table is not None and store is not None and spec is SATISFACTION:
-        report.problems += _unknown_members(report.table, store)
+    if report.table is not None and store is not None:
+        report.problems += _compare_with_records(spec, report.table, store)
     tell(1.0, _l("Checked"))
     return report
 
 
-def _unknown_members(table: pa.Table, store: Store) -> list[Problem]:
-    """An answer from a member the cluster does not know (in neither its member list nor
-    its submissions) is an error: a typo would count a member that does not exist."""
-    unknown = ("FROM incoming WHERE member_id NOT IN (SELECT member_id FROM members UNION "
-               "SELECT member_id FROM submissions)")
+#: The columns of a kind that name members (a list column names several): each must be a
+#: member the cluster knows.
+MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
+    SATISFACTION.name: ("member_id",), PARTICIPATION.name: ("member_id",),
+    WORKING_GROUPS.name: ("lead_member_id",), PROJECTS.name: ("partner_members",)}
+#: Statements over ``incoming`` (the checked file) and the store, each selecting the rows
+#: of one error as (_row, value), with the column and the message.
+_KNOWN_MEMBERS = "(SELECT member_id FROM members UNION SELECT member_id FROM submissions)"
+RECORD_RULES: dict[str, list[tuple[str, str, Message]]] = {
+    PARTICIPATION.name: [
+        ("group_id", "SELECT _row, group_id FROM incoming WHERE group_id NOT IN "
+                     "(SELECT group_id FROM working_groups)",
+         _l("No working group has this ID: load the list of working groups first, or "
+            "correct it.")),
+        ("year", "SELECT i._row, i.year FROM incoming i JOIN working_groups g USING (group_id) "
+                 "WHERE i.year < g.opened_year OR i.year > g.closed_year",
+         _l("The working group was not open that year (see its first and last years in the "
+            "list of working groups).")),
+    ],
+    ACTIVITIES.name: [
+        ("group_id", "SELECT _row, group_id FROM incoming WHERE group_id NOT IN "
+                     "(SELECT group_id FROM working_groups)",
+         _l("No working group has this ID: load the list of working groups first, or "
+            "correct it.")),
+    ],
+}
+
+
+def _compare_with_records(spec: TableSpec, table: pa.Table, store: Store) -> list[Problem]:
+    """Errors that need the stored records: a member the cluster does not know (in neither
+    its member list nor its submissions: a typo would count a member that does not exist),
+    a working group that does not exist or was not open that year."""
+    unknown = _l("No member has this ID: add it to the member list first, or correct it.")
+    rules = [(c, f"SELECT _row, m FROM (SELECT _row, unnest(string_split({c}, "
+                 f"'{LIST_SEPARATOR}')) AS m FROM incoming) WHERE m NOT IN {_KNOWN_MEMBERS}",
+              unknown) for c in MEMBER_COLUMNS.get(spec.name, ())]
+    rules += RECORD_RULES.get(spec.name, [])
+    problems: list[Problem] = []
+    if not rules:
+        return problems
     with store.connect() as con:
         con.register("incoming", table)
         try:
-            rows = con.execute(f"SELECT _row, member_id {unknown} ORDER BY _row "
-                               f"LIMIT {MAX_ERRORS_PER_RULE}").fetchall()
-            total = con.execute(f"SELECT count(*) {unknown}").fetchall()[0][0]
+            for column, select, message in rules:
+                rows = con.execute(f"{select} ORDER BY 1 LIMIT {MAX_ERRORS_PER_RULE}").fetchall()
+                total = con.execute(f"SELECT count(*) FROM ({select})").fetchall()[0][0]
+                problems += [Problem(message, row=int(r), column=column, value=str(v),
+                                     more=total - len(rows) if i == len(rows) - 1 else 0)
+                             for i, (r, v) in enumerate(rows)]
         finally:
             con.unregister("incoming")
-    message = _l("No member has this ID: add it to the member list first, or correct it.")
-    return [Problem(message, row=int(r), column="member_id", value=str(m),
-                    more=total - len(rows) if i == len(rows) - 1 else 0)
-            for i, (r, m) in enumerate(rows)]
+    return problems
 
 
 def restrict_to_member(report: CheckReport, member_id: str) -> None:
@@ -152,10 +200,19 @@ def ingest_file(path: str | Path, store: Store, user: str | None = None, dry_run
     return report, load_checked(report, store, user=user, is_demo=is_demo)
 
 
+#: The order the demo files load in: the members before what names them, the working
+#: groups before who takes part in them.
+DEMO_ORDER = ("members", "submissions", *(s.name for s in CLUSTER_LIFE), "satisfaction",
+              "targets")
+
+
 def demo_files() -> list[Path]:
-    """The demo member list first, then the yearly submission files."""
-    files = sorted(DEMO_DIR.glob("*.csv"))
-    return sorted(files, key=lambda p: (not p.name.startswith("members"), p.name))
+    """The demo member list first, then the yearly submission files, then the rest."""
+    def rank(path: Path) -> tuple[int, str]:
+        first = next((i for i, kind in enumerate(DEMO_ORDER) if path.name.startswith(kind)),
+                     len(DEMO_ORDER))
+        return first, path.name
+    return sorted(DEMO_DIR.glob("*.csv"), key=rank)
 
 
 def load_demo(store: Store, user: str | None = "demo") -> list[LoadResult]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -21,7 +21,8 @@ from .i18n import LANGUAGES, N_, gettext
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
-Kind = Literal["text", "code", "year", "money", "quantity", "count", "decimal", "flag"]
+Kind = Literal["text", "code", "year", "money", "quantity", "count", "decimal", "flag", "date",
+               "list"]
 
 #: SQL type of each kind of column. Money is exact to the cent; quantities (FTE, hours)
 #: keep two decimals; counts are whole numbers.
@@ -34,7 +35,12 @@ SQL_TYPES: dict[str, str] = {
     "count": "INTEGER",
     "decimal": "DECIMAL(18,4)",
     "flag": "BOOLEAN",
+    "date": "DATE",
+    # several values in one cell ("M001; M004"), stored as one text joined by LIST_SEPARATOR
+    "list": "VARCHAR",
 }
+#: How a list cell's values are stored (a file may separate them by ; , | or a line break).
+LIST_SEPARATOR = ";"
 NUMERIC_KINDS = ("year", "money", "quantity", "count", "decimal")
 MAX_DECIMALS = {"money": 2, "quantity": 2, "count": 0, "year": 0, "decimal": 4}
 FIRST_YEAR = 1990
@@ -284,7 +290,6 @@ REFERENCE = TableSpec(
 
 #: The main measures as nouns in a sentence ("3 rows have no turnover").
 MEASURE_NOUNS = {"turnover_eur": N_("turnover"), "jobs": N_("jobs")}
-#: Most specific first: a file is of the first kind whose marker column it has.
 #: The members' satisfaction with the cluster (issue 17): one answer per member and year,
 #: sent in a file by the manager or typed by the member on its page (a new answer replaces
 #: its own). Scores from 0 to 10: the overall one gives the Net Promoter Score.
@@ -315,7 +320,166 @@ SATISFACTION = TableSpec(
     ),
 )
 
-SPECS = (TARGETS, MEMBERS, SATISFACTION, SUBMISSIONS)
+#: -- Cluster life (issue 17): the cluster's own working groups, activities, collaborative
+#: projects and organisation, loaded like submissions. A file's kind is told by its marker
+#: column, so a marker's headers are never a column of a kind tried after it (tested).
+GROUP_ID = Column("group_id", "text", N_("Working group ID"),
+                  N_("The working group's identifier, as in the list of working groups."),
+                  ("working_group_id", "id_groupe", "code_groupe", "groupe_id", "id_gt",
+                   "gt"))
+WORKING_GROUPS = TableSpec(
+    name="working_groups",
+    label=N_("working groups"),
+    key=("group_id",),
+    marker="group_name",
+    columns=(
+        GROUP_ID,
+        Column("group_name", "text", N_("Working group"), N_("The working group's name."),
+               ("working_group_name", "nom_du_groupe", "nom_groupe", "nom_du_groupe_de_travail",
+                "intitule_du_groupe")),
+        Column("theme", "text", N_("Theme"), N_("What the group works on."),
+               ("thematique", "sujet", "topic"), required=False, value_required=False),
+        Column("lead_member_id", "text", N_("Lead member"),
+               N_("The member company that leads the group (its member ID); empty when the "
+                  "cluster's team leads it."),
+               ("lead", "leader", "lead_member", "animateur", "pilote", "chef_de_file",
+                "membre_pilote", "membre_animateur"), required=False, value_required=False),
+        Column("opened_year", "year", N_("Opened in"), N_("The group's first year."),
+               ("opened", "created", "annee_creation", "creation", "ouverture",
+                "annee_ouverture", "annee_de_creation")),
+        Column("closed_year", "year", N_("Closed in"),
+               N_("The group's last year; empty while it is active."),
+               ("closed", "annee_fermeture", "fermeture", "cloture", "annee_cloture",
+                "annee_de_fin_du_groupe"), required=False, value_required=False),
+    ),
+)
+PARTICIPATION = TableSpec(
+    name="participation",
+    label=N_("working group participation"),
+    key=("member_id", "group_id", "year"),
+    marker="group_id",
+    columns=(
+        SUBMISSIONS.column("member_id"),
+        GROUP_ID,
+        Column("year", "year", N_("Year"), N_("The year the member took part."),
+               ("annee", "exercice")),
+    ),
+)
+ACTIVITIES = TableSpec(
+    name="activities",
+    label=N_("cluster activities"),
+    key=("activity_id",),
+    marker="activity_kind",
+    columns=(
+        Column("activity_id", "text", N_("Activity ID"), N_("The activity's identifier."),
+               ("id", "id_activite", "code_activite", "activite_id", "reference")),
+        Column("activity_date", "date", N_("Date"),
+               N_("The day it took place (2015-03-12 or 12/03/2015)."),
+               ("date", "date_activite", "date_de_l_activite", "jour")),
+        Column("activity_kind", "code", N_("Activity kind"),
+               N_("Meeting, workshop, training, trade fair, study visit, ..."),
+               ("type_activite", "type_d_activite", "nature_activite", "format_activite",
+                "kind_of_activity", "activity_type"), vocabulary="activity_kinds"),
+        Column("title", "text", N_("Title"), N_("What it was."),
+               ("titre", "intitule", "objet", "name", "nom"), required=False,
+               value_required=False),
+        replace(GROUP_ID, required=False, value_required=False,
+                description=N_("The working group it belongs to, if any.")),
+        Column("member_participants", "count", N_("Participants from members"),
+               N_("How many people from member organisations took part."),
+               ("participants", "participants_membres", "nb_participants", "membres_presents",
+                "participants_adherents"), required=False, value_required=False),
+        Column("outside_participants", "count", N_("Outside participants"),
+               N_("How many people from outside the cluster took part."),
+               ("external_participants", "participants_externes", "externes", "non_membres",
+                "guests", "invites"), required=False, value_required=False),
+    ),
+)
+PROJECTS = TableSpec(
+    name="projects",
+    label=N_("collaborative projects"),
+    key=("project_id",),
+    marker="partner_members",
+    columns=(
+        Column("project_id", "text", N_("Project ID"), N_("The project's identifier or acronym."),
+               ("id", "projet", "id_projet", "code_projet", "acronyme", "acronym", "project")),
+        Column("title", "text", N_("Title"), N_("The project's title."),
+               ("titre", "intitule", "nom_du_projet", "name", "nom", "project_title")),
+        Column("start_year", "year", N_("Start year"), N_("The year the project started."),
+               ("start", "debut", "annee_debut", "annee_de_debut", "lancement"),
+               years_ahead=5),
+        Column("end_year", "year", N_("End year"),
+               N_("The year it ended (or will end); empty while open-ended."),
+               ("end", "fin", "annee_fin", "annee_de_fin"), required=False,
+               value_required=False, years_ahead=15),
+        Column("lead_member_id", "text", N_("Lead member"),
+               N_("The member that leads the project (one of the partner members); empty when "
+                  "an outside partner leads it."),
+               ("lead", "chef_de_file", "porteur", "coordinator", "coordinateur",
+                "lead_partner", "membre_porteur"), required=False, value_required=False),
+        Column("partner_members", "list", N_("Partner members"),
+               N_("The member IDs of every member in the project, lead included, separated "
+                  "by ; (e.g. M001; M004)."),
+               ("member_partners", "partenaires_membres", "membres_partenaires",
+                "partenaires_du_cluster", "partner_member_ids")),
+        Column("outside_partners", "list", N_("Outside partners"),
+               N_("Partners outside the cluster (research, other clusters, abroad), "
+                  "separated by ;."),
+               ("external_partners", "partenaires_externes", "autres_partenaires",
+                "partenaires_hors_cluster"), required=False, value_required=False),
+        Column("budget_eur", "money", N_("Budget (EUR)"), N_("The project's total budget."),
+               ("budget", "total_budget", "budget_total", "cout_total", "montant_total"),
+               required=False, value_required=False),
+        Column("public_funding_eur", "money", N_("Public funding (EUR)"),
+               N_("The public funding it received."),
+               ("public_funding", "subvention", "financement_public", "aide_publique",
+                "subventions"), required=False, value_required=False),
+        Column("funder", "text", N_("Funder"), N_("Who funds it (programme, body)."),
+               ("financeur", "funding_body", "programme", "dispositif", "bailleur"),
+               required=False, value_required=False),
+        Column("status", "code", N_("Status"), N_("Planned, running, completed or stopped."),
+               ("statut", "etat", "outcome", "resultat"), required=False,
+               value_required=False, vocabulary="project_statuses"),
+    ),
+)
+ORGANISATION = TableSpec(
+    name="organisation",
+    label=N_("cluster organisation"),
+    key=("year",),
+    marker="staff_fte",
+    columns=(
+        Column("year", "year", N_("Year"), N_("The year the figures are for."),
+               ("annee", "exercice")),
+        Column("staff_fte", "quantity", N_("Cluster staff (FTE)"),
+               N_("The cluster organisation's own staff, in full-time equivalents."),
+               ("cluster_staff", "cluster_staff_fte", "equipe_du_cluster", "etp_cluster",
+                "salaries_du_cluster", "equipe_permanente", "permanents_du_cluster")),
+        Column("budget_eur", "money", N_("Budget (EUR)"),
+               N_("The cluster organisation's yearly budget (its spending)."),
+               ("budget", "budget_total", "charges", "depenses"), required=False,
+               value_required=False),
+        Column("fees_eur", "money", N_("Membership fees (EUR)"), N_("Income from members' fees."),
+               ("membership_fees", "cotisations", "cotisations_membres", "adhesions"),
+               required=False, value_required=False),
+        Column("public_funding_eur", "money", N_("Public funding (EUR)"),
+               N_("Regional, national or European funding of the cluster organisation."),
+               ("public_funding", "subventions", "financement_public", "aides_publiques"),
+               required=False, value_required=False),
+        Column("services_eur", "money", N_("Services sold (EUR)"),
+               N_("Income from services the cluster sells."),
+               ("services_sold", "prestations", "ventes_de_services", "recettes_services"),
+               required=False, value_required=False),
+        Column("other_income_eur", "money", N_("Other income (EUR)"), N_("Any other income."),
+               ("other_income", "autres_recettes", "autres_produits"), required=False,
+               value_required=False),
+    ),
+)
+#: The cluster-life kinds, in the order they load (a participation names a working group).
+CLUSTER_LIFE = (WORKING_GROUPS, PARTICIPATION, ACTIVITIES, PROJECTS, ORGANISATION)
+
+#: Most specific first: a file is of the first kind whose marker column it has.
+SPECS = (TARGETS, MEMBERS, SATISFACTION, WORKING_GROUPS, ACTIVITIES, PROJECTS, ORGANISATION,
+         PARTICIPATION, SUBMISSIONS)
 #: Every table stored with a history (what undo and the demo removal go through).
 STORED = (*SPECS, SETTINGS, COLLECTION, REFERENCE)
 

@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from .i18n import _l
 from .schema import (
+    CLUSTER_LIFE,
     COLLECTION,
     CURRENCIES,
     DATA_DIR,
@@ -212,6 +213,10 @@ MIGRATIONS.append((7, [
     "__refresh_cube__"]))
 #: 8: the members' satisfaction answers (issue 17), one per member and year.
 MIGRATIONS.append((8, [_table_ddl(SATISFACTION), _table_ddl(SATISFACTION, history=True)]))
+#: 9: the cluster's own life (issue 17): working groups, participation, activities,
+#: collaborative projects, the cluster organisation's staff and budget.
+MIGRATIONS.append((9, [ddl for spec in CLUSTER_LIFE
+                       for ddl in (_table_ddl(spec), _table_ddl(spec, history=True))]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 #: Which migrations a database file has had (kept by ``Store.migrate``, not a migration).
 SCHEMA_VERSION_DDL = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
@@ -222,13 +227,13 @@ DEMO_REMOVAL = "demo"
 DEMO_ROWS = "load_id IN (SELECT load_id FROM loads WHERE is_demo)"
 #: Tables the KPI cube does not read: a write to them does not rebuild it. (The collection
 #: is read: a member that stopped reporting has left only once a later year is closed.)
-NOT_IN_CUBE = (TARGETS.name, SATISFACTION.name)
+NOT_IN_CUBE = (TARGETS.name, SATISFACTION.name, *(s.name for s in CLUSTER_LIFE))
 #: The tables one load of a kind writes (a load writes its own table, except these): a
 #: change of a reference list recodes the stored rows that use a renamed code.
 KIND_TABLES: dict[str, tuple[TableSpec, ...]] = {DEMO_REMOVAL: STORED,
                                                  REFERENCE.name: (REFERENCE, SUBMISSIONS)}
 #: Data tables: what the demo data may not be loaded beside (settings and lists may be set).
-DATA_TABLES = (SUBMISSIONS, MEMBERS, TARGETS, COLLECTION, SATISFACTION)
+DATA_TABLES = (SUBMISSIONS, MEMBERS, TARGETS, COLLECTION, SATISFACTION, *CLUSTER_LIFE)
 
 
 _DATA_VERSION = "SELECT count(*), coalesce(max(load_id), 0) FROM loads"

@@ -18,10 +18,11 @@ import pyarrow as pa
 
 from . import kpis  # noqa: F401  (registers the 'indicators' vocabulary)
 from .checks import Problem
-from .i18n import N_, Message, _l, _lp
+from .i18n import N_, Message, _l, _lp, gettext
 from .readers import RawTable
 from .schema import (
     FIRST_YEAR,
+    LIST_SEPARATOR,
     MAX_DECIMALS,
     MEASURE_NOUNS,
     NUMERIC_KINDS,
@@ -66,6 +67,14 @@ CREATE OR REPLACE TEMP MACRO num_text(c, comma_decimal) AS (
         WHEN regexp_full_match(c, '-?[0-9]*\.[0-9]+') THEN c
         WHEN is_scientific(c) THEN CAST(TRY_CAST(replace(c, ',', '.') AS DOUBLE) AS VARCHAR)
         ELSE '#' END);
+-- a day as a file writes it: ISO (what Excel cells read as), or day first as in Europe
+CREATE OR REPLACE TEMP MACRO parse_day(c) AS CAST(coalesce(
+    try_strptime(c, '%Y-%m-%d'), try_strptime(c, '%d/%m/%Y'), try_strptime(c, '%d.%m.%Y'),
+    try_strptime(c, '%d-%m-%Y'), try_strptime(c, '%Y-%m-%dT%H:%M:%S'),
+    try_strptime(c, '%Y-%m-%d %H:%M:%S'), try_strptime(c, '%Y/%m/%d')) AS DATE);
+-- the values of a list cell ("M001; M004", or , | or line breaks between them)
+CREATE OR REPLACE TEMP MACRO list_items(c) AS list_filter(
+    list_transform(regexp_split_to_array(c, '[;,|\n]'), lambda x: trim(x)), lambda x: x <> '');
 CREATE OR REPLACE TEMP MACRO comma_evidence(s) AS regexp_full_match(num_clean(s),
     '-?[0-9]*,([0-9]{1,2}|[0-9]{4,})|-?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+');
 """
@@ -173,8 +182,8 @@ def check_raw(raw: RawTable, spec: TableSpec | None = None, today: dt.date | Non
         if col.name in mapping:
             problems += _column_problems(con, col, mapping[col.name], this_year)
     problems += _duplicate_keys(con, spec)
-    if spec is not SUBMISSIONS:
-        problems += _left_before_joined(con, mapping)
+    problems += _ordered_years(con, spec, mapping)
+    problems += _project_rules(con, spec, mapping)
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     if any(p.severity == "error" for p in problems):
         return spec, None, problems, present
@@ -223,6 +232,8 @@ def _create_typed(con: duckdb.DuckDBPyConnection, spec: TableSpec, mapping: dict
                           f"NULL::DECIMAL(38,10) AS {n}__num"]
             if col.vocabulary:
                 final.append(f"NULL::VARCHAR AS {n}__code")
+            if col.kind == "date":
+                final.append(f"NULL::DATE AS {n}__date")
             continue
         src = f"nullif(trim({q(mapping[n])}), '')"
         pre.append(f"{src} AS {n}__raw")
@@ -237,6 +248,8 @@ def _create_typed(con: duckdb.DuckDBPyConnection, spec: TableSpec, mapping: dict
             final.append(f"coalesce(is_scientific(p.{n}__c), false) AS {n}__sci")
             final.append(f"TRY_CAST(num_text(p.{n}__c, {str(comma).lower()}) AS DECIMAL(38,10)) "
                          f"AS {n}__num")
+        if col.kind == "date":
+            final.append(f"parse_day(p.{n}__raw) AS {n}__date")
         if col.vocabulary:
             pre.append(f"regexp_replace(lower(strip_accents({src})), '[^a-z0-9]+', '_', 'g')"
                        f".trim('_') AS {n}__key")
@@ -252,6 +265,11 @@ def _final_expr(col: Column) -> str:
                 f"AS {col.name}")
     if col.vocabulary:
         return f"{col.name}__code AS {col.name}"
+    if col.kind == "date":
+        return f"{col.name}__date AS {col.name}"
+    if col.kind == "list":  # one spelling: 'M001;M004'
+        return (f"nullif(array_to_string(list_items({col.name}__raw), '{LIST_SEPARATOR}'), '') "
+                f"AS {col.name}")
     return f"{col.name}__raw AS {col.name}"
 
 
@@ -289,7 +307,14 @@ def _column_problems(con: duckdb.DuckDBPyConnection, col: Column, header: str,
         out += _rule(con, header, raw, f"{raw} IS NULL" + (f" OR {col.name}__na" if numeric else ""),
                      _l("This cell is empty; every row needs a value here ({label}).",
                         label=_l(col.label)))
-    if col.kind in ("text", "code"):
+    if col.kind == "date":
+        out += _rule(con, header, raw, f"{raw} IS NOT NULL AND {col.name}__date IS NULL",
+                     _l("This is not a date. Write it as 2015-03-12 or 12/03/2015."))
+        out += _rule(con, header, raw, f"year({col.name}__date) < {FIRST_YEAR} OR "
+                     f"year({col.name}__date) > {this_year + 1}",
+                     _l("The date must be from {first} to {last}.", first=FIRST_YEAR,
+                        last=this_year + 1))
+    if col.kind in ("text", "code", "list"):
         out += _rule(con, header, f"left({raw}, 40) || '…'", f"length({raw}) > {MAX_TEXT_LENGTH}",
                      _l("This text is too long (more than {count} characters).",
                         count=MAX_TEXT_LENGTH))
@@ -373,13 +398,53 @@ def _duplicate_keys(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> list[Pro
     return out
 
 
-def _left_before_joined(con: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> list[Problem]:
-    if "left_year" not in mapping:
+#: Pairs of years in one row where the second may not come before the first (strictly
+#: after for a member: it leaves the year after its last one as a member).
+ORDERED_YEARS = {"members": ("joined_year", "left_year", True),
+                 "working_groups": ("opened_year", "closed_year", False),
+                 "projects": ("start_year", "end_year", False)}
+
+
+def _ordered_years(con: duckdb.DuckDBPyConnection, spec: TableSpec,
+                   mapping: dict[str, str]) -> list[Problem]:
+    if spec.name not in ORDERED_YEARS or ORDERED_YEARS[spec.name][1] not in mapping:
         return []
-    return _rule(con, mapping["left_year"], "left_year__raw",
-                 "left_year__num IS NOT NULL AND joined_year__num IS NOT NULL "
-                 "AND left_year__num <= joined_year__num",
-                 _l("The year a member left must come after the year it joined."))
+    first, last, strict = ORDERED_YEARS[spec.name]
+    message = (_l("The year a member left must come after the year it joined.") if strict else
+               _l("The last year cannot come before the first year ({first}).",
+                  first=lambda lang: gettext(spec.column(first).label, lang)))
+    return _rule(con, mapping[last], f"{last}__raw",
+                 f"{last}__num IS NOT NULL AND {first}__num IS NOT NULL "
+                 f"AND {last}__num {'<=' if strict else '<'} {first}__num", message)
+
+
+def _project_rules(con: duckdb.DuckDBPyConnection, spec: TableSpec,
+                   mapping: dict[str, str]) -> list[Problem]:
+    """A collaborative project has at least two partners (members and outside partners
+    together); its lead member is one of its partner members; its public funding is not
+    more than its budget."""
+    if spec.name != "projects":
+        return []
+    outside = ("coalesce(len(list_items(outside_partners__raw)), 0)" if "outside_partners" in mapping
+               else "0")
+    out = _rule(con, mapping["partner_members"], "partner_members__raw",
+                f"coalesce(len(list_items(partner_members__raw)), 0) + {outside} < 2",
+                _l("A collaborative project needs at least two partners: list every partner "
+                   "member (separated by ;), and the outside partners if any."))
+    out += _rule(con, mapping["partner_members"], "partner_members__raw",
+                 "len(list_items(partner_members__raw)) <> "
+                 "len(list_distinct(list_items(partner_members__raw)))",
+                 _l("A member is listed twice among the partner members."))
+    if "lead_member_id" in mapping:
+        out += _rule(con, mapping["lead_member_id"], "lead_member_id__raw",
+                     "lead_member_id__raw IS NOT NULL AND NOT list_contains("
+                     "list_items(partner_members__raw), lead_member_id__raw)",
+                     _l("The lead member must also be listed among the partner members."))
+    if "public_funding_eur" in mapping and "budget_eur" in mapping:
+        out += _rule(con, mapping["public_funding_eur"], "public_funding_eur__raw",
+                     "public_funding_eur__num > budget_eur__num",
+                     _l("The public funding is more than the project's budget."))
+    return out
 
 
 def _inconsistent_members(con: duckdb.DuckDBPyConnection, spec: TableSpec,

@@ -216,6 +216,130 @@ def write_satisfaction(rows: list[dict]) -> None:
                         rng.choice(COMMENTS) if rng.random() < 0.15 else ""])
 
 
+# -- cluster life (issue 17) -------------------------------------------------------------
+# Working groups led by member SMEs (the reference case): id, name, theme, lead, opened,
+# closed (last year).
+WORKING_GROUPS = [
+    ("GT-DECHETS", "Valorisation des déchets", "Circular economy, recycling", "M01", 2009, None),
+    ("GT-EAU", "Eau et assainissement", "Drinking water and wastewater", "M03", 2009, None),
+    ("GT-BOIS", "Bois-énergie", "Wood fuel supply chains", "M02", 2010, 2013),
+    ("GT-BATIMENT", "Énergie et bâtiment", "Energy efficiency of buildings", "M13", 2011, None),
+    ("GT-EXPORT", "Club export", "Trade fairs and markets abroad", "M04", 2012, None),
+]
+#: Which sectors a working group draws its members from (the lead always takes part).
+GROUP_SECTORS = {"GT-DECHETS": {"waste", "soil_water", "consulting"},
+                 "GT-EAU": {"water", "wastewater", "soil_water", "env_rd"},
+                 "GT-BOIS": {"forest", "renewables"},
+                 "GT-BATIMENT": {"energy_efficiency", "renewables", "air_climate", "noise"},
+                 "GT-EXPORT": set()}
+# Collaborative projects, 2009-2015: id, title, start, end, lead, member partners, outside
+# partners, budget, public funding, funder, status. Some join competitors (same sector),
+# some an SME and a lab.
+PROJECTS = [
+    ("METHACOL", "Collective biogas unit", 2009, 2011, "M01", "M01;M16;M20", "", 850000,
+     340000, "FEDER", "completed"),
+    ("EAUSURE", "Leak detection for small water networks", 2009, 2012, "M03", "M03;M10;M18",
+     "INRAE", 620000, 300000, "ANR", "completed"),
+    ("BOISSEC", "Wood chip drying", 2010, 2012, "M02", "M02;M14", "CRITT Bois", 280000, 120000,
+     "Région", "completed"),
+    ("RECYPLAST", "Recycled plastic pallets", 2010, 2013, "M12", "M12;M01;M16", "", 540000,
+     200000, "ADEME", "completed"),
+    ("THERMOLOG", "Monitoring of district heating", 2011, 2014, "M13", "M13;M09;M19",
+     "Pôle Derbi", 460000, 210000, "Région", "completed"),
+    ("SOLCREUSE", "Solar farm on a closed landfill", 2011, 2013, "M09", "M09;M25", "", 390000,
+     90000, "Région", "completed"),
+    ("PHYTOSOL", "Phytoremediation of brownfields", 2012, 2015, "M07", "M07;M20;M22",
+     "BRGM", 710000, 380000, "ADEME", "completed"),
+    ("ACOUSTIBAT", "Acoustic insulation from recycled fibres", 2012, 2014, "M08",
+     "M08;M29;M19", "", 300000, 150000, "FUI", "completed"),
+    ("EPURVERT", "Reed-bed treatment for villages", 2013, 2016, "M10", "M10;M17;M18",
+     "Agence de l'eau", 920000, 460000, "Agence de l'eau", "running"),
+    ("EXPOMAROC", "Water services for Morocco", 2013, 2015, "M17", "M17;M03;M04",
+     "Cluster Eau Maroc", 250000, 100000, "Business France", "completed"),
+    ("COMPOST+", "Green waste compost for farms", 2014, 2016, "M28", "M28;M01", "", 180000,
+     60000, "Région", "running"),
+    ("AIRSENS", "Low-cost air quality sensors", 2015, 2017, "M06", "M06;M18",
+     "Atmo Nouvelle-Aquitaine", 480000, 240000, "H2020", "running"),
+]
+#: The cluster organisation: staff (FTE) and money, EUR. An association with a part-time
+#: coordinator until the State labelled it in 2010; two permanent staff from then on.
+ORGANISATION = {2009: (0.5, 60000), 2010: (2.0, 150000), 2011: (2.0, 160000),
+                2012: (2.0, 165000), 2013: (2.0, 170000), 2014: (2.0, 175000),
+                2015: (2.0, 180000)}
+ACTIVITY_TITLES = {"meeting": "Réunion", "workshop": "Atelier", "training": "Formation",
+                   "trade_fair": "Salon Pollutec", "study_visit": "Visite de site",
+                   "conference": "Rencontres éco-industries"}
+ACTIVITY_KINDS = tuple(ACTIVITY_TITLES)
+
+
+def write_cluster_life(rows: list[dict]) -> None:
+    """Working groups, their members by year, activities, collaborative projects and the
+    cluster organisation, coherent with the members' years. Its own random stream."""
+    rng = random.Random(2010)
+    members = {(r["member_id"], r["year"]): r for r in rows}
+    sectors = {m[0]: m[3] for m in MEMBERS}
+    kinds = {m[0]: m[2] for m in MEMBERS}
+    spans = {m[0]: (max(m[5], YEARS[0]), m[6]) for m in MEMBERS}
+
+    def member_in(mid: str, year: int) -> bool:
+        first, left = spans[mid]
+        return first <= year and (left is None or year < left)
+
+    with open(OUT / "working_groups.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["group_id", "group_name", "theme", "lead_member_id", "opened_year",
+                    "closed_year"])
+        for gid, name, theme, lead, opened, closed in WORKING_GROUPS:
+            w.writerow([gid, name, theme, lead, opened, closed or ""])
+    with open(OUT / "participation.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["member_id", "group_id", "year"])
+        for gid, _name, _theme, lead, opened, closed in WORKING_GROUPS:
+            for year in YEARS:
+                if year < opened or (closed and year > closed):
+                    continue
+                for mid, *_rest in MEMBERS:
+                    if not member_in(mid, year):
+                        continue
+                    near = sectors[mid] in GROUP_SECTORS[gid] or (
+                        not GROUP_SECTORS[gid] and kinds[mid] in ("sme", "large_company")
+                        and rng.random() < 0.5)
+                    if mid == lead or rng.random() < (0.7 if near else 0.08):
+                        w.writerow([mid, gid, year])
+    with open(OUT / "activities.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["activity_id", "activity_date", "activity_kind", "title", "group_id",
+                    "member_participants", "outside_participants"])
+        number = 0
+        for year in YEARS:
+            groups = [g[0] for g in WORKING_GROUPS if g[4] <= year and not (g[5] and year > g[5])]
+            for _ in range(6 + 2 * (year - YEARS[0]) + rng.randint(0, 3)):
+                number += 1
+                kind = rng.choice(ACTIVITY_KINDS)
+                group = rng.choice(groups) if kind in ("meeting", "workshop") and groups else ""
+                day = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                w.writerow([f"A{number:03d}", day, kind,
+                            f"{ACTIVITY_TITLES[kind]} {group}".strip(), group, rng.randint(4, 25),
+                            rng.randint(0, 30) if kind in ("conference", "trade_fair",
+                                                           "training") else 0])
+    with open(OUT / "projects.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["project_id", "title", "start_year", "end_year", "lead_member_id",
+                    "partner_members", "outside_partners", "budget_eur", "public_funding_eur",
+                    "funder", "status"])
+        for project in PROJECTS:
+            w.writerow(project)
+    with open(OUT / "organisation.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["year", "staff_fte", "budget_eur", "fees_eur", "public_funding_eur",
+                    "services_eur", "other_income_eur"])
+        for year, (staff, budget) in ORGANISATION.items():
+            fees = 500 * sum(1 for (_m, y) in members if y == year)
+            services = int(round(budget * (0.05 + 0.02 * (year - YEARS[0])), -2))
+            w.writerow([year, staff, budget, fees, budget - fees - services - 2000, services,
+                        2000])
+
+
 def main() -> None:
     rng = random.Random(2009)
     rows = raw_panel(rng)
@@ -226,6 +350,7 @@ def main() -> None:
         return
     write_files(rows)
     write_satisfaction(rows)
+    write_cluster_life(rows)
     for year in (2009, 2015):
         t = sum(r["turnover_eur"] for r in rows if r["year"] == year and r["turnover_eur"] is not None)
         j = sum(r["jobs"] for r in rows if r["year"] == year)

@@ -1,8 +1,18 @@
 """The one schema definition and the database agree; header and value matching."""
 
-from analytics.schema import MEMBERS, SUBMISSIONS, TARGETS, normalise_header, shipped_vocabulary, vocabularies
+from analytics.schema import (
+    CLUSTER_LIFE,
+    MEMBERS,
+    SUBMISSIONS,
+    TARGETS,
+    normalise_header,
+    shipped_vocabulary,
+    vocabularies,
+)
 from analytics.store import MIGRATIONS, SCHEMA_VERSION, Store
 from tests.conftest import ROOT
+
+LIFE = tuple(s.name for s in CLUSTER_LIFE)
 
 
 def test_database_columns_follow_the_schema(store):
@@ -72,7 +82,7 @@ def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, mon
     load_demo(reference)
     expected = summary(reference)
     expected.pop("targets")  # targets came with schema 2; the old files have none
-    expected.pop("cluster_life")  # satisfaction answers came with schema 8
+    expected.pop("cluster_life")  # satisfaction answers came with schema 8, the rest with 9
     for version in range(1, SCHEMA_VERSION):
         path = tmp_path / f"v{version}.duckdb"
         monkeypatch.setattr(store_module, "SCHEMA_VERSION", version)
@@ -100,7 +110,7 @@ def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, mon
                 lines = demo.read_text(encoding="utf-8").splitlines()
                 demo = tmp_path / "members.csv"
                 demo.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
-            if not demo.name.startswith(("targets", "satisfaction")):  # schemas 2 and 8
+            if not demo.name.startswith(("targets", "satisfaction", *LIFE)):  # schemas 2, 8, 9
                 report, result = ingest_file(demo, old)
                 assert result is not None, report.errors
         if version >= 6:  # the manager closed the years (before schema 6, the upgrade did)
@@ -111,7 +121,10 @@ def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, mon
         assert migrated.schema_version() == SCHEMA_VERSION
         got = summary(migrated)
         assert got.pop("targets") == []
-        assert got.pop("cluster_life") == {"by_year": []}
+        life = got.pop("cluster_life")["by_year"]  # the years, with nothing to say yet
+        assert [r["year"] for r in life] == list(range(2009, 2016))
+        assert all(r["working_groups_active"] == 0 and r["satisfaction_mean"] is None
+                   and r["staff_fte"] is None for r in life)
         assert got == expected
         # the files, the member list, closing the years already collected (schema 6 or the
         # manager); schema 7 stored the shipped reference lists (the set-up, not listed)
@@ -122,3 +135,15 @@ def test_every_earlier_schema_version_migrates_without_losing_data(tmp_path, mon
             assert [{k: v for k, v in r.items() if v} for r in stored.rows] == \
                 [{k: v for k, v in r.items() if v} for r in shipped_vocabulary(name).rows]
         assert migrated.rows("SELECT count(*) FROM collection WHERE status = 'closed'") == [(7,)]
+
+
+def test_a_kind_marker_is_never_a_column_of_a_kind_tried_after_it():
+    """A file is of the first kind whose marker column it has: were a marker's header (in
+    any language) a column of a later kind, that kind's files would be read as the first."""
+    from analytics.schema import SPECS
+
+    for i, spec in enumerate(SPECS):
+        marker = spec.column(spec.marker).accepted_headers()
+        for later in SPECS[i + 1:]:
+            for column in later.columns:
+                assert not marker & column.accepted_headers(), (spec.name, later.name, column.name)
