@@ -805,3 +805,45 @@ def satisfaction_results(filters: Filters) -> dict[str, Any]:
     """The members' satisfaction for the filters, protected for anyone but a manager."""
     with st.spinner(_(COMPUTING)):
         return _satisfaction(default_db_path(), data_version(), filters, not me().sees_members)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _cluster_life(path: str, version: tuple[int, int], filters: Filters, protect: bool,
+                  names: bool, lang: str) -> dict[str, Any]:
+    from analytics import cluster_life
+
+    store = _store(path)
+    yearly = cluster_life.by_year(store, filters, protect=protect)
+    latest = int(yearly["year"].max()) if not yearly.empty else None
+    return {"by_year": yearly, "latest": latest,
+            "groups": cluster_life.group_table(store, filters, names=names, lang=lang),
+            "projects": cluster_life.project_table(store, filters, names=names, lang=lang),
+            "by_member_type": None if latest is None else
+            cluster_life.participation_by_member_type(store, latest, filters)}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _network(path: str, version: tuple[int, int], filters: Filters, year: int, names: bool
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from analytics import cluster_life
+
+    return cluster_life.network_frames(_store(path), year, filters, names=names)
+
+
+def names_shown() -> bool:
+    """Member names on the cluster-life page: the cluster's team, or a funder when the
+    manager turned them on (``show_member_names``)."""
+    return me().sees_members or bool(setting("show_member_names"))
+
+
+def cluster_life_results(filters: Filters) -> dict[str, Any]:
+    """The cluster's life for the filters: satisfaction protected and names left out for
+    anyone but the cluster's team (unless the manager turned names on)."""
+    with st.spinner(_(COMPUTING)):
+        return _cluster_life(default_db_path(), data_version(), filters, not me().sees_members,
+                             names_shown(), lang())
+
+
+def network_results(filters: Filters, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with st.spinner(_(COMPUTING)):
+        return _network(default_db_path(), data_version(), filters, year, names_shown())

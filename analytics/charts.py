@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import math
 
+import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -134,8 +135,11 @@ def has_data(fig: go.Figure) -> bool:
 
 def summary_line(fig: go.Figure, unit: str, lang: str = DEFAULT) -> str:
     """A one-line text alternative of a chart (the report's alt text): each of its first
-    series from its first to its last value, or its largest bar; shares in percent."""
+    series from its first to its last value, or its largest bar; shares in percent. A
+    chart that is not a series (the network) carries its own in ``meta``."""
     _ = translator(lang)
+    if isinstance(fig.layout.meta, dict) and fig.layout.meta.get("summary"):
+        return str(fig.layout.meta["summary"])
 
     def said(value: float) -> str:
         if unit.startswith("share"):
@@ -608,7 +612,147 @@ def satisfaction_distribution(counts: pd.Series, year: int, lang: str = DEFAULT)
         fig.add_bar(x=[str(s) for s in part.index], y=part.values, name=name,
                     marker_color=colour,
                     hovertemplate=_("score") + " %{x}: %{y}<extra>" + name + "</extra>")
+    # no axis title: the title says "by score", and on a phone the legend would cover it
     fig.update_xaxes(type="category", categoryorder="array",
-                     categoryarray=[str(s) for s in range(11)], title_text=_("Score"))
+                     categoryarray=[str(s) for s in range(11)])
     fig.update_yaxes(title_text=_("Answers"), rangemode="tozero")
+    return fig
+
+
+# -- cluster life (issue 17) -------------------------------------------------------------
+#: Colours of series that are all good news (vermillion says "down" or "missing").
+SERIES = [PALETTE[i] for i in (0, 2, 4, 5, 3, 6)]
+
+
+def _yearly_bars(yearly: pd.DataFrame, series: dict[str, str], title: str, unit: str,
+                 lang: str = DEFAULT, barmode: str = "group") -> go.Figure:
+    """Bars by year of some ``cluster_life.by_year`` columns (column -> legend name), each
+    bar with its value written on it; a year with no value has no bar."""
+    fig = _base(title, "share" if unit == "share" else "", lang)
+    for i, (column, name) in enumerate(series.items()):
+        shown = yearly[yearly[column].notna()]
+        values = shown[column].astype(float)
+        text = ([formatting.pct(v, 0, lang=lang) for v in values] if unit == "share" else
+                [formatting.number(v, 1 if unit == "FTE" else 0, lang=lang) for v in values])
+        fig.add_bar(x=shown["year"], y=values, name=name, marker_color=SERIES[i % len(SERIES)],
+                    text=text, textposition="inside" if barmode == "stack" else "outside",
+                    cliponaxis=False, hovertemplate="%{x}: %{text}<extra>" + name + "</extra>")
+    fig.update_xaxes(type="category")
+    # on a phone a label wider than its bar is left out, never drawn over its neighbour
+    fig.update_layout(barmode=barmode, showlegend=len(series) > 1, uniformtext_minsize=9,
+                      uniformtext_mode="hide")
+    if unit == "share":
+        _percent_axis(fig, 1.0, lang)
+        fig.update_yaxes(range=[0, 1.05], rangemode=None)
+    return fig
+
+
+def life_activity(yearly: pd.DataFrame, lang: str = DEFAULT) -> go.Figure:
+    """The cluster's activities by year, and its active working groups."""
+    _ = translator(lang)
+    return _yearly_bars(yearly, {"activities": _("Activities"),
+                                 "working_groups_active": _("Active working groups")},
+                        _("Activities and working groups by year"), "count", lang)
+
+
+def life_participation(yearly: pd.DataFrame, lang: str = DEFAULT) -> go.Figure:
+    """The share of active members taking part in a working group, and the share with a
+    project partner inside the cluster, by year."""
+    _ = translator(lang)
+    return _yearly_bars(yearly, {
+        "members_in_working_groups_share": _("Members in a working group"),
+        "members_with_partner_share": _("Members with a project partner in the cluster")},
+        _("Members taking part, by year (share of active members)"), "share", lang)
+
+
+def life_projects(yearly: pd.DataFrame, lang: str = DEFAULT) -> go.Figure:
+    """Collaborative projects started and running by year (each project counted once)."""
+    _ = translator(lang)
+    return _yearly_bars(yearly, {"projects_started": _("Projects started"),
+                                 "projects_running": _("Projects running")},
+                        _("Collaborative projects by year"), "count", lang)
+
+
+FUNDING_SOURCES = {"fees_share": N_("Membership fees"), "public_funding_share": N_("Public funding"),
+                   "services_share": N_("Services sold"), "other_income_share": N_("Other income")}
+
+
+def funding_mix(yearly: pd.DataFrame, lang: str = DEFAULT) -> go.Figure:
+    """The cluster organisation's income by source, as shares of each year's income."""
+    _ = translator(lang)
+    return _yearly_bars(yearly, {k: _(v) for k, v in FUNDING_SOURCES.items()},
+                        _("The cluster organisation's funding mix by year"), "share", lang,
+                        barmode="stack")
+
+
+#: Marker sizes of the EU size classes (a funder's network) and of jobs (a manager's).
+SYMBOLS = ("circle", "square", "diamond", "triangle-up")  # when sectors outnumber colours
+CLASS_SIZES = {"0-9": 9, "10-49": 14, "50-249": 21, "250+": 28}
+COMPETITORS_LABEL = N_("Competitors (same sector)")
+PARTNERS_LABEL = N_("Other links")
+
+
+def _network_layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
+    """Linked members by a seeded spring layout in the unit square; members without a link
+    in a row under it (left in, they would push the others into a line)."""
+    linked = graph.subgraph([n for n in graph if graph.degree(n) > 0])
+    where = {n: (float(x), float(y)) for n, (x, y) in nx.spring_layout(
+        linked, seed=17, k=2.2 / max(1, len(linked)) ** 0.5, iterations=80).items()} \
+        if len(linked) else {}
+    alone = sorted(n for n in graph if graph.degree(n) == 0)
+    for i, n in enumerate(alone):
+        where[n] = (-1 + 2 * (i + 0.5) / len(alone), -1.3)
+    return where
+
+
+def collaboration_network(nodes: pd.DataFrame, edges: pd.DataFrame, year: int,
+                          lang: str = DEFAULT) -> go.Figure:
+    """Members linked by a shared project or working group (``cluster_life.network_frames``):
+    nodes coloured by sector and sized by jobs (or by size class for a funder); links
+    between competitors dashed in their own colour. A seeded networkx layout, so the same
+    data draws the same picture on screen and in every export."""
+    _ = translator(lang)
+    fig = _base(_("Collaboration network, {year}: members linked by a project or a working "
+                  "group").format(year=year), "", lang)
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes["label"])
+    graph.add_edges_from(zip(edges["a"], edges["b"], strict=True))
+    where = _network_layout(graph)
+    for competitors, name, style in ((False, _(PARTNERS_LABEL), dict(color="#b8bcc2", width=1)),
+                                     (True, _(COMPETITORS_LABEL),
+                                      dict(color=PALETTE[1], width=1.6, dash="dash"))):
+        part = edges[edges["competitors"] == competitors]
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for a, b in zip(part["a"], part["b"], strict=True):
+            xs += [where[a][0], where[b][0], None]
+            ys += [where[a][1], where[b][1], None]
+        if xs:
+            fig.add_scatter(x=xs, y=ys, mode="lines", line=style, name=name, hoverinfo="skip")
+    sectors = vocabulary("sectors")
+    types = vocabulary("member_types")
+    for i, (sector, part) in enumerate(nodes.groupby("sector", dropna=False, sort=True)):
+        name = sectors.label(sector, lang) if isinstance(sector, str) else _("Unknown")
+        sizes = [CLASS_SIZES.get(s, 9) if isinstance(s, str) else
+                 8 + 2.2 * math.sqrt(float(s)) if s is not None and not pd.isna(s) else 8
+                 for s in part["size"]]
+        detail = [f"{html.escape(str(label))}<br>{html.escape(types.label(t, lang))} · "
+                  f"{html.escape(name)}<br>" + (
+                      _("{count} links").format(count=d)) + (
+                      "" if s is None or (not isinstance(s, str) and pd.isna(s)) else
+                      "<br>" + (_("{size} jobs").format(size=s if isinstance(s, str) else
+                                                        formatting.number(float(s), 1, lang=lang))))
+                  for label, t, d, s in zip(part["label"], part["member_type"], part["degree"],
+                                            part["size"], strict=True)]
+        fig.add_scatter(x=[where[n][0] for n in part["label"]],
+                        y=[where[n][1] for n in part["label"]], mode="markers", name=name,
+                        marker=dict(size=sizes, color=PALETTE[i % len(PALETTE)],
+                                    symbol=SYMBOLS[i // len(PALETTE) % len(SYMBOLS)],
+                                    line=dict(color="white", width=1)),
+                        customdata=detail, hovertemplate="%{customdata}<extra></extra>")
+    fig.update_xaxes(visible=False, dtick=None)
+    fig.update_yaxes(visible=False, zeroline=False, rangemode=None)
+    fig.update_layout(height=560, legend=dict(y=-0.05, itemsizing="constant"), meta=dict(summary=_(
+        "{members} members, {links} links, {competitors} of them between competitors").format(
+        members=len(nodes), links=len(edges), competitors=int(edges["competitors"].sum()))))
     return fig

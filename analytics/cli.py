@@ -23,7 +23,14 @@ from .filters import Filters
 from .history import history_table
 from .i18n import LANGUAGES, N_, error_text, from_environment, ngettext, translator
 from .ingest import demo_files, ingest_file, kept_columns, load_demo
-from .schema import REFERENCE_LISTS, SETTING_DEFAULTS, TEXT_SETTINGS
+from .schema import (
+    REFERENCE_LISTS,
+    SETTING_DEFAULTS,
+    SPECS,
+    SUBMISSIONS,
+    TEXT_SETTINGS,
+    spec_named,
+)
 from .store import LOGO_KEY, Store, StoreBusy, default_db_path
 from .templates import template_csv, template_xlsx
 
@@ -34,6 +41,10 @@ ARGPARSE_TEXTS = (
     N_("argument %(argument_name)s: %(message)s"), N_("expected one argument"),
     N_("invalid choice: %(value)r (choose from %(choices)s)"),
     N_("invalid %(type)s value: %(value)r"), N_("%(prog)s: error: %(message)s\n"))
+
+
+#: The kinds of file ``ingest`` and ``template`` take.
+KIND_NAMES = tuple(s.name for s in SPECS)
 
 
 def _parser(lang: str) -> argparse.ArgumentParser:
@@ -66,8 +77,12 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     p.add_argument("year", nargs="?", type=int, metavar="YEAR")
     p.add_argument("--deadline", metavar="YYYY-MM-DD", help=_("when the figures are due"))
     p.add_argument("--user", default=None)
-    p = command("ingest", _("check and load submission or member-list files (CSV or XLSX)"))
+    p = command("ingest", _("check and load files (CSV or XLSX): submissions, the member list, "
+                            "targets, satisfaction answers, working groups, participation, "
+                            "activities, projects, the cluster organisation"))
     p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--kind", choices=KIND_NAMES,
+                   help=_("what the files hold (default: told by their column names)"))
     p.add_argument("--dry-run", action="store_true", help=_("check only, write nothing"))
     p.add_argument("--user", default=None, help=_("who loads (default: your login name)"))
     p.add_argument("--problems", metavar="FILE.csv",
@@ -121,8 +136,11 @@ def _parser(lang: str) -> argparse.ArgumentParser:
                    help=_("the list a file without a 'list' column holds; for show: one list"))
     p.add_argument("--dry-run", action="store_true", help=_("check only, write nothing"))
     p.add_argument("--user", default=None)
-    p = command("template", _("write an empty submission template"))
+    p = command("template", _("write an empty template of a file kind (submissions unless "
+                              "--kind says otherwise)"))
     p.add_argument("out", help=_("file to write: .csv or .xlsx"))
+    p.add_argument("--kind", choices=KIND_NAMES, default=SUBMISSIONS.name,
+                   help=_("which kind of file"))
     return parser
 
 
@@ -218,7 +236,9 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "template":
         if args.db or Path(default_db_path()).exists():  # the cluster's own lists
             Store(args.db).refresh_lists()
-        data = template_xlsx(lang) if args.out.lower().endswith(".xlsx") else template_csv(lang)
+        spec = spec_named(args.kind)
+        data = (template_xlsx(lang, spec) if args.out.lower().endswith(".xlsx")
+                else template_csv(lang, spec))
         Path(args.out).write_bytes(data)
         print(_("Wrote {path}").format(path=args.out))
         return 0
@@ -346,7 +366,8 @@ def cmd_ingest(store: Store, args: argparse.Namespace) -> int:
                     "python -m analytics demo --remove"), file=sys.stderr)
     status = 0
     for name in args.files:
-        report, result = ingest_file(name, store, user=_user(args), dry_run=args.dry_run, lang=lang)
+        report, result = ingest_file(name, store, user=_user(args), dry_run=args.dry_run, lang=lang,
+                                     kind=args.kind)
         unknown = _new_values(report)
         if unknown and args.add_new_values and all(p.vocabulary for p in report.errors):
             for list_name, values in unknown.items():
@@ -362,7 +383,8 @@ def cmd_ingest(store: Store, args: argparse.Namespace) -> int:
                             "labels with: python -m analytics lists export).").format(
                         file=name, list=list_name, values=", ".join(values)))
             if not args.dry_run:
-                report, result = ingest_file(name, store, user=_user(args), lang=lang)
+                report, result = ingest_file(name, store, user=_user(args), lang=lang,
+                                             kind=args.kind)
         elif unknown:
             print(_("{file}: values not in the cluster's lists: {values}. Add --add-new-values "
                     "to add them (or fix the file).").format(file=name, values="; ".join(

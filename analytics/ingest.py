@@ -50,13 +50,16 @@ Progress = Callable[[float, Message], None]
 
 def check_file(data: bytes, file_name: str, store: Store | None = None,
                today: dt.date | None = None, progress: Progress | None = None,
-               member_id: str | None = None) -> CheckReport:
+               member_id: str | None = None, kind: str | None = None) -> CheckReport:
     """Validate a whole file; nothing is written. Warnings compare with stored data.
     ``progress(fraction, step)`` is told where a long check is (page bar, CLI line).
 
     ``member_id``: the file comes from that member, who may send only its own rows. Any
     other member's row is an error, and then nothing is compared with stored data: the
-    check report of a member's upload never carries another member's stored figure."""
+    check report of a member's upload never carries another member's stored figure.
+
+    ``kind``: the file's kind (``submissions``, ``projects``, ...) when the caller knows it;
+    else it is told by the file's column names."""
     def tell(fraction: float, step: Message) -> None:
         if progress:
             progress(fraction, step)
@@ -74,7 +77,8 @@ def check_file(data: bytes, file_name: str, store: Store | None = None,
         raw = read_upload(data, file_name, con)
         report.rows = raw.rows
         tell(0.3, _l("Checking {rows} rows", rows=raw.rows))
-        spec, frame, problems, present = check_raw(raw, today=today)
+        spec, frame, problems, present = check_raw(
+            raw, spec=spec_named(kind) if kind else None, today=today)
         report.kind, report.problems, report.table = spec.name, problems, frame
         report.columns = present
     except FileRejected as rejected:
@@ -185,7 +189,8 @@ def kept_columns(report: CheckReport) -> list[str]:
 
 
 def ingest_file(path: str | Path, store: Store, user: str | None = None, dry_run: bool = False,
-                is_demo: bool = False, lang: str = DEFAULT) -> tuple[CheckReport, LoadResult | None]:
+                is_demo: bool = False, lang: str = DEFAULT, kind: str | None = None
+                ) -> tuple[CheckReport, LoadResult | None]:
     path = Path(path)
     data = path.read_bytes()
     big = len(data) > 5_000_000
@@ -194,7 +199,7 @@ def ingest_file(path: str | Path, store: Store, user: str | None = None, dry_run
         print(f"{path.name}: {formatting.pct(fraction, 0, lang=lang)} {step.render(lang)}",
               file=sys.stderr, flush=True)
 
-    report = check_file(data, path.name, store, progress=line if big else None)
+    report = check_file(data, path.name, store, progress=line if big else None, kind=kind)
     if not report.ok or dry_run:
         return report, None
     return report, load_checked(report, store, user=user, is_demo=is_demo)

@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, collection, disclosure, formatting, growth, kpis, publication, satisfaction, targets
+from . import charts, collection, disclosure, formatting, growth, kpis, publication, targets
+from . import cluster_life as life_module
 from .export import (
     INSTALL_HINT,
     BrowserMissing,
@@ -83,6 +84,16 @@ def standard_charts(result: dict, extra: dict | None = None, protect: bool = Fal
             if extra["targets_in_scope"] and (extra["targets"]["indicator"] == measure).any():
                 specs.append((charts.against_targets(yearly, extra["targets"], measure, lang=lang),
                               kpis.INDICATORS[measure].unit))
+    life = (extra or {}).get("cluster_life")
+    if life is not None and not life.empty:
+        specs += [(charts.life_activity(life, lang), "members"),
+                  (charts.life_participation(life, lang), N_("share of active members")),
+                  (charts.life_projects(life, lang), "members")]
+        if extra.get("network") is not None:  # type: ignore[union-attr]
+            nodes, edges, year = extra["network"]  # type: ignore[index]
+            specs.append((charts.collaboration_network(nodes, edges, year, lang), "members"))
+        if life["staff_fte"].notna().any():
+            specs.append((charts.funding_mix(life, lang), N_("share of income")))
     return [Chart(file_stem(fig.layout.title.text, Filters()), fig, unit, fig.layout.title.text)
             for fig, unit in specs if charts.has_data(fig)]  # an all-hidden chart is left out
 
@@ -113,7 +124,7 @@ def context(store: Store, filters: Filters, cluster: str | None = None,
                          (rules.min_units, rules.dominance, rules.protection), store.logo())
 
 
-METHOD_HEADINGS = (N_("Indicators"), N_("Growth"), N_("Rules"))
+METHOD_HEADINGS = (N_("Indicators"), N_("Growth"), N_("Rules"), N_("Cluster life"))
 
 
 def methodology(result: dict, ctx: ExportContext) -> str:
@@ -228,8 +239,44 @@ def methodology(result: dict, ctx: ExportContext) -> str:
             protection=formatting.pct(ctx.rules[2], 0, lang=lang)),
         "- " + _("Sectors are the cluster's own list, each mapped to a Eurostat EGSS class (CEPA "
                  "for environmental protection, CReMA for resource management)."),
+        "",
+        _(METHOD_HEADINGS[3]),
+        *("- " + line for line in life_methodology(lang)),
     ]
     return "\n".join(lines) + "\n"
+
+
+def life_methodology(lang: str = DEFAULT) -> list[str]:
+    """The definitions of the cluster-life indicators (``cluster_life.py``), one per line."""
+    _ = translator(lang)
+    return [
+        _("Working groups: a group is active from its first to its last year (included); it is "
+          "led by a member when a member company leads it. A member takes part in a year when "
+          "it is on the group's list that year or leads it; the share is over the year's "
+          "active members."),
+        _("Activities count in the year of their date, with their participants from members "
+          "and from outside. Working groups, activities and the cluster organisation are the "
+          "cluster's own: member filters do not change them."),
+        _("Collaborative projects: each project is counted once, whatever its number of "
+          "partners; it runs from its start year to its end year (open-ended while none is "
+          "given). Partners per project counts member and outside partners. Budget and public "
+          "funding are those of the projects started in the year."),
+        _("Co-opetition: the share of running projects with two member partners of the same "
+          "sector (competitors); mixed projects: the share with member partners of two member "
+          "types or more (e.g. an SME and a lab)."),
+        _("Collaboration network: members are linked when they share a running project or a "
+          "working group in the year; density = links / possible links among the year's "
+          "active members (networkx). A member has a partner when it shares a running project "
+          "with another member."),
+        _("Cluster organisation: its staff in full-time equivalents, its budget, and each "
+          "source's share of its income (membership fees, public funding, services sold, "
+          "other income)."),
+        _("Satisfaction: the members' answers (0 to 10) of the year; Net Promoter Score = % "
+          "promoters (9-10) - % detractors (0-6); response rate = answers / active members. "
+          "Funders see a figure only from the cluster's minimum number of answers, never a "
+          "comment, and no member name in the network or the tables unless the manager turned "
+          "names on; members' sizes are shown as EU size classes."),
+    ]
 
 
 def summary_rows(result: dict, lang: str = DEFAULT) -> list[tuple[str, str, str, str, str, str]]:
@@ -375,11 +422,46 @@ def executive_summary(result: dict, ctx: ExportContext, extra: dict | None = Non
     return " ".join(sentences) or _("The figures of this selection are confidential.")
 
 
+def life_blocks(yearly: pd.DataFrame, lang: str) -> list[Block]:
+    """The report's 'Cluster life' section: the cluster's working groups, activities,
+    projects, co-opetition, network and organisation by year."""
+    _ = translator(lang)
+
+    def count(value: object) -> str:
+        return "–" if value is None or pd.isna(value) else formatting.number(float(value), 0, lang)
+
+    def share(value: object) -> str:
+        return "–" if value is None or pd.isna(value) else formatting.pct(value, 0, lang=lang)
+    rows = tuple((
+        str(int(r["year"])),
+        f"{count(r['working_groups_active'])} ({count(r['working_groups_led_by_members'])})",
+        share(r["members_in_working_groups_share"]), count(r["activities"]),
+        f"{count(r['projects_started'])} / {count(r['projects_running'])}",
+        share(r["coopetition_share"]), share(r["network_density"]),
+        "–" if pd.isna(r["staff_fte"]) else formatting.number(r["staff_fte"], 1, lang),
+        share(r["public_funding_share"]))
+        for r in yearly.to_dict("records"))
+    return [Block("heading", _("Cluster life"), level=1),
+            Block("paragraph", _(
+                "What the cluster does beside what its members make: working groups led by "
+                "member companies, activities, collaborative projects (co-opetition: "
+                "competitors working together), the collaboration network and the cluster "
+                "organisation. The methodology defines each figure.")),
+            Block("table", header=(
+                _("Year"), _("Working groups (led by members)"), _("Members in a working group"),
+                _("Activities"), _("Projects started / running"), _("Co-opetition"),
+                _("Network density"), _("Cluster staff (FTE)"), _("Public funding share")),
+                rows=rows)]
+
+
 def satisfaction_blocks(yearly: pd.DataFrame, minimum: int | None, protected: bool,
                         lang: str) -> list[Block]:
     """The report's 'Cluster life' part: the members' satisfaction by year (a figure from
     too few answers says confidential in a funder's report; comments are never in it)."""
     _ = translator(lang)
+    yearly = yearly[yearly["satisfaction_responses"].notna()]
+    if yearly.empty:
+        return []
     confidential = _("confidential")
 
     def said(value: object, text: str) -> str:
@@ -397,7 +479,7 @@ def satisfaction_blocks(yearly: pd.DataFrame, minimum: int | None, protected: bo
     if protected and minimum:
         text += " " + _("Figures from fewer than {count} answers are confidential.").format(
             count=minimum)
-    return [Block("heading", _("Cluster life: members' satisfaction"), level=2),
+    return [Block("heading", _("Members' satisfaction"), level=2),
             Block("paragraph", text),
             Block("table", header=(_("Year"), _("Answers"), _("Response rate"), _("Mean (0-10)"),
                                    _("Net Promoter Score")), rows=rows)]
@@ -474,8 +556,9 @@ def report_blocks(result: dict, ctx: ExportContext, images: dict[str, bytes],
             _("Indicator"), _("Baseline"), _("Like-for-like"), _("Joiners"), _("Leavers"),
             _("Reporting changes"), _("Latest")), rows=tuple(parts)))
 
-    life = (extra or {}).get("satisfaction")
+    life = (extra or {}).get("cluster_life")
     if life is not None and not life.empty:
+        blocks += life_blocks(life, lang)
         blocks += satisfaction_blocks(life, extra.get("satisfaction_min_answers"),  # type: ignore[union-attr]
                                       protected, lang)
 
@@ -634,6 +717,20 @@ def report_pdf(html_text: str) -> bytes:
         return out.read_bytes()
 
 
+def life_extra(store: Store, filters: Filters, protect: bool, extra: dict) -> None:
+    """Add the cluster's life to a report's ``extra``: its indicators by year and the
+    latest year's network (no member names for a funder unless the manager turned them on)."""
+    life = life_module.by_year(store, filters, protect=protect)
+    extra["cluster_life"] = life
+    extra["satisfaction_min_answers"] = store.setting("satisfaction_min_answers")
+    extra["network"] = None
+    if not life.empty and (life["projects_running"] > 0).any():
+        year = int(life["year"].max())
+        names = not protect or bool(store.setting("show_member_names"))
+        nodes, edges = life_module.network_frames(store, year, filters, names=names)
+        extra["network"] = (nodes, edges, year) if not nodes.empty else None
+
+
 def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, ...] = ("png", "svg", "pdf"),
                progress: Progress | None = None, cluster: str | None = None,
                protect: bool = False, lang: str = DEFAULT) -> tuple[bytes, str]:
@@ -649,8 +746,7 @@ def build_pack(store: Store, filters: Filters = Filters(), formats: tuple[str, .
         raise ValueError(_l("No submissions match these filters: nothing to report."))
     ctx = context(store, filters, cluster, lang)
     extra = growth.bundle(store, filters, protect)
-    extra["satisfaction"] = satisfaction.by_year(store, filters, protect=protect)
-    extra["satisfaction_min_answers"] = store.setting("satisfaction_min_answers")
+    life_extra(store, filters, protect, extra)
     chart_list = standard_charts(result, extra, protect, lang)
     steps = len(chart_list) * len(formats) + 4
     done = 0

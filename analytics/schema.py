@@ -217,6 +217,9 @@ SETTING_DEFAULTS: dict[str, int] = {
     "confidential_protection": 10,
     # a satisfaction figure is shown to funders only from this many answers (a survey standard)
     "satisfaction_min_answers": 5,
+    # 1: funders see member names in the cluster-life network and tables (the manager's
+    # choice; by default a funder sees "#7" and a member type, never a name)
+    "show_member_names": 0,
 }
 #: The values a setting may take (inclusive): confidentiality only stricter than the defaults.
 SETTING_LIMITS: dict[str, tuple[int, int]] = {
@@ -224,6 +227,7 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "baseline_year": (0, 2100),
     "confidential_min_members": (3, 100), "confidential_max_share": (1, 85),
     "confidential_protection": (10, 100), "satisfaction_min_answers": (5, 100),
+    "show_member_names": (0, 1),
 }
 
 #: The cluster's own details, as text (the report pack's title page, the Settings page).

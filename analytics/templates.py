@@ -6,7 +6,7 @@ import csv
 import io
 
 from .i18n import DEFAULT, translator
-from .schema import SUBMISSIONS, TableSpec, vocabularies
+from .schema import SUBMISSIONS, TableSpec, vocabulary
 
 
 def template_csv(lang: str = DEFAULT, spec: TableSpec = SUBMISSIONS) -> bytes:
@@ -43,13 +43,12 @@ def template_xlsx(lang: str = DEFAULT, spec: TableSpec = SUBMISSIONS) -> bytes:
     for col in spec.columns:
         help_sheet.append([col.header(lang), _(col.label), _("yes") if col.required else _("no"),
                            _(col.description)])
-    vocabs = vocabularies()
     row = 2
     for i, col in enumerate(spec.columns, start=1):
         if not col.vocabulary:
             continue
         first = row
-        for entry in vocabs[col.vocabulary].rows:
+        for entry in vocabulary(col.vocabulary).rows:
             lists.append([col.header(lang), entry["code"], entry["label_en"], entry["label_fr"]])
             row += 1
         rule = DataValidation(type="list", formula1=f"='{allowed}'!$B${first}:$B${row - 1}",

@@ -60,6 +60,11 @@ with st.form("settings_form"):
              5, 100)):
         values[key] = st.number_input(label, min_value=low, max_value=high,
                                       value=int(current[key]), step=1, key=f"setting_{key}")
+    values["show_member_names"] = int(st.checkbox(
+        _("Show member names to funders in the cluster-life network and tables"),
+        value=bool(current["show_member_names"]), key="setting_show_member_names",
+        help=_("Off: a funder sees members as #1, #2, ... and by member type. Turn it on only "
+               "if the members agreed to be named.")))
     saved = st.form_submit_button(_("Save"), type="primary")
 if saved:
     try:

@@ -13,7 +13,7 @@ from analytics.history import HISTORY_TITLES, history_table, kind_name, undo_des
 from analytics.i18n import N_, ngettext, translator
 from analytics.ingest import check_file, kept_columns, load_checked
 from analytics.reference import LIST_NAMES
-from analytics.schema import REFERENCE_LISTS, spec_named
+from analytics.schema import REFERENCE_LISTS, SPECS, SUBMISSIONS, spec_named
 from analytics.templates import template_csv, template_xlsx
 from ui import _
 
@@ -122,9 +122,12 @@ st.subheader(_("Send a file") if member else _("Load a file"))
 st.write(_("Upload your figures (CSV or Excel .xlsx, French or English headers). The whole file "
            "is checked first; nothing is stored until you confirm, and a file with any error "
            "is not stored at all.") if member else
-         _("Upload members' figures or the member list (CSV or Excel .xlsx, French or English "
-           "headers). The whole file is checked first; nothing is written unless you confirm, "
-           "and a file with any error is not loaded at all."))
+         _("Upload members' figures, the member list, targets, or a file of the cluster's life "
+           "(working groups, participation, activities, projects, the cluster organisation, "
+           "satisfaction answers): CSV or Excel .xlsx, French or English headers; the kind of "
+           "file is told by its columns (templates below). The whole file is checked first; "
+           "nothing is written unless you confirm, and a file with any error is not loaded "
+           "at all."))
 holds_demo = not member and store.holds_demo()
 if holds_demo:
     c1, c2 = st.columns([3, 1])
@@ -227,10 +230,15 @@ if upload is not None:
 st.subheader(_("Templates"))
 st.write(_("An empty file with the expected columns. The Excel template has drop-down lists "
            "and a sheet of allowed member types, sectors and areas."))
+kinds = {s.name: ui.translate(s.label).capitalize() for s in SPECS[::-1]}
+kind = SUBMISSIONS if member else spec_named(st.selectbox(
+    _("Which file"), list(kinds), format_func=kinds.__getitem__, key="template_kind"))
 c1, c2 = st.columns(2)
-template_name = file_stem(_("submission template"), Filters())
-c1.download_button(_("Template (CSV)"), template_csv(lang), f"{template_name}.csv", "text/csv")
-c2.download_button(_("Template (Excel)"), template_xlsx(lang), f"{template_name}.xlsx",
+template_name = file_stem(_("submission template") if kind is SUBMISSIONS else
+                          _("{kind} template").format(kind=ui.translate(kind.label)), Filters())
+c1.download_button(_("Template (CSV)"), template_csv(lang, kind), f"{template_name}.csv",
+                   "text/csv")
+c2.download_button(_("Template (Excel)"), template_xlsx(lang, kind), f"{template_name}.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 # -- history and undo -------------------------------------------------------------------------

@@ -382,3 +382,70 @@ category (at most 12 sectors), so their size does not grow with members.
 
 if __name__ == "__main__":
     main()
+
+
+def add_cluster_life(store, seed: int = 17) -> dict[str, int]:
+    """The cluster's life for a generated cluster (issue 17), loaded through the checked
+    path: a working group per 20 members, each active member in one or two groups a year
+    (its lead in it), 5 activities per 100 members a year, a project per 3 members with 2 to
+    5 partners (a third of them competitors), the organisation, and the satisfaction of two
+    members in three. Returns the rows of each kind."""
+    from analytics.ingest import check_file, load_checked
+
+    rng = random.Random(seed)
+    active: dict[int, list[str]] = {}
+    for member, year in store.rows("SELECT member_id, year FROM submissions ORDER BY 2, 1"):
+        active.setdefault(int(year), []).append(member)
+    years = sorted(active)
+    ids = sorted({m for ms in active.values() for m in ms})
+    sector = dict(store.rows("SELECT member_id, arg_max(sector, year) FROM submissions "
+                             "GROUP BY 1"))
+    files: dict[str, list[str]] = {
+        "working_groups": ["group_id,group_name,lead_member_id,opened_year,closed_year"],
+        "participation": ["member_id,group_id,year"],
+        "activities": ["activity_id,activity_date,activity_kind,group_id,member_participants,"
+                       "outside_participants"],
+        "projects": ["project_id,title,start_year,end_year,partner_members,outside_partners,"
+                     "budget_eur,public_funding_eur"],
+        "organisation": ["year,staff_fte,budget_eur,fees_eur,public_funding_eur,services_eur"],
+        "satisfaction": ["member_id,year,satisfaction,services_score,events_score"]}
+    groups = []
+    for g in range(max(2, len(ids) // 20)):
+        opened = rng.choice(years[: max(1, len(years) // 2)])
+        closed = rng.choice([None, None, rng.choice([y for y in years if y >= opened])])
+        lead = rng.choice(active[opened])
+        groups.append((f"G{g:04d}", opened, closed, lead))
+        files["working_groups"].append(f"G{g:04d},Group {g},{lead},{opened},{closed or ''}")
+    for year in years:
+        open_groups = [g for g in groups if g[1] <= year and (g[2] is None or year <= g[2])]
+        for member in active[year]:
+            for gid, *_rest in rng.sample(open_groups, min(len(open_groups), rng.choice([0, 1, 2]))):
+                files["participation"].append(f"{member},{gid},{year}")
+        for n in range(max(1, len(ids) // 20)):
+            gid = rng.choice(open_groups)[0] if open_groups and rng.random() < 0.5 else ""
+            files["activities"].append(
+                f"A{year}{n:04d},{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
+                f"workshop,{gid},{rng.randint(3, 40)},{rng.randint(0, 20)}")
+        files["organisation"].append(f"{year},2,{150000 + 1000 * len(active[year])},"
+                                     f"{500 * len(active[year])},120000,20000")
+        for member in active[year]:
+            if rng.random() < 0.66:
+                files["satisfaction"].append(f"{member},{year},{rng.randint(3, 10)},"
+                                             f"{rng.randint(3, 10)},{rng.randint(3, 10)}")
+    for p in range(max(1, len(ids) // 3)):
+        start = rng.choice(years)
+        partners = rng.sample(active[start], min(len(active[start]), rng.randint(2, 5)))
+        if rng.random() < 0.33:  # competitors: partners of one sector
+            same = [m for m in active[start] if sector[m] == sector[partners[0]]]
+            partners = rng.sample(same, min(len(same), 3)) if len(same) > 1 else partners
+        budget = rng.randint(50, 2000) * 1000
+        files["projects"].append(
+            f"P{p:05d},Project {p},{start},{min(start + rng.randint(0, 4), years[-1])},"
+            f"{';'.join(partners)},{'Lab' if len(partners) < 2 else ''},{budget},{budget // 2}")
+    counts = {}
+    for kind, lines in files.items():  # groups before who takes part in them
+        report = check_file(("\n".join(lines) + "\n").encode(), f"{kind}.csv", store)
+        assert report.ok, (kind, [p.text() for p in report.errors][:3])
+        load_checked(report, store, "bench")
+        counts[kind] = len(lines) - 1
+    return counts

@@ -5,7 +5,8 @@
 Two servers side by side, measured in the same run on the same machine: the dashboard on the
 demo database, and a bare Streamlit page with one Plotly chart (the baseline). For each:
 a fresh tab's first load (new browser context, so no cache), a switch to another page, and
-a filter change (the URL of a new filter state). Times are medians; the ratios to the bare
+a filter change (the URL of a new filter state), the Cluster life page (issue 17: with a
+generated cluster, its groups, projects and answers too). Times are medians; the ratios to the bare
 page are what the targets speak of. Results: ``benchmarks/results/browser.json``.
 """
 
@@ -84,11 +85,12 @@ def main() -> None:
         db = Path(tmp) / "demo.duckdb"
         if args.members:
             from analytics.ingest import check_file, load_checked
-            from benchmarks.bench import generate
+            from benchmarks.bench import add_cluster_life, generate
 
             generate(args.members, 20, Path(tmp) / "members.csv")
             load_checked(check_file((Path(tmp) / "members.csv").read_bytes(), "members.csv"),
                          Store(db))
+            add_cluster_life(Store(db))
         else:
             load_demo(Store(db))
         bare_script = Path(tmp) / "bare.py"
@@ -105,11 +107,17 @@ def main() -> None:
             page.wait_for_function(DRAWN, arg=2, timeout=120_000)
             page.wait_for_timeout(5000)
             charts = page.evaluate("() => document.querySelectorAll('.js-plotly-plot').length")
+            page.goto(f"{url}/cluster_life")  # ... and the Cluster life page (issue 17)
+            page.wait_for_function(DRAWN, arg=2, timeout=120_000)
+            page.wait_for_timeout(5000)
+            life_charts = page.evaluate("() => document.querySelectorAll('.js-plotly-plot').length")
             context.close()
             results["overview_charts"] = charts
+            results["cluster_life_charts"] = life_charts
             samples: dict[str, list[float]] = {k: [] for k in (
                 "bare_first_load", "bare_reload", "overview_first_load", "page_switch_url",
-                "filter_change_url", "page_switch_in_app", "filter_change_in_app")}
+                "filter_change_url", "page_switch_in_app", "filter_change_in_app",
+                "cluster_life_url", "cluster_life_in_app")}
             for _ in range(args.runs):
                 context = browser.new_context(viewport={"width": 1440, "height": 900})
                 page = context.new_page()
@@ -127,6 +135,13 @@ def main() -> None:
                 samples["page_switch_url"].append(timed(page, f"{url}/areas", 2))
                 samples["filter_change_url"].append(
                     timed(page, f"{url}/areas?member_type=large_company", 2))
+                samples["cluster_life_url"].append(timed(page, f"{url}/cluster_life",
+                                                         life_charts))
+                page.goto(url)
+                page.wait_for_function(DRAWN, arg=charts, timeout=120_000, polling=50)
+                samples["cluster_life_in_app"].append(in_app(
+                    page, lambda p=page: p.locator('[data-testid="stSidebarNav"]').get_by_text(
+                        "Cluster life", exact=True).click(), "Collaboration network", life_charts))
                 context.close()
             browser.close()
     medians = {k: round(statistics.median(v), 3) for k, v in samples.items()}
@@ -136,7 +151,7 @@ def main() -> None:
         "overview_first_load": round(medians["overview_first_load"] / medians["bare_first_load"], 2),
         **{k: round(medians[k] / bare, 2) for k in (
             "page_switch_in_app", "filter_change_in_app", "page_switch_url",
-            "filter_change_url")}}
+            "filter_change_url", "cluster_life_url", "cluster_life_in_app")}}
     out = ROOT / "benchmarks" / "results" / (f"browser-{args.members}.json" if args.members
                                              else "browser.json")
     out.write_text(json.dumps(results, indent=2) + "\n")

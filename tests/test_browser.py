@@ -123,8 +123,8 @@ def test_download_report_pack(server, page):
     data = Path(info.value.path()).read_bytes()
     zf = zipfile.ZipFile(io.BytesIO(data))
     assert info.value.suggested_filename == "cluster_report_2009-2015.zip"
-    # 15 standard charts less the two target charts: targets are for the whole cluster
-    assert sum(n.endswith(".png") for n in zf.namelist()) == 13
+    # 20 standard charts less the two target charts: targets are for the whole cluster
+    assert sum(n.endswith(".png") for n in zf.namelist()) == 18
     assert "Member types: SME" in zf.read("methodology.txt").decode()
 
 
@@ -354,7 +354,7 @@ def text_problems(charts: list[dict]) -> list[tuple]:
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_no_chart_text_overlaps_or_is_clipped_on_a_phone_or_a_desktop(server, page, lang):
     for path, (width, height) in (("", (390, 844)), ("sectors", (390, 844)),
-                                  ("", (1440, 900))):
+                                  ("cluster_life", (390, 844)), ("", (1440, 900))):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{server}/{path}?lang={lang}")
         page.wait_for_function(
@@ -375,6 +375,30 @@ def test_no_chart_text_overlaps_or_is_clipped_on_a_phone_or_a_desktop(server, pa
             assert role == "img" and name.startswith(plain_title + ". "), (title, name)
             assert any(ch.isdigit() for ch in name[len(plain_title):]), name  # the figures
     page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_the_cluster_life_page_draws_its_network_in_english_and_french(server, page):
+    """Issue 17 in the browser: the Cluster life page draws every chart, the network with
+    its members and links, in both languages; another year's network is one choice away."""
+    for lang, heading, words in (("en", "Collaboration network", "members"),
+                                 ("fr", "Réseau de collaboration", "membres")):
+        page.goto(f"{server}/cluster_life?lang={lang}")
+        page.get_by_text(heading, exact=True).first.wait_for(timeout=60_000)
+        page.wait_for_function(
+            "() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 7",
+            timeout=60_000)
+        summary = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map("
+                                "p => p._fullLayout.meta).find(m => m.title.includes('2015'))"
+                                ".summary")
+        assert summary.startswith("28 ") and words in summary, summary
+    idle(page)
+    page.get_by_role("combobox", name="Réseau de l'année").click()
+    page.keyboard.type("2012")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some(p => "
+        "(p._fullLayout.meta || {}).title && p._fullLayout.meta.title.includes('2012'))",
+        timeout=60_000)
 
 
 def test_the_overlap_check_sees_an_overlap():

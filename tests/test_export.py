@@ -10,7 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from analytics import charts, document, export, kpis, report, satisfaction
+from analytics import charts, cluster_life, document, export, kpis, report, satisfaction
 from analytics.filters import Filters
 
 pytestmark = pytest.mark.skipif(export.find_browser() is None, reason="needs Chrome/Chromium")
@@ -112,7 +112,7 @@ def test_report_pack_contents(pack):
     zf = zipfile.ZipFile(io.BytesIO(data))
     names = zf.namelist()
     for fmt in ("png", "svg", "pdf"):
-        assert sum(n.startswith("charts/") and n.endswith(f".{fmt}") for n in names) == 15
+        assert sum(n.startswith("charts/") and n.endswith(f".{fmt}") for n in names) == 20
     assert "charts/turnover_by_sector_and_year_2009-2015.svg" in names
     assert "methodology.txt" in names and "tables/kpis_2009-2015.xlsx" in names
     text = zf.read("methodology.txt").decode()
@@ -126,7 +126,7 @@ def test_word_report_has_charts_and_right_numbers(pack, demo_store):
     data, _ = pack
     zf = zipfile.ZipFile(io.BytesIO(data))
     doc = Document(io.BytesIO(zf.read("report_2009-2015.docx")))
-    assert len(doc.inline_shapes) == 15
+    assert len(doc.inline_shapes) == 20
     table = doc.tables[0]
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
     growth = document.summary(demo_store)["growth"]
@@ -136,12 +136,22 @@ def test_word_report_has_charts_and_right_numbers(pack, demo_store):
     assert turnover[2] == f"€{growth['turnover_eur']['latest'] / 1e6:.1f}m (2015)"
     assert rows["Jobs (FTE)"][3] == "200" and rows["Jobs (FTE)"][4].startswith("+40.0")
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
-    assert len(captions) == 15 and captions[0].startswith("Figure 1: Turnover by year")
+    assert len(captions) == 20 and captions[0].startswith("Figure 1: Turnover by year")
+    assert any("Collaboration network, 2015" in c for c in captions)
     # cluster life: the members' satisfaction by year, as computed from the answers
     life = next(t for t in doc.tables if t.rows[0].cells[-1].text == "Net Promoter Score")
     nps = {r.cells[0].text: r.cells[-1].text for r in life.rows[1:]}
     expected = satisfaction.by_year(demo_store).set_index("year")["nps"]
     assert nps == {str(y): f"{v:+.0f}" for y, v in expected.items()}
+    # ... and the cluster's work: groups, activities, projects, as computed from the records
+    work = next(t for t in doc.tables if t.rows[0].cells[3].text == "Activities")
+    shown = {r.cells[0].text: [c.text for c in r.cells] for r in work.rows[1:]}
+    for year, row in cluster_life.by_year(demo_store).set_index("year").iterrows():
+        assert shown[str(year)][1] == (f"{row['working_groups_active']:.0f} "
+                                       f"({row['working_groups_led_by_members']:.0f})")
+        assert shown[str(year)][3] == f"{row['activities']:.0f}"
+        assert shown[str(year)][4] == (f"{row['projects_started']:.0f} / "
+                                       f"{row['projects_running']:.0f}")
 
 
 def test_word_report_is_a4_with_a_summary_and_alt_text(pack, demo_store):
@@ -183,4 +193,5 @@ def test_the_pdf_report_has_the_same_sections(pack):
     assert len(headings) >= 6
     for heading in headings:
         assert heading in words
-    assert "Figure 15:" in words and "Between 2009 and 2015" in words
+    assert "Figure 20:" in words and "Between 2009 and 2015" in words
+    assert "Cluster life" in headings and "Members' satisfaction" in headings

@@ -170,6 +170,11 @@ def test_templates_offered(demo_db, monkeypatch):
     at = app(demo_db, monkeypatch, "app_pages/submissions.py")
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Template (CSV)", "Template (Excel)"]
+    kinds = at.selectbox(key="template_kind")
+    assert {"Member submissions", "Working groups", "Collaborative projects",
+            "Cluster organisation"} <= set(kinds.options)
+    at = kinds.set_value("projects").run()
+    assert not at.exception
 
 
 
