@@ -83,12 +83,38 @@ class Records:
     #: built once (``index``), read many times per year and group
     listed: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     chosen: dict[int, set[str]] = field(default_factory=dict)
+    #: the groups (id, first year, last year or None, lead or None), the projects as
+    #: dicts, each year's activities (count, members, outsiders) and organisation row:
+    #: plain Python, as a year's figures look them up dozens of times
+    group_list: list[tuple[str, int, int | None, str | None]] = field(default_factory=list)
+    project_list: list[dict[str, Any]] = field(default_factory=list)
+    activity_years: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    organisation_years: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def index(self) -> None:
+        def plain(value: Any) -> Any:
+            return None if value is None or pd.isna(value) else value
         self.listed = {(g, int(y)): set(part["member_id"]) for (g, y), part in
                        self.participation.groupby(["group_id", "year"])}
         self.chosen = {int(y): set(part["member_id"]) for y, part in
                        self.active.groupby("year")}
+        self.group_list = [(g, int(o), None if plain(c) is None else int(c), plain(lead))
+                           for g, o, c, lead in self.groups[[
+                               "group_id", "opened_year", "closed_year", "lead_member_id"]]
+                           .itertuples(index=False)]
+        self.project_list = [{
+            "id": p.project_id, "start": int(p.start_year),
+            "end": None if plain(p.end_year) is None else int(p.end_year),
+            "partners": p.partners, "outside": p.outside,
+            "budget": float(p.budget_eur) if plain(p.budget_eur) is not None else 0.0,
+            "public": float(p.public_funding_eur) if plain(p.public_funding_eur) is not None
+            else 0.0} for p in self.projects.itertuples()]
+        acts = self.activities.dropna(subset=["year"])
+        self.activity_years = {int(y): (len(a), int(a["member_participants"].fillna(0).sum()),
+                                        int(a["outside_participants"].fillna(0).sum()))
+                               for y, a in acts.groupby("year")}
+        self.organisation_years = {int(r["year"]): r for r in
+                                   self.organisation.to_dict("records")}
 
     def selection(self, year: int) -> set[str]:
         return self.chosen.get(year, set())
@@ -142,24 +168,25 @@ def years_of(rec: Records, filters: Filters) -> list[int]:
     return sorted(int(y) for y in years if lo <= y <= hi)
 
 
-def groups_in(rec: Records, year: int) -> pd.DataFrame:
-    g = rec.groups
-    return g[(g["opened_year"] <= year) & (g["closed_year"].isna() | (g["closed_year"] >= year))]
+def groups_in(rec: Records, year: int) -> list[tuple[str, str | None]]:
+    """The groups active in ``year``, each as (id, lead or None)."""
+    return [(g, lead) for g, opened, closed, lead in rec.group_list
+            if opened <= year and (closed is None or year <= closed)]
 
 
 def participants(rec: Records, year: int) -> dict[str, set[str]]:
     """Each active group's members that year (its lead included)."""
     out: dict[str, set[str]] = {}
-    for row in groups_in(rec, year).itertuples():
-        out[row.group_id] = set(rec.listed.get((row.group_id, year), ()))
-        if isinstance(row.lead_member_id, str):
-            out[row.group_id].add(row.lead_member_id)
+    for group, lead in groups_in(rec, year):
+        out[group] = set(rec.listed.get((group, year), ()))
+        if lead is not None:
+            out[group].add(lead)
     return out
 
 
-def projects_running(rec: Records, year: int) -> pd.DataFrame:
-    p = rec.projects
-    return p[(p["start_year"] <= year) & (p["end_year"].isna() | (p["end_year"] >= year))]
+def projects_running(rec: Records, year: int) -> list[dict[str, Any]]:
+    return [p for p in rec.project_list
+            if p["start"] <= year and (p["end"] is None or year <= p["end"])]
 
 
 def network(rec: Records, year: int) -> nx.Graph:
@@ -173,8 +200,8 @@ def network(rec: Records, year: int) -> nx.Graph:
     def link(members: list[str] | set[str], what: str, name: str) -> None:
         for pair in itertools.combinations(sorted(set(members) & chosen), 2):
             links.setdefault(pair, {"projects": [], "groups": []})[what].append(name)
-    for row in projects_running(rec, year).itertuples():
-        link(row.partners, "projects", row.project_id)
+    for project in projects_running(rec, year):
+        link(project["partners"], "projects", project["id"])
     for group, members in participants(rec, year).items():
         link(members, "groups", group)
     graph = nx.Graph()
@@ -191,9 +218,9 @@ def _year_row(rec: Records, year: int, classes: dict[str, tuple[Any, Any]]) -> d
     chosen = rec.selection(year)
     groups = groups_in(rec, year)
     taking_part = set().union(*participants(rec, year).values()) & chosen
-    acts = rec.activities[rec.activities["year"] == year]
+    acts = rec.activity_years.get(year, (0, 0, 0))
     running = projects_running(rec, year)
-    started = rec.projects[rec.projects["start_year"] == year]
+    started = [p for p in rec.project_list if p["start"] == year]
 
     def same_sector(partners: list[str]) -> bool:
         sectors = [classes[m][1] for m in partners if m in classes and classes[m][1]]
@@ -202,34 +229,31 @@ def _year_row(rec: Records, year: int, classes: dict[str, tuple[Any, Any]]) -> d
     def mixed(partners: list[str]) -> bool:
         return len({classes[m][0] for m in partners if m in classes and classes[m][0]}) > 1
 
-    with_partner = {m for partners in running["partners"] for m in partners
-                    if len(partners) > 1} & chosen
+    with_partner = {m for p in running for m in p["partners"] if len(p["partners"]) > 1} & chosen
     graph = network(rec, year)
-    org = rec.organisation[rec.organisation["year"] == year]
     row: dict[str, Any] = {
         "year": year,
         "working_groups_active": len(groups),
-        "working_groups_led_by_members": int(groups["lead_member_id"].notna().sum()),
+        "working_groups_led_by_members": sum(lead is not None for _g, lead in groups),
         "members_in_working_groups": len(taking_part),
         "members_in_working_groups_share": _share(len(taking_part), len(chosen)),
-        "activities": len(acts),
-        "activity_member_participants": int(acts["member_participants"].fillna(0).sum()),
-        "activity_outside_participants": int(acts["outside_participants"].fillna(0).sum()),
+        "activities": acts[0],
+        "activity_member_participants": acts[1],
+        "activity_outside_participants": acts[2],
         "projects_started": len(started),
         "projects_running": len(running),
-        "partners_per_project": float(sum(len(p) + len(o) for p, o in zip(
-            running["partners"], running["outside"], strict=True)) / len(running))
-        if len(running) else None,
-        "projects_budget_eur": float(started["budget_eur"].sum()) if len(started) else None,
-        "projects_public_funding_eur": float(started["public_funding_eur"].sum())
-        if len(started) else None,
-        "coopetition_share": _share(sum(map(same_sector, running["partners"])), len(running)),
-        "mixed_types_share": _share(sum(map(mixed, running["partners"])), len(running)),
+        "partners_per_project": sum(len(p["partners"]) + len(p["outside"]) for p in running)
+        / len(running) if running else None,
+        "projects_budget_eur": sum(p["budget"] for p in started) if started else None,
+        "projects_public_funding_eur": sum(p["public"] for p in started) if started else None,
+        "coopetition_share": _share(sum(same_sector(p["partners"]) for p in running),
+                                    len(running)),
+        "mixed_types_share": _share(sum(mixed(p["partners"]) for p in running), len(running)),
         "network_density": nx.density(graph) if graph.number_of_nodes() > 1 else None,
         "members_with_partner_share": _share(len(with_partner), len(chosen)),
     }
-    if len(org):
-        o = org.iloc[0]
+    o = rec.organisation_years.get(year)
+    if o is not None:
         income = {k: float(o[k]) for k in INCOME if pd.notna(o[k])}
         total = sum(income.values())
         row.update(staff_fte=float(o["staff_fte"]), cluster_budget_eur=(

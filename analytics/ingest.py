@@ -124,27 +124,42 @@ RECORD_RULES: dict[str, list[tuple[str, str, Message]]] = {
             "correct it.")),
     ],
 }
+#: Warnings of the same form: the file loads, and the manager knows what follows.
+RECORD_WARNINGS: dict[str, list[tuple[str, str, Message]]] = {
+    WORKING_GROUPS.name: [
+        ("closed_year", "SELECT i._row, i.group_id FROM incoming i JOIN participation p "
+                        "USING (group_id) WHERE p.year < i.opened_year OR p.year > "
+                        "i.closed_year GROUP BY ALL",
+         _l("Members are recorded in this group for years outside its new first and last "
+            "years: those years no longer count (correct the years, or the participation "
+            "list).")),
+    ],
+}
 
 
 def _compare_with_records(spec: TableSpec, table: pa.Table, store: Store) -> list[Problem]:
     """Errors that need the stored records: a member the cluster does not know (in neither
     its member list nor its submissions: a typo would count a member that does not exist),
-    a working group that does not exist or was not open that year."""
+    a working group that does not exist or was not open that year; and warnings (a group's
+    new years leave some of its recorded participation outside them)."""
     unknown = _l("No member has this ID: add it to the member list first, or correct it.")
     rules = [(c, f"SELECT _row, m FROM (SELECT _row, unnest(string_split({c}, "
                  f"'{LIST_SEPARATOR}')) AS m FROM incoming) WHERE m NOT IN {_KNOWN_MEMBERS}",
               unknown) for c in MEMBER_COLUMNS.get(spec.name, ())]
     rules += RECORD_RULES.get(spec.name, [])
+    warnings = len(rules)
+    rules += RECORD_WARNINGS.get(spec.name, [])
     problems: list[Problem] = []
     if not rules:
         return problems
     with store.connect() as con:
         con.register("incoming", table)
         try:
-            for column, select, message in rules:
+            for number, (column, select, message) in enumerate(rules):
                 rows = con.execute(f"{select} ORDER BY 1 LIMIT {MAX_ERRORS_PER_RULE}").fetchall()
                 total = con.execute(f"SELECT count(*) FROM ({select})").fetchall()[0][0]
                 problems += [Problem(message, row=int(r), column=column, value=str(v),
+                                     severity="warning" if number >= warnings else "error",
                                      more=total - len(rows) if i == len(rows) - 1 else 0)
                              for i, (r, v) in enumerate(rows)]
         finally:

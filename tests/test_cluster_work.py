@@ -323,6 +323,19 @@ def test_each_kind_loads_into_the_history_and_is_undone(small):
     assert snapshot(small)[:5] == (1, 0, 0, 0, 0)
 
 
+def test_new_years_of_a_group_warn_about_the_participation_they_leave_out(small):
+    load_checked(check_file(b"member_id,group_id,year\nK1,G1,2011\nK2,G1,2013\n",
+                            "participation.csv", small), small, "manager")
+    report = check_file(b"group_id,group_name,opened_year,closed_year\nG1,Water,2011,2012\n",
+                        "groups.csv", small)
+    assert report.ok and [(p.row, p.column, p.severity) for p in report.problems] == [
+        (2, "closed_year", "warning")]
+    load_checked(report, small, "manager")
+    year = cluster_life.by_year(small).set_index("year")
+    assert year.loc[2011, "members_in_working_groups"] == 1  # K1 (the lead is no longer K1)
+    assert year.loc[2013, "working_groups_active"] == 0
+
+
 # -- what a funder sees -------------------------------------------------------------------
 NAMES = st.lists(st.from_regex(r"[A-Z][a-z]{4,9} (Recyclage|Energie|Eaux|Bois)", fullmatch=True),
                  min_size=12, max_size=12, unique=True)
