@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import math
 
-import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -692,36 +691,24 @@ COMPETITORS_LABEL = N_("Competitors (same sector)")
 PARTNERS_LABEL = N_("Other links")
 
 
-def _network_layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
-    """Linked members by a seeded spring layout in the unit square; members without a link
-    in a row under it (left in, they would push the others into a line)."""
-    linked = graph.subgraph([n for n in graph if graph.degree(n) > 0])
-    where = {n: (float(x), float(y)) for n, (x, y) in nx.spring_layout(
-        linked, seed=17, k=2.2 / max(1, len(linked)) ** 0.5, iterations=80).items()} \
-        if len(linked) else {}
-    alone = sorted(n for n in graph if graph.degree(n) == 0)
-    for i, n in enumerate(alone):
-        where[n] = (-1 + 2 * (i + 0.5) / len(alone), -1.3)
-    return where
-
-
 def collaboration_network(nodes: pd.DataFrame, edges: pd.DataFrame, year: int,
                           lang: str = DEFAULT) -> go.Figure:
     """Members linked by a shared project or working group (``cluster_life.network_frames``):
     nodes coloured by sector and sized by jobs (or by size class for a funder); links
-    between competitors dashed in their own colour. A seeded networkx layout, so the same
-    data draws the same picture on screen and in every export."""
+    between competitors dashed in their own colour, at the positions of its seeded layout
+    (``cluster_life.layout``: the same picture on screen and in every export). A big
+    network draws its project links only (``edges["drawn"]``), and says so in its title."""
     _ = translator(lang)
-    fig = _base(_("Collaboration network, {year}: members linked by a project or a working "
-                  "group").format(year=year), "", lang)
-    graph = nx.Graph()
-    graph.add_nodes_from(nodes["label"])
-    graph.add_edges_from(zip(edges["a"], edges["b"], strict=True))
-    where = _network_layout(graph)
+    every_link = bool(edges["drawn"].all())
+    fig = _base((_("Collaboration network, {year}: members linked by a project or a working "
+                   "group") if every_link else
+                 _("Collaboration network, {year}: members linked by a project (working groups "
+                   "left out at this size)")).format(year=year), "", lang)
+    where = dict(zip(nodes["label"], zip(nodes["x"], nodes["y"], strict=True), strict=True))
     for competitors, name, style in ((False, _(PARTNERS_LABEL), dict(color="#b8bcc2", width=1)),
                                      (True, _(COMPETITORS_LABEL),
                                       dict(color=PALETTE[1], width=1.6, dash="dash"))):
-        part = edges[edges["competitors"] == competitors]
+        part = edges[(edges["competitors"] == competitors) & edges["drawn"]]
         xs: list[float | None] = []
         ys: list[float | None] = []
         for a, b in zip(part["a"], part["b"], strict=True):
@@ -731,11 +718,12 @@ def collaboration_network(nodes: pd.DataFrame, edges: pd.DataFrame, year: int,
             fig.add_scatter(x=xs, y=ys, mode="lines", line=style, name=name, hoverinfo="skip")
     sectors = vocabulary("sectors")
     types = vocabulary("member_types")
+    scale = 1.0 if len(nodes) <= 300 else 0.5  # hundreds of members: smaller marks
     for i, (sector, part) in enumerate(nodes.groupby("sector", dropna=False, sort=True)):
         name = sectors.label(sector, lang) if isinstance(sector, str) else _("Unknown")
-        sizes = [CLASS_SIZES.get(s, 9) if isinstance(s, str) else
-                 8 + 2.2 * math.sqrt(float(s)) if s is not None and not pd.isna(s) else 8
-                 for s in part["size"]]
+        sizes = [scale * (CLASS_SIZES.get(s, 9) if isinstance(s, str) else
+                          8 + 2.2 * math.sqrt(float(s)) if s is not None and not pd.isna(s)
+                          else 8) for s in part["size"]]
         detail = [f"{html.escape(str(label))}<br>{html.escape(types.label(t, lang))} · "
                   f"{html.escape(name)}<br>" + (
                       _("{count} links").format(count=d)) + (

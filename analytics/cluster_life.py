@@ -59,6 +59,8 @@ FIELDS = (
 )
 SATISFACTION_FIELDS = ("satisfaction_responses", "satisfaction_response_rate",
                        "satisfaction_mean", "nps")
+#: A network of more members draws its project links only.
+BIG_NETWORK = 300
 #: The EU's enterprise size classes by staff: what a funder sees of a member's size.
 SIZE_CLASSES = ((10, "0-9"), (50, "10-49"), (250, "50-249"), (None, "250+"))
 INCOME = {"fees_eur": "fees_share", "public_funding_eur": "public_funding_share",
@@ -189,16 +191,39 @@ def projects_running(rec: Records, year: int) -> list[dict[str, Any]]:
             if p["start"] <= year and (p["end"] is None or year <= p["end"])]
 
 
-def network(rec: Records, year: int) -> nx.Graph:
+def layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
+    """Where each member sits in the network chart: linked members by a seeded spring layout
+    in the unit square (fewer iterations for a big network: 80 at 300 members and under,
+    down to 25), members without a link in a row under it (left in, they would push the
+    others into a line; rows of 40)."""
+    linked = graph.subgraph([n for n in graph if graph.degree(n) > 0])
+    size = max(1, len(linked))
+    where = {n: (float(x), float(y)) for n, (x, y) in nx.spring_layout(
+        linked, seed=17, k=2.2 / size ** 0.5,
+        iterations=max(25, min(80, 24_000 // size))).items()} if len(linked) else {}
+    alone = sorted(n for n in graph if graph.degree(n) == 0)
+    per_row = min(len(alone), 40)
+    for i, n in enumerate(alone):
+        where[n] = (-1 + 2 * (i % per_row + 0.5) / per_row, -1.3 - 0.15 * (i // per_row))
+    return where
+
+
+def network(rec: Records, year: int, detail: bool = True) -> nx.Graph:
     """The year's collaboration network: its active members (within the filters), linked
     by a running project (edge attribute ``projects``) or a shared working group
-    (``groups``). The pairs are gathered first and added in one call: a group of 30 makes
-    435 links, and networkx's edge-by-edge updates were most of the page's time."""
+    (``groups``; without ``detail``, the links only: what the density needs). The pairs are
+    gathered first and added in one call: a group of 30 makes 435 links, and networkx's
+    edge-by-edge updates were most of the page's time."""
     chosen = rec.selection(year)
     links: dict[tuple[str, str], dict[str, list[str]]] = {}
+    pairs: set[tuple[str, str]] = set()
 
     def link(members: list[str] | set[str], what: str, name: str) -> None:
-        for pair in itertools.combinations(sorted(set(members) & chosen), 2):
+        together = itertools.combinations(sorted(set(members) & chosen), 2)
+        if not detail:
+            pairs.update(together)
+            return
+        for pair in together:
             links.setdefault(pair, {"projects": [], "groups": []})[what].append(name)
     for project in projects_running(rec, year):
         link(project["partners"], "projects", project["id"])
@@ -206,7 +231,10 @@ def network(rec: Records, year: int) -> nx.Graph:
         link(members, "groups", group)
     graph = nx.Graph()
     graph.add_nodes_from(sorted(chosen))
-    graph.add_edges_from((a, b, d) for (a, b), d in links.items())
+    if detail:
+        graph.add_edges_from((a, b, d) for (a, b), d in links.items())
+    else:
+        graph.add_edges_from(pairs)
     return graph
 
 
@@ -230,7 +258,7 @@ def _year_row(rec: Records, year: int, classes: dict[str, tuple[Any, Any]]) -> d
         return len({classes[m][0] for m in partners if m in classes and classes[m][0]}) > 1
 
     with_partner = {m for p in running for m in p["partners"] if len(p["partners"]) > 1} & chosen
-    graph = network(rec, year)
+    graph = network(rec, year, detail=False)
     row: dict[str, Any] = {
         "year": year,
         "working_groups_active": len(groups),
@@ -307,8 +335,8 @@ def _anonymous_order(member_id: str) -> str:
 
 def network_frames(store: Store, year: int, filters: Filters = Filters(),
                    names: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The year's network as two tables for the chart: nodes (label, type, sector, size,
-    degree) and edges (the two labels, what links them, whether they are competitors).
+    """The year's network as two tables for the chart: nodes (label, position, type,
+    sector, size, degree) and edges (the two labels, what links them, whether they are competitors).
     Without ``names`` (a funder, unless the manager turned names on) a node is "Member 7"
     and its size is its size class; its ID, name and jobs are not in the tables."""
     rec = records(store, filters)
@@ -318,21 +346,36 @@ def network_frames(store: Store, year: int, filters: Filters = Filters(),
     ids = sorted(graph.nodes, key=(lambda m: m) if names else _anonymous_order)
     labels = {m: (str(info.loc[m, "member_name"]) if m in info.index and pd.notna(
         info.loc[m, "member_name"]) else m) if names else f"#{i}" for i, m in enumerate(ids, 1)}
+    # above BIG_NETWORK members the working groups' links (cliques of dozens) would cover the
+    # chart: it draws, and lays out, the project links only (the figures count them all)
+    drawn = graph if graph.number_of_nodes() <= BIG_NETWORK else graph.edge_subgraph(
+        [(a, b) for a, b, d in graph.edges(data=True) if d["projects"]])
+    where = layout(graph if drawn is graph else _with_nodes(drawn, graph))
     nodes = pd.DataFrame([{
-        "label": labels[m], "member_type": classes.get(m, (None, None))[0],
+        "label": labels[m], "x": where[m][0], "y": where[m][1],
+        "member_type": classes.get(m, (None, None))[0],
         "sector": classes.get(m, (None, None))[1],
         "size": (float(info.loc[m, "jobs"]) if m in info.index and pd.notna(info.loc[m, "jobs"])
                  else None) if names else size_class(info.loc[m, "jobs"] if m in info.index
                                                      else None),
         "degree": graph.degree(m)} for m in ids],
-        columns=["label", "member_type", "sector", "size", "degree"])
+        columns=["label", "x", "y", "member_type", "sector", "size", "degree"])
     edges = pd.DataFrame([{
         "a": labels[a], "b": labels[b], "projects": len(d["projects"]), "groups": len(d["groups"]),
         "competitors": bool(classes.get(a, (None, None))[1]) and
-        classes.get(a, (None, None))[1] == classes.get(b, (None, None))[1]}
+        classes.get(a, (None, None))[1] == classes.get(b, (None, None))[1],
+        "drawn": drawn is graph or bool(d["projects"])}
         for a, b, d in graph.edges(data=True)],
-        columns=["a", "b", "projects", "groups", "competitors"])
+        columns=["a", "b", "projects", "groups", "competitors", "drawn"])
     return nodes, edges
+
+
+def _with_nodes(drawn: nx.Graph, graph: nx.Graph) -> nx.Graph:
+    """``drawn``'s links over all of ``graph``'s members."""
+    out = nx.Graph()
+    out.add_nodes_from(graph.nodes)
+    out.add_edges_from(drawn.edges)
+    return out
 
 
 def group_table(store: Store, filters: Filters = Filters(), names: bool = True,

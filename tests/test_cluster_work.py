@@ -364,6 +364,22 @@ def test_a_funder_never_sees_a_member_name_or_id_in_the_network_or_tables(names,
     assert set(manager["label"]) <= set(names)
 
 
+def test_a_big_network_draws_its_project_links_only(monkeypatch):
+    """Above ``BIG_NETWORK`` members the working groups' cliques would cover the chart: it
+    draws the project links (and says so), while the figures count every link."""
+    panel = random_panel(random.Random(5))
+    store = loaded_store(panel)
+    nodes, edges = cluster_life.network_frames(store, YEARS[-1])
+    assert edges["drawn"].all()
+    monkeypatch.setattr(cluster_life, "BIG_NETWORK", 5)
+    nodes, edges = cluster_life.network_frames(store, YEARS[-1])
+    assert list(edges["drawn"]) == list(edges["projects"] > 0)
+    fig = charts.collaboration_network(nodes, edges, YEARS[-1])
+    assert "working groups left out" in fig.layout.title.text
+    drawn = sum(len([x for x in t.x if x is not None]) // 2 for t in fig.data if t.mode == "lines")
+    assert drawn == int(edges["drawn"].sum())
+
+
 def test_the_cluster_life_json_carries_the_issue_fields_for_the_demo_years(demo_store):
     rows = document.summary(demo_store, role="funder")["cluster_life"]["by_year"]
     assert [r["year"] for r in rows] == list(range(2009, 2016))
