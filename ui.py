@@ -813,13 +813,15 @@ def _cluster_life(path: str, version: tuple[int, int], filters: Filters, protect
     from analytics import cluster_life
 
     store = _store(path)
-    yearly = cluster_life.by_year(store, filters, protect=protect)
+    rec = cluster_life.records(store, filters)  # read once for the figures and the tables
+    yearly = cluster_life.by_year(store, filters, protect=protect, rec=rec)
     latest = int(yearly["year"].max()) if not yearly.empty else None
     return {"by_year": yearly, "latest": latest,
-            "groups": cluster_life.group_table(store, filters, names=names, lang=lang),
-            "projects": cluster_life.project_table(store, filters, names=names, lang=lang),
+            "groups": cluster_life.group_table(store, filters, names=names, lang=lang, rec=rec),
+            "projects": cluster_life.project_table(store, filters, names=names, lang=lang,
+                                                   rec=rec),
             "by_member_type": None if latest is None else
-            cluster_life.participation_by_member_type(store, latest, filters)}
+            cluster_life.participation_by_member_type(store, latest, filters, rec=rec)}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

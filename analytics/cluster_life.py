@@ -92,6 +92,8 @@ class Records:
     project_list: list[dict[str, Any]] = field(default_factory=list)
     activity_years: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     organisation_years: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: member -> (type, sector) as the figures classify it (``_classes``)
+    classes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     def index(self) -> None:
         def plain(value: Any) -> Any:
@@ -153,6 +155,7 @@ def records(store: Store, filters: Filters = Filters()) -> Records:
         out.projects = out.projects[pd.Series([bool(chosen & set(p)) for p in out.projects[
             "partners"]], index=out.projects.index, dtype=bool)]
     out.index()
+    out.classes = _classes(out)
     return out
 
 
@@ -306,11 +309,13 @@ def _classes(rec: Records) -> dict[str, tuple[Any, Any]]:
 
 
 def by_year(store: Store, filters: Filters = Filters(), protect: bool = False,
-            yearly: pd.DataFrame | None = None) -> pd.DataFrame:
+            yearly: pd.DataFrame | None = None, rec: Records | None = None) -> pd.DataFrame:
     """One row per year: every indicator of ``FIELDS`` (None where there is nothing to
-    say) and the members' satisfaction (``satisfaction.by_year``, protected for funders)."""
-    rec = records(store, filters)
-    classes = _classes(rec)
+    say) and the members' satisfaction (``satisfaction.by_year``, protected for funders).
+    ``rec``: the records of these filters when the caller read them already (a page reads
+    them once for its figures and its tables)."""
+    rec = records(store, filters) if rec is None else rec  # one read serves several
+    classes = rec.classes
     frame = pd.DataFrame([_year_row(rec, y, classes) for y in years_of(rec, filters)],
                          columns=["year", *FIELDS])
     said = satisfaction.by_year(store, filters, protect=protect, yearly=yearly)
@@ -334,14 +339,15 @@ def _anonymous_order(member_id: str) -> str:
 
 
 def network_frames(store: Store, year: int, filters: Filters = Filters(),
-                   names: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   names: bool = True, rec: Records | None = None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The year's network as two tables for the chart: nodes (label, position, type,
     sector, size, degree) and edges (the two labels, what links them, whether they are competitors).
     Without ``names`` (a funder, unless the manager turned names on) a node is "Member 7"
     and its size is its size class; its ID, name and jobs are not in the tables."""
-    rec = records(store, filters)
+    rec = records(store, filters) if rec is None else rec  # one read serves several
     graph = network(rec, year)
-    classes = _classes(rec)
+    classes = rec.classes
     info = rec.members.set_index("member_id")
     ids = sorted(graph.nodes, key=(lambda m: m) if names else _anonymous_order)
     labels = {m: (str(info.loc[m, "member_name"]) if m in info.index and pd.notna(
@@ -379,14 +385,14 @@ def _with_nodes(drawn: nx.Graph, graph: nx.Graph) -> nx.Graph:
 
 
 def group_table(store: Store, filters: Filters = Filters(), names: bool = True,
-                lang: str = "en") -> pd.DataFrame:
+                lang: str = "en", rec: Records | None = None) -> pd.DataFrame:
     """The working groups: name, theme, who leads it, years, members taking part in its
     latest year within the filters, activities. Without ``names`` the lead is its member
     type."""
     from .schema import vocabulary
 
-    rec = records(store, filters)
-    classes = _classes(rec)
+    rec = records(store, filters) if rec is None else rec  # one read serves several
+    classes = rec.classes
     info = rec.members.set_index("member_id")["member_name"].to_dict()
     years = years_of(rec, filters)
     rows = []
@@ -408,14 +414,14 @@ def group_table(store: Store, filters: Filters = Filters(), names: bool = True,
 
 
 def project_table(store: Store, filters: Filters = Filters(), names: bool = True,
-                  lang: str = "en") -> pd.DataFrame:
+                  lang: str = "en", rec: Records | None = None) -> pd.DataFrame:
     """The collaborative projects within the filters, one row each: title, years, partners
     (member names, or their types without ``names``), outside partners, money, status,
     whether it joins competitors."""
     from .schema import vocabulary
 
-    rec = records(store, filters)
-    classes = _classes(rec)
+    rec = records(store, filters) if rec is None else rec  # one read serves several
+    classes = rec.classes
     info = rec.members.set_index("member_id")["member_name"].to_dict()
     types = vocabulary("member_types")
     rows = []
@@ -441,10 +447,10 @@ def project_table(store: Store, filters: Filters = Filters(), names: bool = True
                                        "competitors"])
 
 
-def participation_by_member_type(store: Store, year: int, filters: Filters = Filters()
-                                 ) -> pd.DataFrame:
+def participation_by_member_type(store: Store, year: int, filters: Filters = Filters(),
+                                 rec: Records | None = None) -> pd.DataFrame:
     """Active members and those taking part in a working group, by member type, in a year."""
-    rec = records(store, filters)
+    rec = records(store, filters) if rec is None else rec  # one read serves several
     taking_part = set().union(*participants(rec, year).values())
     active = rec.active[rec.active["year"] == year]
     out = active.assign(taking_part=active["member_id"].isin(taking_part)).groupby(

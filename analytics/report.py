@@ -720,14 +720,15 @@ def report_pdf(html_text: str) -> bytes:
 def life_extra(store: Store, filters: Filters, protect: bool, extra: dict) -> None:
     """Add the cluster's life to a report's ``extra``: its indicators by year and the
     latest year's network (no member names for a funder unless the manager turned them on)."""
-    life = life_module.by_year(store, filters, protect=protect)
+    rec = life_module.records(store, filters)
+    life = life_module.by_year(store, filters, protect=protect, rec=rec)
     extra["cluster_life"] = life
     extra["satisfaction_min_answers"] = store.setting("satisfaction_min_answers")
     extra["network"] = None
     if not life.empty and (life["projects_running"] > 0).any():
         year = int(life["year"].max())
         names = not protect or bool(store.setting("show_member_names"))
-        nodes, edges = life_module.network_frames(store, year, filters, names=names)
+        nodes, edges = life_module.network_frames(store, year, filters, names=names, rec=rec)
         extra["network"] = (nodes, edges, year) if not nodes.empty else None
 
 
