@@ -245,17 +245,20 @@ def _share(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-def _year_row(rec: Records, year: int, classes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+def joins_competitors(partners: list[str], classes: dict[str, tuple[Any, Any]]) -> bool:
+    """Two member partners of one sector (members without a known sector left out)."""
+    sectors = [classes[m][1] for m in partners if m in classes and classes[m][1]]
+    return len(sectors) != len(set(sectors))
+
+
+def _year_row(rec: Records, year: int) -> dict[str, Any]:
+    classes = rec.classes
     chosen = rec.selection(year)
     groups = groups_in(rec, year)
     taking_part = set().union(*participants(rec, year).values()) & chosen
     acts = rec.activity_years.get(year, (0, 0, 0))
     running = projects_running(rec, year)
     started = [p for p in rec.project_list if p["start"] == year]
-
-    def same_sector(partners: list[str]) -> bool:
-        sectors = [classes[m][1] for m in partners if m in classes and classes[m][1]]
-        return len(sectors) != len(set(sectors))
 
     def mixed(partners: list[str]) -> bool:
         return len({classes[m][0] for m in partners if m in classes and classes[m][0]}) > 1
@@ -277,8 +280,8 @@ def _year_row(rec: Records, year: int, classes: dict[str, tuple[Any, Any]]) -> d
         / len(running) if running else None,
         "projects_budget_eur": sum(p["budget"] for p in started) if started else None,
         "projects_public_funding_eur": sum(p["public"] for p in started) if started else None,
-        "coopetition_share": _share(sum(same_sector(p["partners"]) for p in running),
-                                    len(running)),
+        "coopetition_share": _share(sum(joins_competitors(p["partners"], classes)
+                                        for p in running), len(running)),
         "mixed_types_share": _share(sum(mixed(p["partners"]) for p in running), len(running)),
         "network_density": nx.density(graph) if graph.number_of_nodes() > 1 else None,
         "members_with_partner_share": _share(len(with_partner), len(chosen)),
@@ -315,8 +318,7 @@ def by_year(store: Store, filters: Filters = Filters(), protect: bool = False,
     ``rec``: the records of these filters when the caller read them already (a page reads
     them once for its figures and its tables)."""
     rec = records(store, filters) if rec is None else rec  # one read serves several
-    classes = rec.classes
-    frame = pd.DataFrame([_year_row(rec, y, classes) for y in years_of(rec, filters)],
+    frame = pd.DataFrame([_year_row(rec, y) for y in years_of(rec, filters)],
                          columns=["year", *FIELDS])
     said = satisfaction.by_year(store, filters, protect=protect, yearly=yearly)
     keep = ["year", *SATISFACTION_FIELDS, *(["confidential"] if protect else [])]
@@ -426,8 +428,6 @@ def project_table(store: Store, filters: Filters = Filters(), names: bool = True
     types = vocabulary("member_types")
     rows = []
     for p in rec.projects.itertuples():
-        sectors = [classes.get(m, (None, None))[1] for m in p.partners]
-        sectors = [s for s in sectors if s]
         rows.append({
             "project_id": p.project_id, "title": p.title, "start_year": int(p.start_year),
             "end_year": int(p.end_year) if pd.notna(p.end_year) else None,
@@ -440,7 +440,7 @@ def project_table(store: Store, filters: Filters = Filters(), names: bool = True
             "funder": p.funder,
             "status": vocabulary("project_statuses").label(p.status, lang)
             if isinstance(p.status, str) else None,
-            "competitors": len(sectors) != len(set(sectors))})
+            "competitors": joins_competitors(p.partners, classes)})
     return pd.DataFrame(rows, columns=["project_id", "title", "start_year", "end_year",
                                        "partner_members", "outside_partners", "partners",
                                        "budget_eur", "public_funding_eur", "funder", "status",
