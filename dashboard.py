@@ -31,6 +31,7 @@ ALL_PAGES = {
     "data_quality": dict(title=N_("Data quality"), icon=":material/fact_check:"),
     "export": dict(title=N_("Export"), icon=":material/download:"),
     "settings": dict(title=N_("Settings"), icon=":material/settings:"),
+    "clusters": dict(title=N_("Clusters"), icon=":material/hub:"),
 }
 
 #: The pages the sidebar filters change; elsewhere they are not drawn.
@@ -38,11 +39,14 @@ FILTERED_PAGES = ("overview", "sectors", "member_types", "areas", "cluster_life"
                   "export")
 
 st.session_state["_run"] = st.session_state.get("_run", 0) + 1  # ui.page_state: once a run
-ui.store().refresh_lists(ui.data_version())  # the lists, as another process may have changed them
 ui.remember_requested_page()  # a shared link opened before sign-in: its page, for after it
-me = ui.principal()  # stops here, showing only the sign-in form, until someone signs in
-st.session_state["_principal"] = me
+signed_in = ui.principal()  # stops here, showing only the sign-in form, until someone signs in
+me = ui.enter_cluster(signed_in)  # the user's role in the cluster of this run; stops if not theirs
+st.session_state["_principal"], st.session_state["_signed_in"] = me, signed_in
+ui.store().refresh_lists(ui.data_version())  # the lists, as another process may have changed them
 allowed = PAGES[me.role]
+if len(signed_in.cluster_roles()) > 1 and me.role in ("manager", "funder"):
+    allowed = (*allowed, "clusters")  # comparing the clusters the user was given
 # url_path stays the file's name, so a shared link works in both languages
 #: a manager opens a member's page to see it as that member does
 TITLES_FOR_MANAGER = {"my_figures": N_("A member's page"), "submissions": N_("Submissions")}

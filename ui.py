@@ -24,6 +24,7 @@ from analytics import (
     collection,
     disclosure,
     export,
+    federation,
     formatting,
     growth,
     i18n,
@@ -35,7 +36,7 @@ from analytics.filters import DIMENSION_FIELDS, FILTER_NAMES, Filters
 from analytics.i18n import N_
 from analytics.ingest import load_demo
 from analytics.schema import VOCABULARY_OF_DIMENSION, vocabulary
-from analytics.store import Store, default_db_path
+from analytics.store import DEFAULT_CLUSTER, Store, default_cluster, default_db_path
 
 CONFIDENTIAL = N_("confidential")
 ROLE_NAMES = (N_("manager"), N_("funder"), N_("member"))  # shown as "Signed in as … (role)"
@@ -135,14 +136,83 @@ def _store(path: str) -> Store:
 
 
 def store() -> Store:
-    return _store(default_db_path())
+    return _store(address())
+
+
+# -- which cluster ------------------------------------------------------------------------
+def cluster() -> str:
+    """The cluster this run serves (``enter_cluster`` chose it)."""
+    return st.session_state.get("_cluster", default_cluster())
+
+
+def address() -> str:
+    """The database and the cluster of this run: what every cached result is keyed by, so
+    that two clusters never share one."""
+    code, path = cluster(), default_db_path()
+    return path if code == DEFAULT_CLUSTER else f"{path}#{code}"
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _clusters(path: str) -> list[str]:
+    return _store(path).clusters()
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def cluster_names(path: str) -> dict[str, str]:
+    """Each cluster's name as its settings give it (its code when it has none)."""
+    return {code: _store(path if code == DEFAULT_CLUSTER else f"{path}#{code}").text_setting(
+        "cluster_name") or code for code in _clusters(path)}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cluster_row(path: str, code: str, version: tuple[int, int], role: str, lang: str) -> dict:
+    return federation.cluster_row(_store(path if code == DEFAULT_CLUSTER else f"{path}#{code}"),
+                                  role, lang)
+
+
+def clusters_table(roles: dict[str, str]) -> pd.DataFrame:
+    """``federation.compare`` of these clusters, each line cached by its data version (a
+    load into one cluster computes that line again, not the others)."""
+    path, rows = default_db_path(), []
+    for code, role in roles.items():
+        store = _store(path if code == DEFAULT_CLUSTER else f"{path}#{code}")
+        rows.append(_cluster_row(path, code, store.data_version(), role, lang()))
+    return pd.DataFrame(rows, columns=list(federation.COLUMNS))
+
+
+def enter_cluster(base: access.Principal) -> access.Principal:
+    """Choose the cluster of this run: the address's ``cluster``, else the user's first.
+    A cluster the user was not given stops the page (``Principal.in_cluster``), whatever
+    the address says; with several, the sidebar offers them (bound to the address)."""
+    mine = [c for c in base.cluster_roles() if c in _clusters(default_db_path())]
+    requested = st.query_params.get("cluster")
+    if requested is not None and requested not in mine:
+        try:
+            base.in_cluster(requested)
+            st.error(_("There is no cluster '{code}'.").format(code=requested))
+        except PermissionError:
+            st.error(_("You have no access to the cluster '{code}'.").format(code=requested))
+        st.stop()
+    if not mine:
+        st.error(_("Your account has no access to this dashboard. Ask the cluster manager."))
+        st.stop()
+    chosen = requested or mine[0]
+    if len(mine) > 1:
+        names = cluster_names(default_db_path())
+        chosen = st.sidebar.selectbox(_("Cluster"), mine, index=mine.index(chosen),
+                                      format_func=lambda c: names.get(c, c), key="cluster")
+        st.query_params["cluster"] = chosen
+    elif "cluster" in st.query_params and chosen == DEFAULT_CLUSTER:
+        del st.query_params["cluster"]
+    st.session_state["_cluster"] = chosen
+    return base.in_cluster(chosen)
 
 
 def page_state() -> dict[str, Any]:
     """``Store.page_state`` once a run (``dashboard.py`` counts the runs in ``_run``), read
     again after any write of this process; outside a counted run, every call reads it."""
     run = st.session_state.get("_run")
-    key = (run, Store.writes, default_db_path())
+    key = (run, Store.writes, address())
     memo = st.session_state.get("_page_state")
     if run is None or memo is None or memo[0] != key:
         memo = (key, store().page_state())
@@ -167,7 +237,7 @@ def _resolved(path: str, version: tuple[int, int], filters: Filters) -> Filters:
 
 def resolved(filters: Filters) -> Filters:
     """``collection.resolve`` of these filters (cached per data version)."""
-    return _resolved(default_db_path(), data_version(), filters)
+    return _resolved(address(), data_version(), filters)
 
 
 # -- who is signed in -------------------------------------------------------------------
@@ -338,7 +408,7 @@ def overview(filters: Filters, medians: bool = False) -> dict[str, Any]:
     """KPIs for the filters; after disclosure control for anyone but a manager. Medians
     (a pass over every row) only when asked for: the exports have them."""
     with st.spinner(_(COMPUTING)):  # words, not grey bars, when it takes over half a second
-        return _overview(default_db_path(), data_version(), filters, not me().sees_members,
+        return _overview(address(), data_version(), filters, not me().sees_members,
                          medians)
 
 
@@ -352,7 +422,7 @@ def _growth(path: str, version: tuple[int, int], filters: Filters, protect: bool
 def growth_results(filters: Filters) -> dict[str, Any]:
     """Decomposition, membership flows, high-growth enterprises and targets, cached."""
     with st.spinner(_(COMPUTING)):
-        return _growth(default_db_path(), data_version(), filters, not me().sees_members)
+        return _growth(address(), data_version(), filters, not me().sees_members)
 
 
 #: What a page says while its indicators are computed (st.spinner shows it after 0.5 s).
@@ -365,7 +435,7 @@ def _member_status(path: str, version: tuple[int, int], filters: Filters) -> pd.
 
 
 def member_status(filters: Filters) -> pd.DataFrame:
-    return _member_status(default_db_path(), data_version(), filters)
+    return _member_status(address(), data_version(), filters)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -380,7 +450,7 @@ def _campaign(path: str, version: tuple[int, int]) -> list[collection.Year]:
 
 def campaign() -> list[collection.Year]:
     """Every year's collection status (cached per data version)."""
-    return _campaign(default_db_path(), data_version())
+    return _campaign(address(), data_version())
 
 
 def provisional_rows(f: Filters) -> pd.DataFrame:
@@ -398,7 +468,7 @@ def sidebar_filters() -> Filters:
     """Draw the shared filters in the sidebar, bound to the URL; return them as Filters."""
     sidebar = st.sidebar
     sidebar.header(_("Filters"))
-    years = _years(default_db_path(), data_version())
+    years = _years(address(), data_version())
     year_from = year_to = None
     if years and years[0] < years[1]:
         # by default the period ends at the last closed year of the collection: a year still
@@ -477,7 +547,7 @@ def _export_context(path: str, version: tuple[int, int], filters: Filters,
 
 
 def export_context() -> export.ExportContext:
-    return _export_context(default_db_path(), data_version(), filters(), lang())
+    return _export_context(address(), data_version(), filters(), lang())
 
 
 def show_chart(fig: go.Figure, key: str, unit: str = "") -> None:
@@ -804,7 +874,7 @@ def _satisfaction(path: str, version: tuple[int, int], filters: Filters, protect
 def satisfaction_results(filters: Filters) -> dict[str, Any]:
     """The members' satisfaction for the filters, protected for anyone but a manager."""
     with st.spinner(_(COMPUTING)):
-        return _satisfaction(default_db_path(), data_version(), filters, not me().sees_members)
+        return _satisfaction(address(), data_version(), filters, not me().sees_members)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -842,10 +912,10 @@ def cluster_life_results(filters: Filters) -> dict[str, Any]:
     """The cluster's life for the filters: satisfaction protected and names left out for
     anyone but the cluster's team (unless the manager turned names on)."""
     with st.spinner(_(COMPUTING)):
-        return _cluster_life(default_db_path(), data_version(), filters, not me().sees_members,
+        return _cluster_life(address(), data_version(), filters, not me().sees_members,
                              names_shown(), lang())
 
 
 def network_results(filters: Filters, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     with st.spinner(_(COMPUTING)):
-        return _network(default_db_path(), data_version(), filters, year, names_shown())
+        return _network(address(), data_version(), filters, year, names_shown())

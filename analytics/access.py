@@ -11,8 +11,13 @@ identity provider (Streamlit's ``st.login``, OIDC; e-mail addresses mapped to ro
       usernames:
         alice: {name: Alice, email: alice@cluster.eu, password: <bcrypt>, roles: [manager]}
         m01: {name: Ondivert, email: ..., password: <bcrypt>, roles: [member], member_id: M01}
+        region: {name: Region, password: <bcrypt>, clusters: {alpes: funder, loire: funder}}
     oidc_users:
       funder@region.eu: {role: funder}
+
+In a database of several clusters (issue 18) a user's ``clusters`` give a role in each;
+without it, ``roles`` is the user's role in the cluster the server serves by default
+(``CLUSTER_CODE``, else the database's own), so a single-cluster deployment never names one.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import os
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -47,6 +52,23 @@ class Principal:
     role: str
     member_id: str | None = None
     username: str | None = None
+    #: (cluster code, role) of each cluster the user may open; empty: ``role`` in the
+    #: default cluster
+    clusters: tuple[tuple[str, str], ...] = ()
+
+    def cluster_roles(self) -> dict[str, str]:
+        from .store import default_cluster
+
+        return dict(self.clusters) if self.clusters else {default_cluster(): self.role}
+
+    def in_cluster(self, code: str) -> Principal:
+        """The user as they are in cluster ``code`` (their role there). Refused, whatever
+        asks (a page, a link's ``cluster=`` parameter, an export), for a cluster the user
+        was not given: the check every way into a cluster's rows goes through."""
+        roles = self.cluster_roles()
+        if code not in roles:
+            raise PermissionError(_l("You have no access to the cluster '{code}'.", code=code))
+        return replace(self, role=roles[code])
 
     @property
     def sees_members(self) -> bool:
@@ -180,13 +202,21 @@ def load_config(path: Path | None = None) -> dict | None:
         return yaml.safe_load(fh) or {}
 
 
+def _clusters(user: dict) -> tuple[tuple[str, str], ...]:
+    """A user's ``clusters: {code: role}``, unknown roles left out (never a wider one)."""
+    given = user.get("clusters") or {}
+    return tuple((str(code), role) for code, role in given.items() if role in ROLES) \
+        if isinstance(given, dict) else ()
+
+
 def from_username(config: dict, username: str) -> Principal | None:
     user = (config.get("credentials") or {}).get("usernames", {}).get(username)
     if not user:
         return None
-    role = (user.get("roles") or ["member"])[0]
+    clusters = _clusters(user)
+    role = clusters[0][1] if clusters else (user.get("roles") or ["member"])[0]
     return Principal(user.get("name") or username, role if role in ROLES else "member",
-                     user.get("member_id"), username)
+                     user.get("member_id"), username, clusters)
 
 
 def from_email(config: dict, email: str | None) -> Principal | None:
@@ -194,14 +224,18 @@ def from_email(config: dict, email: str | None) -> Principal | None:
         return None
     users = {k.lower(): v for k, v in (config.get("oidc_users") or {}).items()}
     user = users.get(email.lower())
-    if not user or user.get("role") not in ROLES:
+    if not user:
         return None
-    return Principal(user.get("name") or email, user["role"], user.get("member_id"), email)
+    clusters = _clusters(user)
+    role = clusters[0][1] if clusters else user.get("role")
+    if role not in ROLES:
+        return None
+    return Principal(user.get("name") or email, role, user.get("member_id"), email, clusters)
 
 
 def add_user(username: str, password: str, role: str, *, name: str | None = None,
              email: str | None = None, member_id: str | None = None,
-             path: Path | None = None) -> Path:
+             path: Path | None = None, cluster: str | None = None) -> Path:
     """Add or update a password user; creates the file (with a random cookie key) if needed."""
     import bcrypt
 
@@ -219,9 +253,13 @@ def add_user(username: str, password: str, role: str, *, name: str | None = None
         "session_minutes": 60, "credentials": {"usernames": {}}}
     users = config.setdefault("credentials", {}).setdefault("usernames", {}) or {}
     config["credentials"]["usernames"] = users
+    clusters = dict((users.get(username) or {}).get("clusters") or {})
+    if cluster:  # a role in this cluster, beside the ones the user has in others
+        clusters[cluster] = role
     users[username] = {"name": name or username, "email": email or "",
                        "password": bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode(),
-                       "roles": [role], **({"member_id": member_id} if member_id else {})}
+                       "roles": [role], **({"member_id": member_id} if member_id else {}),
+                       **({"clusters": clusters} if clusters else {})}
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # readable by its owner only
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -22,7 +22,17 @@ from pathlib import Path
 import duckdb
 
 from .i18n import _l
-from .store import SCHEMA_VERSION, SCHEMA_VERSION_DDL, Store, _refresh_cube, apply_migrations
+from .store import (
+    DEFAULT_CLUSTER,
+    SCHEMA_VERSION,
+    SCHEMA_VERSION_DDL,
+    Store,
+    _refresh_cube,
+    apply_migrations,
+    default_cluster,
+    is_postgres,
+    split_address,
+)
 
 MANIFEST = "manifest.json"
 
@@ -49,13 +59,28 @@ def backup(store: Store, out_dir: str | Path) -> Path:
         target = Path(out_dir).resolve() / f"cluster-backup-{stamp}-{n}"
     target.parent.mkdir(parents=True, exist_ok=True)
     with store.connect() as con:
-        con.execute(f"EXPORT DATABASE '{_sql_path(target)}' (FORMAT parquet)")
         tables = [t for (t,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-            "ORDER BY 1").fetchall()]
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+            "current_schema() AND table_catalog = current_database() ORDER BY 1").fetchall()]
+        if store.backend == "duckdb" and store.schema == "main":
+            con.execute(f"EXPORT DATABASE '{_sql_path(target)}' (FORMAT parquet)")
+        else:  # a cluster's schema, or PostgreSQL: its tables one by one, the same files
+            target.mkdir()
+            for t in tables:
+                con.execute(f"COPY (SELECT * FROM \"{t}\") TO "
+                            f"'{_sql_path(target / (t + '.parquet'))}' (FORMAT parquet)")
+            # as EXPORT DATABASE writes them: for a person to read, never run by a restore
+            (target / "schema.sql").write_text(
+                f"-- the tables of schema version {SCHEMA_VERSION}, made by the product's "
+                "migrations (analytics/store.py) when this backup is restored\n",
+                encoding="utf-8")
+            (target / "load.sql").write_text("".join(
+                f"COPY \"{t}\" FROM '{t}.parquet' (FORMAT parquet);\n" for t in tables),
+                encoding="utf-8")
         counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in tables}
+    source = os.path.basename(store.path) if store.backend == "duckdb" else "PostgreSQL"
     manifest = {"created_at": dt.datetime.now(dt.UTC).isoformat(), "schema_version": SCHEMA_VERSION,
-                "source": os.path.basename(store.path), "rows": counts,
+                "source": source, "cluster": store.cluster, "rows": counts,
                 "files": {p.name: _sha256(p) for p in sorted(target.iterdir())}}
     key = _key()
     if key is not None:
@@ -150,8 +175,38 @@ def verify(backup_dir: str | Path) -> dict:
     return manifest
 
 
-def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
-    """Restore a verified backup into an empty (or new) database file.
+def _restore_rows(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict,
+                  backend: str) -> None:
+    """In ``con``'s transaction, on an empty schema: the product's tables of the backup's
+    version, its rows, the migrations since, the derived tables built again."""
+    version = int(manifest["schema_version"])
+    con.execute(SCHEMA_VERSION_DDL)
+    apply_migrations(con, range(1, version + 1), backend)
+    for table, columns in product_tables(version).items():
+        names = ", ".join(f'"{c}"' for c in columns)
+        con.execute(f'DELETE FROM "{table}"')  # rows a migration seeded: the backup's win
+        try:
+            con.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM '
+                        "read_parquet(?)", [str(folder / f"{table}.parquet")])
+        except duckdb.Error as exc:
+            raise ValueError(_l("The backup's {table} does not have the columns of schema "
+                                "version {version}: {reason}", table=table, version=version,
+                                reason=str(exc).splitlines()[0])) from exc
+        got = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
+        if got != manifest["rows"][table]:
+            raise ValueError(_l("Restored {got} rows of {table}, the backup says {rows}.",
+                                got=got, table=table, rows=manifest["rows"][table]))
+    if backend == "duckdb":  # files made before issue 18 number loads with it
+        after = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
+        con.execute("DROP SEQUENCE load_id_seq")
+        con.execute(f"CREATE SEQUENCE load_id_seq START {int(after)}")
+    apply_migrations(con, range(version + 1, SCHEMA_VERSION + 1), backend)  # an older backup
+    _refresh_cube(con)  # the cube is built from the restored rows, as every write does
+
+
+def restore(backup_dir: str | Path, db_path: str | Path, cluster: str | None = None) -> Store:
+    """Restore a verified backup into an empty (or new) database file, or into a new or
+    empty cluster (of a DuckDB file or of PostgreSQL).
 
     The schema comes from the product's own migrations (up to the backup's version), the
     rows from the backup's Parquet files, read column by column into it; no SQL text of the
@@ -159,8 +214,11 @@ def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
     """
     folder = Path(backup_dir).resolve()
     manifest = verify(folder)
-    version = int(manifest["schema_version"])
-    db_path = Path(db_path)
+    path, named = split_address(db_path)
+    cluster = cluster or named or default_cluster()
+    if is_postgres(path) or cluster != DEFAULT_CLUSTER:
+        return _restore_into_cluster(folder, manifest, path, cluster)
+    db_path = Path(path)
     if db_path.exists():
         existing = Store(db_path)
         if not existing.is_new():
@@ -173,27 +231,7 @@ def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
     con = duckdb.connect(str(db_path))
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute(SCHEMA_VERSION_DDL)
-        apply_migrations(con, range(1, version + 1))
-        for table, columns in product_tables(version).items():
-            names = ", ".join(f'"{c}"' for c in columns)
-            con.execute(f'DELETE FROM "{table}"')  # rows a migration seeded: the backup's win
-            try:
-                con.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM '
-                            "read_parquet(?)", [str(folder / f"{table}.parquet")])
-            except duckdb.Error as exc:
-                raise ValueError(_l("The backup's {table} does not have the columns of schema "
-                                    "version {version}: {reason}", table=table, version=version,
-                                    reason=str(exc).splitlines()[0])) from exc
-            got = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
-            if got != manifest["rows"][table]:
-                raise ValueError(_l("Restored {got} rows of {table}, the backup says {rows}.",
-                                    got=got, table=table, rows=manifest["rows"][table]))
-        after = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
-        con.execute("DROP SEQUENCE load_id_seq")
-        con.execute(f"CREATE SEQUENCE load_id_seq START {int(after)}")
-        apply_migrations(con, range(version + 1, SCHEMA_VERSION + 1))  # an older backup is upgraded
-        _refresh_cube(con)  # the cube is built from the restored rows, as every write does
+        _restore_rows(con, folder, manifest, "duckdb")
         con.execute("COMMIT")
     except BaseException:
         con.close()
@@ -203,3 +241,20 @@ def restore(backup_dir: str | Path, db_path: str | Path) -> Store:
     con.close()
     return Store(db_path)
 
+
+def _restore_into_cluster(folder: Path, manifest: dict, path: str, cluster: str) -> Store:
+    """The restore into a cluster's schema: one transaction that empties the (new) cluster
+    and fills it, so that a failure or a kill leaves it as it was."""
+    target = Store(path, cluster=cluster, create=True)
+    if not target.is_new():
+        raise ValueError(_l("The cluster '{code}' already holds data; restore into a new or "
+                            "empty cluster.", code=cluster))
+    with target.transaction() as con:
+        for (table,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                "current_schema() AND table_catalog = current_database()").fetchall():
+            con.execute(f'DROP TABLE "{table}"')
+        if target.backend == "duckdb":
+            con.execute("DROP SEQUENCE IF EXISTS load_id_seq")
+        _restore_rows(con, folder, manifest, target.backend)
+    return Store(path, cluster=cluster)

@@ -63,10 +63,15 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         p.add_argument("--db", default=None,
                        help=_("database file (default: $CLUSTER_DB or {path})").format(
                            path=default_db_path()))
+        p.add_argument("--cluster", default=None, metavar="CODE",
+                       help=_("the cluster to work on, in a database of several (default: "
+                              "$CLUSTER_CODE, else the database's own)"))
         p.add_argument("--lang", choices=tuple(LANGUAGES), help=language)
         return p
 
-    command("init", _("create the database file and its tables"))
+    command("init", _("create the database file and its tables (with --cluster: a new "
+                      "cluster in it)"))
+    command("clusters", _("list the clusters of the database"))
     p = command("demo", _("load the demo cluster's data into an empty database, or remove it"))
     p.add_argument("--remove", action="store_true",
                    help=_("remove every demo row in one step (undoable)"))
@@ -225,7 +230,7 @@ def _main(argv: list[str] | None = None) -> int:
                 return 1
         try:
             path = add_user(args.username, password, args.role, name=args.name, email=args.email,
-                            member_id=args.member_id,
+                            member_id=args.member_id, cluster=args.cluster,
                             path=Path(args.auth_file) if args.auth_file else None)
         except ValueError as exc:
             print(error_text(exc, lang), file=sys.stderr)
@@ -235,7 +240,7 @@ def _main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "template":
         if args.db or Path(default_db_path()).exists():  # the cluster's own lists
-            Store(args.db).refresh_lists()
+            Store(args.db, cluster=args.cluster).refresh_lists()
         spec = spec_named(args.kind)
         data = (template_xlsx(lang, spec) if args.out.lower().endswith(".xlsx")
                 else template_csv(lang, spec))
@@ -246,15 +251,19 @@ def _main(argv: list[str] | None = None) -> int:
         from .backup import restore
 
         try:
-            store = restore(args.backup_dir, args.db or default_db_path())
+            store = restore(args.backup_dir, args.db or default_db_path(), args.cluster)
         except (ValueError, OSError, duckdb.Error) as exc:
             print(_("Restore failed, nothing changed: {reason}").format(reason=error_text(exc, lang)),
                   file=sys.stderr)
             return 1
-        print(_("Restored {backup} into {path}").format(backup=args.backup_dir, path=store.path))
+        print(_("Restored {backup} into {path}").format(backup=args.backup_dir, path=store.where))
         return 0
     try:
-        store = Store(args.db)
+        try:
+            store = Store(args.db, cluster=args.cluster, create=args.command == "init")
+        except ValueError as exc:  # a cluster that is not there (init creates one)
+            print(error_text(exc, lang), file=sys.stderr)
+            return 1
         return COMMANDS[args.command](store, args)
     except StoreBusy as exc:
         print(error_text(exc, lang), file=sys.stderr)
@@ -273,7 +282,14 @@ def _user(args: argparse.Namespace) -> str:
 def cmd_init(store: Store, args: argparse.Namespace) -> int:
     _ = translator(args.lang)
     print(_("Database ready: {path} (schema version {version})").format(
-        path=store.path, version=store.schema_version()))
+        path=store.where, version=store.schema_version()))
+    return 0
+
+
+def cmd_clusters(store: Store, args: argparse.Namespace) -> int:
+    for code in store.clusters():
+        name = Store(store.path, cluster=code).text_setting("cluster_name")
+        print(f"{code}\t{name}" if name else code)
     return 0
 
 
@@ -282,7 +298,7 @@ def cmd_demo(store: Store, args: argparse.Namespace) -> int:
     if args.remove:
         removal = store.remove_demo(_user(args))
         if removal is None:
-            print(_("There is no demo data in {path}.").format(path=store.path))
+            print(_("There is no demo data in {path}.").format(path=store.where))
         else:
             print(_("Removed the demo data: {rows} rows (recorded as load {load}; undo it to "
                     "bring them back).").format(rows=removal.rows_replaced, load=removal.load_id))
@@ -294,7 +310,7 @@ def cmd_demo(store: Store, args: argparse.Namespace) -> int:
         return 1
     rows = sum(r.rows_added + r.rows_replaced for r in results)
     print(_("Loaded the demo data: {files} files, {rows} rows into {path}").format(
-        files=len(demo_files()), rows=rows, path=store.path))
+        files=len(demo_files()), rows=rows, path=store.where))
     return 0
 
 
@@ -646,6 +662,7 @@ def _said(change: reference.ListChange, args: argparse.Namespace, store: Store,
     return 0
 
 
-COMMANDS = {"init": cmd_init, "demo": cmd_demo, "ingest": cmd_ingest, "kpis": cmd_kpis,
+COMMANDS = {"init": cmd_init, "clusters": cmd_clusters, "demo": cmd_demo, "ingest": cmd_ingest,
+            "kpis": cmd_kpis,
             "history": cmd_history, "undo": cmd_undo, "report": cmd_report, "backup": cmd_backup,
             "settings": cmd_settings, "collection": cmd_collection, "lists": cmd_lists}

@@ -440,7 +440,7 @@ def get(store: Store, rules: Rules | None = None) -> Publication:
     count, last, when = store.figures_version()
     version, settings = (count, last), settings_key(rules, store)
     # a file replaced under the same path can repeat a version number, never its last load time
-    key = (store.path if store.path != ":memory:" else store.instance, version, when, settings)
+    key = (store.address if store.path != ":memory:" else store.instance, version, when, settings)
     with _lock:
         hit = _cache.get(key)
         if hit is None:

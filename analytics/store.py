@@ -1,4 +1,5 @@
-"""The DuckDB file: connections, schema migrations, and the single write path.
+"""The store: a DuckDB file by default, or a PostgreSQL database; connections, schema
+migrations, clusters, and the single write path.
 
 Design note: DuckDB lets one process hold a database file, so the store never keeps a
 connection open between pieces of work. ``Store.connect()`` opens one for the work at
@@ -8,12 +9,39 @@ dashboard runs. Opening waits, with a bounded retry, while another process holds
 Every write goes through ``Store.transaction()``: one process-wide lock, one transaction.
 Loads never delete data: replaced rows move to ``<table>_history`` with the load that
 replaced them, which is what makes every load traceable and undoable.
+
+Design note, PostgreSQL (issue 18): ``CLUSTER_DB=postgresql://…`` puts the tables in a
+PostgreSQL database, for several app servers and the command line writing at once. The SQL
+stays DuckDB's: each process runs an in-memory DuckDB with the PostgreSQL database attached
+through DuckDB's ``postgres`` extension (the ``duckdb-extension-postgres`` wheel, loaded from
+the installed package, never downloaded; it is built for one DuckDB version, which
+requirements.txt pins). Every query, the KPI cube, the checks and the exports run unchanged;
+PostgreSQL holds the rows, the transactions and the locks. The alternative, translating the
+SQL into PostgreSQL's dialect (sqlglot) and running it there, would have made every query
+of the product a second query to test, for reads of a few thousand rows per cluster where
+DuckDB's scan of PostgreSQL costs about a millisecond (benchmarks/BENCHMARKS.md, "PostgreSQL").
+What differs is kept here: PostgreSQL has no DuckDB sequences, so a load's number is the
+next after the last (``_NEXT_LOAD``) under a per-cluster advisory lock taken on a separate
+connection *before* the transaction begins (the extension reads in REPEATABLE READ, so a
+lock taken inside would leave the transaction with the snapshot of before the wait); the
+same lock, on a federation-wide key, runs the migrations once when servers start together.
+A load is one DuckDB transaction, which the extension runs as one PostgreSQL transaction:
+a killed connection rolls it back whole.
+
+Design note, clusters: a cluster is a schema (``cluster_<code>``) holding the tables below,
+its members, settings, lists, targets and history; the default cluster is the database's
+own schema (``main`` in a DuckDB file, ``public`` in PostgreSQL), so a single-cluster
+deployment never names one. A ``Store`` is bound to one cluster when it is made and every
+connection it hands out is set to that schema (``USE``): no query of the product names a
+schema, so none can reach another cluster's rows through a store. Who may open which
+cluster is ``access.py``'s; the store refuses a cluster that does not exist.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import re
 import threading
 import time
 import uuid
@@ -56,6 +84,14 @@ from .schema import (
 )
 
 DEFAULT_DB = DATA_DIR / "cluster.duckdb"
+#: The cluster of a deployment that names none: the database's own schema.
+DEFAULT_CLUSTER = "default"
+#: A cluster's code: what ``--cluster``, the ``cluster`` URL parameter and auth.yaml name.
+CLUSTER_CODE = re.compile(r"[a-z][a-z0-9_]{0,29}")
+#: Where the clusters other than the default one live: a schema each.
+CLUSTER_SCHEMA_PREFIX = "cluster_"
+#: The schema of the database's default cluster, per back end.
+HOME_SCHEMA = {"duckdb": "main", "postgres": "public"}
 #: The funder's logo, kept in the settings table (base64) so that it is traced and undoable.
 LOGO_KEY, MAX_LOGO_BYTES = "funder_logo", 1_000_000
 LOCK_WAIT_SECONDS = float(os.environ.get("CLUSTER_DB_WAIT", "60"))
@@ -63,6 +99,33 @@ LOCK_WAIT_SECONDS = float(os.environ.get("CLUSTER_DB_WAIT", "60"))
 
 def default_db_path() -> str:
     return os.environ.get("CLUSTER_DB") or str(DEFAULT_DB)
+
+
+def default_cluster() -> str:
+    """The cluster a process serves when none is named (``CLUSTER_CODE``, else the
+    database's default cluster)."""
+    return os.environ.get("CLUSTER_CODE") or DEFAULT_CLUSTER
+
+
+def is_postgres(path: str | Path) -> bool:
+    return str(path).startswith(("postgresql://", "postgres://"))
+
+
+def split_address(address: str | Path) -> tuple[str, str | None]:
+    """``"<database>#<cluster>"`` (the address the pages cache by) into its two parts."""
+    path, sep, code = str(address).rpartition("#")
+    return (path, code) if sep and CLUSTER_CODE.fullmatch(code) else (str(address), None)
+
+
+def check_cluster_code(code: str) -> str:
+    if not CLUSTER_CODE.fullmatch(code or ""):
+        raise ValueError(_l("'{code}' is not a cluster code: use 1 to 30 lower-case letters, "
+                            "digits or _, starting with a letter.", code=code))
+    return code
+
+
+def cluster_schema(code: str, backend: str) -> str:
+    return HOME_SCHEMA[backend] if code == DEFAULT_CLUSTER else CLUSTER_SCHEMA_PREFIX + code
 
 
 #: What is built from the stored tables and rebuilt by every write, inside its transaction
@@ -218,6 +281,18 @@ MIGRATIONS.append((8, [_table_ddl(SATISFACTION), _table_ddl(SATISFACTION, histor
 MIGRATIONS.append((9, [ddl for spec in CLUSTER_LIFE
                        for ddl in (_table_ddl(spec), _table_ddl(spec, history=True))]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+#: A load's number: the one after the last. Every write holds its cluster's lock (the
+#: process lock and the file's, or PostgreSQL's advisory lock), so two never take the same.
+#: (Files made before issue 18 also have a sequence ``load_id_seq``, no longer read.)
+_NEXT_LOAD = "SELECT coalesce(max(load_id), 0) + 1 FROM loads"
+
+
+def _for_backend(statement: str, backend: str) -> str | None:
+    """A migration's statement as the back end runs it: migration 6 numbers its load as
+    loads do now; PostgreSQL has no DuckDB sequence, so migration 1's is left out there."""
+    if backend == "postgres" and statement.startswith("CREATE SEQUENCE"):
+        return None
+    return statement.replace("nextval('load_id_seq')", f"({_NEXT_LOAD})")
 #: Which migrations a database file has had (kept by ``Store.migrate``, not a migration).
 SCHEMA_VERSION_DDL = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                       "applied_at TIMESTAMPTZ DEFAULT current_timestamp)")
@@ -243,7 +318,8 @@ _SHOWS_ONLY_DEMO = ("SELECT count(*) > 0 AND bool_and(is_demo) FROM loads "
                     "WHERE action = 'load' AND kind = 'submissions' AND undone_by IS NULL")
 
 
-def apply_migrations(con: duckdb.DuckDBPyConnection, steps: range) -> bool:
+def apply_migrations(con: duckdb.DuckDBPyConnection, steps: range,
+                     backend: str = "duckdb") -> bool:
     """Run the migrations numbered ``steps`` in ``con``'s transaction, each recorded in
     ``schema_version``; True when one asks for the derived tables to be rebuilt (the caller
     does it once, after the last step: the cube reads later tables)."""
@@ -253,8 +329,8 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, steps: range) -> bool:
             for statement in statements:
                 if statement == "__refresh_cube__":
                     refresh = True
-                else:
-                    con.execute(statement)
+                elif (sql := _for_backend(statement, backend)) is not None:
+                    con.execute(sql)
             con.execute("INSERT INTO schema_version (version) VALUES (?)", [step])
     return refresh
 
@@ -274,33 +350,183 @@ class LoadResult:
     rows_replaced: int
 
 
+class _Postgres:
+    """A process's way into one PostgreSQL database: an in-memory DuckDB with it attached
+    as ``pg`` (shared by every store of the process on that database: attaching costs a
+    connection and a catalog read), and a plain connection (psycopg) holding the advisory
+    locks of this process's writes."""
+
+    _all: dict[str, _Postgres] = {}
+    _made = threading.Lock()
+
+    def __init__(self, dsn: str):
+        self.dsn = dsn
+        self.duck = duckdb.connect(":memory:")
+        self.duck.execute(f"LOAD '{_postgres_extension()}'")
+        self.duck.execute(f"ATTACH {_sql_literal(dsn)} AS pg (TYPE postgres)")
+        self._locks = None
+
+    @classmethod
+    def of(cls, dsn: str) -> _Postgres:
+        with cls._made:
+            if dsn not in cls._all:
+                cls._all[dsn] = cls(dsn)
+            return cls._all[dsn]
+
+    @classmethod
+    def close(cls, dsn: str) -> None:
+        """Drop this process's connections to ``dsn`` (tests copy a database only when
+        nobody is connected to it)."""
+        with cls._made:
+            made = cls._all.pop(dsn, None)
+        if made is not None:
+            made.duck.close()
+            if made._locks is not None:
+                made._locks.close()
+
+    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """A statement of PostgreSQL's own (locks, schemas) on the lock connection."""
+        import psycopg
+
+        for attempt in (1, 2):
+            try:
+                if self._locks is None or self._locks.closed:
+                    self._locks = psycopg.connect(self.dsn, autocommit=True)
+                cur = self._locks.execute(sql, params)
+                return cur.fetchall() if cur.description else []
+            except psycopg.OperationalError:
+                if attempt == 2 or (self._locks is not None and not self._locks.closed and
+                                    self._locks.info.transaction_status == 0):
+                    raise
+                self._locks = None  # the connection was lost (a restart): once more
+        return []
+
+    @contextmanager
+    def lock(self, key: str, wait_seconds: float) -> Iterator[None]:
+        """PostgreSQL's advisory lock ``key`` for this process, across every server: what
+        the file lock does for a DuckDB file."""
+        import psycopg
+
+        self.execute(f"SET lock_timeout = '{int(wait_seconds * 1000)}ms'")
+        try:
+            self.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        except psycopg.errors.LockNotAvailable as exc:
+            raise StoreBusy(_l("The database is busy with another server's change for "
+                               "longer than {seconds:.0f} s. Try again in a moment.",
+                               seconds=wait_seconds)) from exc
+        try:
+            yield
+        finally:
+            try:
+                self.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+            except psycopg.Error:
+                self._locks = None  # a lost connection took its locks with it
+
+
+def _postgres_extension() -> str:
+    """The ``postgres`` extension shipped in the ``duckdb-extension-postgres`` wheel, under
+    the file name DuckDB expects of it (``postgres_scanner``: its entry point's name)."""
+    import tempfile
+
+    import duckdb_extension_postgres
+
+    shipped = next(Path(duckdb_extension_postgres.__file__).parent.glob(
+        f"extensions/v{duckdb.__version__}/*.duckdb_extension"), None)
+    if shipped is None:
+        raise RuntimeError(f"duckdb-extension-postgres has no build for DuckDB "
+                           f"{duckdb.__version__}: install the versions requirements.txt pins.")
+    target = Path(tempfile.gettempdir()) / f"cluster-duckdb-{duckdb.__version__}" / \
+        "postgres_scanner.duckdb_extension"
+    if not target.exists() or target.stat().st_size != shipped.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(shipped.read_bytes())
+        partial.replace(target)  # whole or absent, whatever another process does meanwhile
+    return str(target)
+
+
+#: The lock every server takes to migrate (so two starting together migrate once).
+MIGRATION_LOCK = "cluster-migrations"
+
+
 class Store:
-    """One DuckDB database file (or ':memory:' for tests)."""
+    """One cluster's tables: in a DuckDB file (or ':memory:' for tests) or in PostgreSQL
+    (``postgresql://…``). ``path`` may end in ``#<cluster>`` (the pages' address)."""
 
     _write_lock = threading.RLock()
     #: Writes committed by this process (any store): what a per-run memo of the pages
     #: compares, so that a page never reuses what it read before its own write.
     writes = 0
 
-    def __init__(self, path: str | Path | None = None, wait_seconds: float = LOCK_WAIT_SECONDS):
-        self.path = str(path or default_db_path())
+    def __init__(self, path: str | Path | None = None, wait_seconds: float = LOCK_WAIT_SECONDS,
+                 cluster: str | None = None, create: bool = False):
+        path, named = split_address(path or default_db_path())
+        self.path = path
+        self.cluster = check_cluster_code(cluster or named or default_cluster())
+        self.backend = "postgres" if is_postgres(path) else "duckdb"
+        self.schema = cluster_schema(self.cluster, self.backend)
+        #: the database and the cluster: what caches of the pages and the publication key by
+        self.address = path if self.cluster == DEFAULT_CLUSTER else f"{path}#{self.cluster}"
         self.wait_seconds = wait_seconds
         #: tells this store from any other, for in-process caches (an id() can be reused)
         self.instance = uuid.uuid4().hex
         self._memory = self.path == ":memory:"
         self._memory_con = duckdb.connect(":memory:") if self._memory else None
-        if not self._memory:
+        self._pg = _Postgres.of(path) if self.backend == "postgres" else None
+        if not self._memory and self._pg is None:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if self.cluster != DEFAULT_CLUSTER and not self._schema_exists():
+            if not create:
+                raise ValueError(_l("There is no cluster '{code}' in this database.",
+                                    code=self.cluster))
+            self._create_schema()
         self.migrate()
         self._settings_from_environment()
         self.use_lists()
 
+    @property
+    def where(self) -> str:
+        """The database and cluster, for a person to read (never a PostgreSQL password)."""
+        if self._pg is not None:
+            from urllib.parse import urlsplit
+
+            url = urlsplit(self.path)
+            place = f"PostgreSQL {url.hostname or 'localhost'}:{url.port or 5432}{url.path}"
+        else:
+            place = self.path
+        return place if self.cluster == DEFAULT_CLUSTER else f"{place}, cluster {self.cluster}"
+
+    # -- clusters ----------------------------------------------------------------------
+    def clusters(self) -> list[str]:
+        """The codes of the clusters in this database, the default one first."""
+        sql = ("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE "
+               f"'{CLUSTER_SCHEMA_PREFIX}%' ORDER BY 1")
+        with self._raw() as con:
+            if self._pg is not None:  # PostgreSQL's own list: the attached catalog may lag
+                found = con.execute("SELECT * FROM postgres_query('pg', ?)", [sql]).fetchall()
+            else:
+                found = con.execute(sql.replace("WHERE", "WHERE catalog_name = "
+                                                "current_database() AND")).fetchall()
+        return [DEFAULT_CLUSTER, *(s[len(CLUSTER_SCHEMA_PREFIX):] for (s,) in found)]
+
+    def _schema_exists(self) -> bool:
+        return self.cluster in self.clusters()
+
+    def _create_schema(self) -> None:
+        with self._write_lock, self._raw() as con:
+            if self._pg is not None:
+                con.execute("CALL postgres_execute('pg', ?)",
+                            [f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'])
+                con.execute("CALL pg_clear_cache()")  # the attached catalog learns of it
+            else:
+                con.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+
     # -- connections -------------------------------------------------------------------
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection for one piece of work; closed (file released) afterwards."""
-        if self._memory_con is not None:
-            cur = self._memory_con.cursor()
+    def _raw(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the database, on no cluster in particular."""
+        if self._memory_con is not None or self._pg is not None:
+            cur = (self._memory_con or self._pg.duck).cursor()
             try:
                 yield cur
             finally:
@@ -311,6 +537,17 @@ class Store:
             yield con
         finally:
             con.close()
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one piece of work, set to this store's cluster; closed (file
+        released) afterwards."""
+        with self._raw() as con:
+            if self._pg is not None:
+                con.execute(f'USE pg."{self.schema}"')
+            elif self.schema != "main":
+                con.execute(f'USE "{self.schema}"')
+            yield con
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.wait_seconds
@@ -339,15 +576,29 @@ class Store:
             return con.execute(sql, params or []).fetchall()
 
     @contextmanager
+    def _cluster_lock(self, key: str | None = None) -> Iterator[None]:
+        """Across processes: PostgreSQL's advisory lock (for a DuckDB file, its own lock
+        does it when the connection opens)."""
+        if self._pg is None:
+            yield
+            return
+        with self._pg.lock(key or f"cluster:{self.schema}", self.wait_seconds):
+            yield
+
+    @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The single write path: process-wide lock, one transaction, rollback on error."""
-        with self._write_lock, self.connect() as con:
+        """The single write path: process-wide lock, the cluster's lock across processes,
+        one transaction, rollback on error."""
+        with self._write_lock, self._cluster_lock(), self.connect() as con:
             con.execute("SET enable_progress_bar = false")
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
             except BaseException:
-                con.execute("ROLLBACK")
+                try:
+                    con.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass  # a lost PostgreSQL connection: PostgreSQL rolled it back
                 raise
             con.execute("COMMIT")
             Store.writes += 1
@@ -356,21 +607,30 @@ class Store:
     def schema_version(self) -> int:
         with self.connect() as con:
             exists = con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-            ).fetchall()[0][0]
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                "'schema_version' AND table_schema = current_schema() AND "
+                "table_catalog = current_database()").fetchall()[0][0]
             if not exists:
                 return 0
             return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
     def migrate(self) -> None:
-        """Bring the file to SCHEMA_VERSION, each step in its own transaction."""
+        """Bring the cluster's tables to SCHEMA_VERSION, in one transaction; on PostgreSQL
+        under the migration lock, so that servers starting together migrate once."""
         if self.schema_version() >= SCHEMA_VERSION:
             return
-        with self.transaction() as con:
-            con.execute(SCHEMA_VERSION_DDL)
-            current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
-            if apply_migrations(con, range(current + 1, SCHEMA_VERSION + 1)):
-                _refresh_cube(con)  # once, at the end: the cube reads later tables
+        with self._write_lock, self._cluster_lock(MIGRATION_LOCK):
+            if self._pg is not None:
+                with self._pg.duck.cursor() as cur:
+                    cur.execute("CALL pg_clear_cache()")  # another server may have migrated
+                if self.schema_version() >= SCHEMA_VERSION:
+                    return
+            with self.transaction() as con:
+                con.execute(SCHEMA_VERSION_DDL)
+                current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version"
+                                      ).fetchall()[0][0]
+                if apply_migrations(con, range(current + 1, SCHEMA_VERSION + 1), self.backend):
+                    _refresh_cube(con)  # once, at the end: the cube reads later tables
 
     # -- settings ----------------------------------------------------------------------
     def setting(self, key: str) -> int:
@@ -469,8 +729,13 @@ class Store:
     # -- reference lists ---------------------------------------------------------------
     def reference_lists(self) -> dict[str, Vocabulary]:
         """This database's reference lists (``schema.REFERENCE``), in their stored order."""
-        frame = self.query(f"SELECT * EXCLUDE (load_id) FROM {REFERENCE.name} "
-                           "ORDER BY list, rowid")
+        if self._pg is None:
+            frame = self.query(f"SELECT * EXCLUDE (load_id) FROM {REFERENCE.name} "
+                               "ORDER BY list, rowid")
+        else:  # PostgreSQL's rows have no rowid for DuckDB: its own ctid, the same order
+            frame = self.query(
+                "SELECT * EXCLUDE (load_id) FROM postgres_query('pg', ?)",
+                [f'SELECT * FROM "{self.schema}".{REFERENCE.name} ORDER BY list, ctid'])
         out = {}
         for name in REFERENCE_LISTS:
             part = frame[frame["list"] == name]
@@ -504,7 +769,7 @@ class Store:
         column = DIMENSION_OF_VOCABULARY[name]
         cols = ", ".join(REFERENCE.names)
         with self.transaction() as con:
-            load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+            load_id = con.execute(_NEXT_LOAD).fetchall()[0][0]
             replaced = con.execute(
                 f"INSERT INTO {REFERENCE.name}_history SELECT t.*, ? FROM {REFERENCE.name} t "
                 "WHERE list = ?", [load_id, name]).fetchall()[0][0]
@@ -594,7 +859,7 @@ class Store:
                     select = ", ".join(f"t.{c}" if c in kept else f"i.{c}" for c in spec.names)
                     con.execute(f"CREATE TEMP TABLE incoming AS SELECT {select} FROM incoming_file i "
                                 f"LEFT JOIN {spec.name} t ON {key_match}")
-                load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+                load_id = con.execute(_NEXT_LOAD).fetchall()[0][0]
                 replaced = con.execute(
                     f"INSERT INTO {spec.name}_history SELECT t.*, ? FROM {spec.name} t "
                     f"WHERE {matched}", [load_id]).fetchall()[0][0]
@@ -636,7 +901,7 @@ class Store:
                 raise ValueError(_l("Undo the removal of the demo data itself (load {load}).",
                                     load=con.execute("SELECT undoes FROM loads WHERE load_id = ?",
                                                      [undoes]).fetchall()[0][0]))
-            new_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+            new_id = con.execute(_NEXT_LOAD).fetchall()[0][0]
             restored = removed = 0
             redo = self._redo_demo_removal if kind == DEMO_REMOVAL else self._redo_load
             for spec in KIND_TABLES[kind] if kind in KIND_TABLES else (spec_named(kind),):
@@ -719,7 +984,7 @@ class Store:
             if not con.execute("SELECT " + " + ".join(f"(SELECT count(*) FROM {s.name} WHERE {demo})"
                                           for s in STORED)).fetchall()[0][0]:
                 return None
-            load_id = con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0]
+            load_id = con.execute(_NEXT_LOAD).fetchall()[0][0]
             removed = 0
             for spec in STORED:
                 removed += con.execute(f"INSERT INTO {spec.name}_history SELECT t.*, ? FROM "

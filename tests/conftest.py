@@ -28,17 +28,71 @@ def shipped_lists():
     use_lists({}, None)
 
 
+#: Test files whose ``store`` and ``demo_store`` tests run on both back ends: a DuckDB
+#: file's (in memory) and PostgreSQL's (a database of its own on a throw-away server).
+BOTH_BACKENDS = {"test_kpis", "test_ingest", "test_growth", "test_backup", "test_disclosure",
+                 "test_cluster_work", "test_postgres"}
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.module.__name__.rsplit(".", 1)[-1] not in BOTH_BACKENDS:
+        return
+    for name, scope in (("store", "function"), ("demo_store", "session")):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, ["duckdb", "postgres"], indirect=True, scope=scope)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL server for this test process (skips where none can be started)."""
+    from tests import postgres
+
+    if not postgres.available():
+        pytest.skip("needs PostgreSQL's initdb and pg_ctl (make test installs them)")
+    server = postgres.Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server) -> str:
+    """A migrated, empty database that the PostgreSQL stores are copied from (a copy takes
+    a tenth of the time of the migrations)."""
+    from analytics.store import _Postgres
+
+    dsn = pg_server.new_database()
+    Store(dsn)
+    _Postgres.close(dsn)  # PostgreSQL copies a database nobody is connected to
+    return dsn.rsplit("/", 1)[1]
+
+
+def new_pg_store(request) -> Store:
+    import uuid
+
+    import psycopg
+
+    server, template = (request.getfixturevalue("pg_server"),
+                        request.getfixturevalue("pg_template"))
+    name = "t" + uuid.uuid4().hex[:12]
+    with psycopg.connect(server.dsn(), autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return Store(server.dsn(name))
+
+
 @pytest.fixture
-def store() -> Store:
-    """An empty in-memory store."""
+def store(request) -> Store:
+    """An empty store: in memory, or (in ``BOTH_BACKENDS``) also on PostgreSQL."""
+    if getattr(request, "param", "duckdb") == "postgres":
+        return new_pg_store(request)
     return Store(":memory:")
 
 
 @pytest.fixture(scope="session")
-def demo_store() -> Store:
-    """The demo data loaded through the real ingest, in memory. Read-only: tests that
-    write use ``store``."""
-    s = Store(":memory:")
+def demo_store(request) -> Store:
+    """The demo data loaded through the real ingest, in memory (or on PostgreSQL).
+    Read-only: tests that write use ``store``."""
+    s = new_pg_store(request) if getattr(request, "param", "duckdb") == "postgres" else \
+        Store(":memory:")
     load_demo(s)
     return s
 

@@ -1,0 +1,214 @@
+"""Many clusters in one store (issue 18): no path from one cluster's manager, members or
+funder to another cluster's rows — through the store, the pages, the address's ``cluster``
+parameter, the command line and the exports — and the Clusters page of a funder given
+several, checked against each cluster's own document and its disclosure control."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from analytics import access, document, federation
+from analytics.ingest import check_file, load_checked, load_demo
+from analytics.store import Store
+from tests.conftest import ROOT, app
+
+HEADER = "member_id,member_name,member_type,sector,area,year,turnover_eur,jobs\n"
+#: The Alpes cluster: eight members of its own, figures unlike the demo's.
+ALPES = HEADER + "".join(f"A{i:02d},Alpes {i},SME,waste,87,{y},{1_000_000 + 37_000 * i + y},"
+                         f"{10 + i}\n" for i in range(1, 9) for y in (2014, 2015))
+#: The Loire cluster: two members, so a funder sees none of its totals.
+LOIRE = HEADER + "".join(f"L{i},Loire {i},SME,waste,19,2015,{500_000 * i},{5 * i}\n"
+                         for i in (1, 2))
+
+
+def load(store: Store, text: str, name: str) -> None:
+    report = check_file(text.encode(), name, store)
+    assert report.ok, report.errors
+    load_checked(report, store, user="test")
+
+
+def three_clusters(path: str) -> dict[str, Store]:
+    """The demo in the default cluster, Alpes and Loire beside it, each with its name."""
+    stores = {"default": Store(path)}
+    load_demo(stores["default"])
+    for code, text in (("alpes", ALPES), ("loire", LOIRE)):
+        stores[code] = Store(path, cluster=code, create=True)
+        load(stores[code], text, f"{code}.csv")
+        stores[code].set_setting("cluster_name", code.title() + " cluster", user="test")
+    return stores
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def clusters(request, tmp_path_factory) -> dict[str, Store]:
+    if request.param == "postgres":
+        server = request.getfixturevalue("pg_server")
+        path = server.new_database()
+    else:
+        path = str(tmp_path_factory.mktemp("clusters") / "many.duckdb")
+    return three_clusters(path)
+
+
+def test_each_cluster_store_holds_only_its_rows(clusters):
+    default, alpes, loire = clusters["default"], clusters["alpes"], clusters["loire"]
+    assert default.clusters() == ["default", "alpes", "loire"]
+    members = {code: {m for (m,) in s.rows("SELECT DISTINCT member_id FROM submissions")}
+               for code, s in clusters.items()}
+    assert members["alpes"] == {f"A{i:02d}" for i in range(1, 9)}
+    assert members["loire"] == {"L1", "L2"}
+    assert not members["default"] & (members["alpes"] | members["loire"])
+    # history, settings and the KPI cube are the cluster's own
+    assert set(alpes.history()["file_name"]) == {"alpes.csv", "cluster_name = Alpes cluster"}
+    assert default.text_setting("cluster_name") == ""
+    assert alpes.rows("SELECT max(members) FROM kpi_cube WHERE year = 2015")[0][0] == 8
+    # an undo in one cluster names that cluster's loads only: the other is untouched
+    before = default.data_version(), loire.data_version()
+    alpes.undo(int(alpes.history()["load_id"].iloc[-1]), user="test")
+    assert alpes.rows("SELECT count(*) FROM submissions")[0][0] == 0
+    assert (default.data_version(), loire.data_version()) == before
+    alpes.undo(int(alpes.history()["load_id"].iloc[0]), user="test")  # redo
+    assert alpes.rows("SELECT count(*) FROM submissions")[0][0] == 16
+
+
+def test_a_cluster_that_does_not_exist_is_refused(clusters):
+    with pytest.raises(ValueError, match="no cluster 'savoie'"):
+        Store(clusters["default"].path, cluster="savoie")
+    with pytest.raises(ValueError, match="not a cluster code"):
+        Store(clusters["default"].path, cluster="x; DROP TABLE loads")
+
+
+def test_a_user_is_only_ever_in_the_clusters_given():
+    config = {"credentials": {"usernames": {
+        "region": {"name": "Region", "password": "x", "roles": ["funder"],
+                   "clusters": {"alpes": "funder", "loire": "funder", "savoie": "admin"}},
+        "bob": {"name": "Bob", "password": "x", "roles": ["manager"]}}}}
+    region = access.from_username(config, "region")
+    assert region.cluster_roles() == {"alpes": "funder", "loire": "funder"}  # no "admin"
+    assert region.in_cluster("loire").role == "funder"
+    with pytest.raises(PermissionError):
+        region.in_cluster("default")
+    bob = access.from_username(config, "bob")
+    assert bob.cluster_roles() == {"default": "manager"}
+    with pytest.raises(PermissionError):
+        bob.in_cluster("alpes")
+
+
+# -- the pages ----------------------------------------------------------------------------
+USERS = {"alpes@manager.eu": {"clusters": {"alpes": "manager"}},
+         "region@funder.eu": {"clusters": {"default": "funder", "alpes": "funder",
+                                           "loire": "funder"}},
+         "m01@ondivert.fr": {"role": "member", "member_id": "M01"}}
+
+
+@pytest.fixture(scope="module")
+def many_db(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("pages") / "many.duckdb")
+    three_clusters(path)
+    return path
+
+
+@pytest.fixture
+def signed_in(tmp_path, monkeypatch, many_db):
+    auth = tmp_path / "auth.yaml"
+    auth.write_text(yaml.safe_dump({"oidc_users": USERS, "session_minutes": 60}))
+    monkeypatch.setenv("CLUSTER_AUTH_FILE", str(auth))
+    monkeypatch.setenv("CLUSTER_DB", many_db)
+
+    def run(email: str, page: str | None = None, **params):
+        return app(None, monkeypatch, page, user={"is_logged_in": True, "email": email},
+                   **params)
+    return run
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_a_manager_sees_its_own_cluster_and_no_other(signed_in):
+    at = signed_in("alpes@manager.eu")
+    assert metrics(at)["Turnover 2015"] != "€70.0m"  # not the demo cluster's
+    assert "Alpes" in " ".join(str(m.value) for m in at.markdown) or metrics(at)
+    for other in ("default", "loire", "savoie"):
+        at = signed_in("alpes@manager.eu", cluster=other)
+        assert any("no access" in e.value or "no cluster" in e.value for e in at.error), other
+        assert not at.metric and not at.dataframe and not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("page", ["app_pages/export.py", "app_pages/submissions.py",
+                                  "app_pages/my_figures.py", "app_pages/cluster_life.py"])
+def test_no_page_opens_on_another_cluster_through_the_address(signed_in, page):
+    at = signed_in("m01@ondivert.fr", cluster="alpes")
+    assert any("no access" in e.value for e in at.error)
+    with pytest.raises(Exception):  # noqa: B017 - the run stopped before any navigation
+        at.switch_page(page).run()
+        assert not at.exception and not at.error
+        raise RuntimeError("page opened")
+
+
+def test_the_funder_compares_its_clusters_as_each_publishes_them(signed_in, many_db):
+    at = signed_in("region@funder.eu", "app_pages/clusters.py")
+    table = next(d.value for d in at.dataframe if "Cluster" in d.value.columns)
+    assert list(table["Cluster"]) == ["default", "Alpes cluster", "Loire cluster"]
+    loire = table.set_index("Cluster").loc["Loire cluster"]
+    assert loire["Turnover"] == "confidential" and loire["Jobs"] == "confidential"
+    # each line is the cluster's own document for a funder, value for value
+    frame = federation.compare(many_db, {"default": "funder", "alpes": "funder",
+                                         "loire": "funder"})
+    for code, row in frame.set_index("cluster").iterrows():
+        own = document.summary(Store(many_db, cluster=code), role="funder")["by_year"][-1]
+        assert row["turnover_eur"] == own["turnover_eur"], code
+        assert row["jobs"] == own["jobs"], code
+        assert row["year"] == own["year"]
+    assert frame.set_index("cluster").loc["loire", "turnover_eur"] is None
+    alpes = [v for v in ALPES.splitlines()[1:] if ",2015," in v]
+    assert frame.set_index("cluster").loc["alpes", "turnover_eur"] == sum(
+        int(v.split(",")[6]) for v in alpes)
+
+
+def test_a_funder_of_one_cluster_has_no_clusters_page(signed_in):
+    at = signed_in("alpes@manager.eu")
+    with pytest.raises(Exception):  # noqa: B017 - not in its navigation
+        at.switch_page("app_pages/clusters.py").run()
+        assert not at.dataframe
+        raise RuntimeError("page opened")
+
+
+# -- the command line and the exports ---------------------------------------------------------
+def cli(*args: str, db: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analytics", *args, "--db", db], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_command_line_works_on_the_named_cluster_only(tmp_path):
+    db = str(tmp_path / "cli.duckdb")
+    stores = {"default": Store(db), "alpes": Store(db, cluster="alpes", create=True)}
+    load(stores["default"], LOIRE, "default.csv")
+    before = stores["default"].data_version()
+    path = tmp_path / "alpes.csv"
+    path.write_text(ALPES)
+    done = cli("ingest", str(path), "--cluster", "alpes", db=db)
+    assert done.returncode == 0, done.stderr
+    assert stores["default"].data_version() == before
+    shown = json.loads(cli("kpis", "--format", "json", "--cluster", "alpes", db=db).stdout)
+    assert shown["by_year"][-1]["members"] == 8
+    shown = json.loads(cli("kpis", "--format", "json", db=db).stdout)
+    assert shown["by_year"][-1]["members"] == 2
+    refused = cli("kpis", "--cluster", "savoie", db=db)
+    assert refused.returncode == 1 and "no cluster 'savoie'" in refused.stderr
+    listed = cli("clusters", db=db)
+    assert listed.stdout.split() == ["default", "alpes"]
+    # a backup of a cluster holds its rows only, and restores into a new cluster
+    out = cli("backup", "--out", str(tmp_path / "b"), "--cluster", "alpes", db=db)
+    assert out.returncode == 0, out.stderr
+    folder = next((tmp_path / "b").iterdir())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["cluster"] == "alpes" and manifest["rows"]["submissions"] == 16
+    restored = cli("restore", str(folder), "--cluster", "savoie", db=db)
+    assert restored.returncode == 0, restored.stderr
+    savoie = Store(db, cluster="savoie")
+    assert savoie.rows("SELECT count(*) FROM submissions")[0][0] == 16
+    assert stores["default"].data_version() == before
