@@ -9,7 +9,7 @@ DEMO ?= 1
 # so its module fixtures (the browser tests' server) are made once
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint demo browser bench clean messages
+.PHONY: run test lint demo browser postgres bench clean messages
 
 $(PY):
 	@echo "Creating the Python environment in $(VENV)..."
@@ -30,13 +30,17 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 browser:
 	@bash scripts/ensure_chromium.sh
 
+# PostgreSQL's server programs, for the tests and benchmarks of the PostgreSQL store
+postgres:
+	@bash scripts/ensure_postgres.sh
+
 ## Start the dashboard on the embedded database (demo data loaded on first start; DEMO=0: empty).
 run: $(VENV)/.runtime browser
 	@echo "Starting the dashboard on http://localhost:$(PORT) (Ctrl+C stops it)..."
 	CLUSTER_DEMO=$(DEMO) $(PY) -m streamlit run dashboard.py --server.port $(PORT)
 
 ## Install everything the tests need and run the whole suite (lint included).
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev browser postgres
 	$(PY) -m ruff check .
 	@echo "Running the test suite on $(TEST_WORKERS) cores (about 14 minutes)..."
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
@@ -45,7 +49,7 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
 ## Benchmarks at every scale (QUICK=1: the two smallest, one repetition, < 1 minute).
-bench: $(VENV)/.dev browser
+bench: $(VENV)/.dev browser postgres
 	$(PY) benchmarks/bench_disclosure.py $(if $(QUICK),--quick,)
 	$(PY) benchmarks/bench.py $(if $(QUICK),--quick,)
 	$(if $(QUICK),,$(PY) benchmarks/bench_limits.py)

@@ -18,6 +18,7 @@ import pandas as pd
 from . import collection
 from .disclosure import protect_overview, to_json_rows
 from .filters import Filters
+from .i18n import N_, translator
 from .kpis import overview, to_records
 from .store import Store
 from .targets import progress, stored_targets
@@ -27,15 +28,21 @@ COLUMNS = ("cluster", "name", "year", "members", "response_rate", "turnover_eur"
            "turnover_growth", "jobs_growth", "targets_met", "targets", "confidential")
 
 
-def cluster_row(store: Store, role: str, lang: str = "en") -> dict[str, Any]:
-    """One cluster's line: its latest closed year as ``role`` may see it there."""
+def _as_seen(store: Store, role: str) -> tuple[Filters, dict[str, Any]]:
+    """The cluster's Overview result for its whole period, as ``role`` may see it."""
     store.refresh_lists()
     known = collection.years(store)
     filters = collection.resolve(store, Filters(), known)
-    protect = role != "manager"
     result = overview(store, filters, medians=False)
-    if protect:
+    if role != "manager":
         result = protect_overview(store, filters, result)
+    return filters, result
+
+
+def cluster_row(store: Store, role: str, lang: str = "en") -> dict[str, Any]:
+    """One cluster's line: its latest closed year as ``role`` may see it there."""
+    filters, result = _as_seen(store, role)
+    protect = role != "manager"
     yearly = to_json_rows(result["by_year"]) if protect else to_records(result["by_year"].drop(
         columns=[c for c in result["by_year"].columns if "__" in c]))
     last = yearly[-1] if yearly else {}
@@ -59,3 +66,58 @@ def compare(path: str, roles: dict[str, str], lang: str = "en") -> pd.DataFrame:
     """The clusters of ``roles`` ({code: the user's role there}) side by side."""
     rows = [cluster_row(Store(path, cluster=code), role, lang) for code, role in roles.items()]
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+#: The comparison's column titles (the page and the pack).
+TITLES = {"name": N_("Cluster"), "year": N_("Year"), "members": N_("Members"),
+          "response_rate": N_("Response rate"), "turnover_eur": N_("Turnover"),
+          "jobs": N_("Jobs"), "turnover_growth": N_("Turnover growth"),
+          "jobs_growth": N_("Jobs growth"), "targets_met": N_("Milestones met")}
+
+
+def titled_comparison(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The comparison with numbers as numbers, "confidential" where a cluster's rules hide
+    a value, milestones as "met / due", and titles in ``lang``."""
+    _ = translator(lang)
+    out = frame.drop(columns=["cluster", "confidential", "targets"]).astype(object)
+    for key in ("members", "response_rate", "turnover_eur", "jobs", "turnover_growth",
+                "jobs_growth"):
+        base = key.removesuffix("_growth")
+        hidden = [key in c or (base != key and (base in c or f"{base}_eur" in c))
+                  for c in frame["confidential"]]
+        out[key] = [_("confidential") if h else v for v, h in zip(frame[key], hidden, strict=True)]
+    out["targets_met"] = [f"{m} / {t}" if t else "" for m, t in
+                          zip(frame["targets_met"], frame["targets"], strict=True)]
+    return out.rename(columns={k: _(t) for k, t in TITLES.items()})
+
+
+def pack(path: str, roles: dict[str, str], lang: str = "en",
+         frame: pd.DataFrame | None = None) -> bytes:
+    """The report pack across clusters (a ZIP): the comparison as CSV and XLSX, each
+    cluster's KPI table by year as the user may see it (one sheet each), and a note on how
+    the figures were made. Each cluster's own report pack is on its Export page."""
+    import io
+    import zipfile
+
+    from .export import kpi_tables, table_csv, tables_xlsx
+
+    _ = translator(lang)
+    frame = compare(path, roles, lang) if frame is None else frame
+    comparison = titled_comparison(frame, lang)
+    sheets = {_("Clusters"): comparison}
+    for code, role in roles.items():
+        store = Store(path, cluster=code)
+        _filters, result = _as_seen(store, role)
+        name = store.text_setting("cluster_name") or code
+        sheets[f"{name[:24]} ({code})"[:31] if len(sheets) else name] = kpi_tables(
+            result, lang)["by_year"]
+    note = _("Each cluster's line is its own Overview for its latest closed year, as your "
+             "role in that cluster may see it: a figure that the cluster's confidentiality "
+             "rules hide reads \"confidential\", and there is no total across clusters, so "
+             "that no hidden figure can be worked out by subtraction.")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("clusters.csv", table_csv(comparison, lang))
+        z.writestr("clusters.xlsx", tables_xlsx(sheets, lang))
+        z.writestr("README.txt", note + "\n")
+    return out.getvalue()

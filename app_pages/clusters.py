@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
-from analytics import charts, export
+from analytics import charts, federation
 from analytics.store import default_db_path
 from ui import _
 
@@ -25,30 +25,22 @@ st.write(_("The clusters you were given, each for its latest closed year, as its
            "“confidential” here too; there is no total across clusters."))
 frame = ui.clusters_table(roles)
 lang = ui.lang()
-shown = frame.drop(columns=["cluster", "confidential"]).copy()
-for key in ("turnover_eur", "jobs", "members", "response_rate", "turnover_growth", "jobs_growth"):
-    hidden = [key in c or key.replace("_growth", "") in c for c in frame["confidential"]]
-    if key.endswith("growth") or key == "response_rate":
-        shown[key] = [_(ui.CONFIDENTIAL) if h else ui.fmt_pct(v, signed=key.endswith("growth"))
-                      if v is not None else "–" for v, h in zip(frame[key], hidden, strict=True)]
-    else:
-        shown[key] = [_(ui.CONFIDENTIAL) if h else ui.fmt_eur(v) if key == "turnover_eur"
-                      else ui.fmt_number(v) if v is not None else "–"
-                      for v, h in zip(frame[key], hidden, strict=True)]
-shown["targets_met"] = [f"{m} / {t}" if t else "–" for m, t in
-                        zip(frame["targets_met"], frame["targets"], strict=True)]
-shown = shown.drop(columns=["targets"])
-titles = {"name": _("Cluster"), "year": _("Year"), "members": _("Members"),
-          "response_rate": _("Response rate"), "turnover_eur": _("Turnover"), "jobs": _("Jobs"),
-          "turnover_growth": _("Turnover growth"), "jobs_growth": _("Jobs growth"),
-          "targets_met": _("Milestones met")}
-shown["year"] = shown["year"].map(lambda y: "" if y is None or y != y else str(int(y)))
-st.dataframe(shown.rename(columns=titles), hide_index=True, width="stretch")
+table = federation.titled_comparison(frame, lang)
+writers = {_("Members"): ui.fmt_number, _("Jobs"): ui.fmt_number, _("Turnover"): ui.fmt_eur,
+           _("Response rate"): ui.fmt_pct,
+           _("Turnover growth"): lambda v: ui.fmt_pct(v, signed=True),
+           _("Jobs growth"): lambda v: ui.fmt_pct(v, signed=True),
+           _("Year"): lambda v: str(int(v))}
+for title, write in writers.items():  # written as on the Overview; "confidential" kept
+    table[title] = [v if isinstance(v, str) else "–" if v is None or v != v else write(v)
+                    for v in table[title]]
+st.dataframe(table, hide_index=True, width="stretch")
 fig = go.Figure(go.Bar(x=list(frame["name"]), y=list(frame["turnover_eur"]),
                        marker_color=charts.SERIES[0]))
 fig.update_layout(template=charts.TEMPLATE, meta={"title": _("Turnover by cluster")},
                   yaxis_title=_("Turnover"))
 ui.show_chart(fig, "clusters_turnover", unit="EUR")
-st.download_button(_("Download the table (CSV)"), key="clusters_csv", mime="text/csv",
-                   data=export.table_csv(shown.rename(columns=titles), lang),
-                   file_name="clusters.csv")
+st.download_button(_("Report pack across these clusters (ZIP)"), key="clusters_pack",
+                   data=lambda: federation.pack(default_db_path(), roles, lang, frame),
+                   file_name="clusters.zip", mime="application/zip", on_click="ignore",
+                   icon=":material/download:")

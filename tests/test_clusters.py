@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -124,6 +125,10 @@ def signed_in(tmp_path, monkeypatch, many_db):
     return run
 
 
+def same(value, published) -> bool:
+    return pd.isna(value) if published is None else value == published
+
+
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -160,10 +165,9 @@ def test_the_funder_compares_its_clusters_as_each_publishes_them(signed_in, many
                                          "loire": "funder"})
     for code, row in frame.set_index("cluster").iterrows():
         own = document.summary(Store(many_db, cluster=code), role="funder")["by_year"][-1]
-        assert row["turnover_eur"] == own["turnover_eur"], code
-        assert row["jobs"] == own["jobs"], code
-        assert row["year"] == own["year"]
-    assert frame.set_index("cluster").loc["loire", "turnover_eur"] is None
+        for key in ("year", "turnover_eur", "jobs", "members", "response_rate"):
+            assert same(row[key], own[key]), (code, key)
+    assert pd.isna(frame.set_index("cluster").loc["loire", "turnover_eur"])
     alpes = [v for v in ALPES.splitlines()[1:] if ",2015," in v]
     assert frame.set_index("cluster").loc["alpes", "turnover_eur"] == sum(
         int(v.split(",")[6]) for v in alpes)
@@ -212,3 +216,20 @@ def test_the_command_line_works_on_the_named_cluster_only(tmp_path):
     savoie = Store(db, cluster="savoie")
     assert savoie.rows("SELECT count(*) FROM submissions")[0][0] == 16
     assert stores["default"].data_version() == before
+
+
+def test_the_pack_across_clusters_hides_what_each_cluster_hides(many_db):
+    import io
+    import zipfile
+
+    roles = {"default": "funder", "alpes": "funder", "loire": "funder"}
+    data = federation.pack(many_db, roles)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert sorted(z.namelist()) == ["README.txt", "clusters.csv", "clusters.xlsx"]
+        csv_text = z.read("clusters.csv").decode("utf-8-sig")
+        sheets = pd.read_excel(io.BytesIO(z.read("clusters.xlsx")), sheet_name=None)
+    loire = next(line for line in csv_text.splitlines() if line.startswith("Loire"))
+    assert "confidential" in loire and "1000000" not in loire and "1500000" not in loire
+    assert len(sheets) == 4  # the comparison, then one sheet per cluster
+    loire_sheet = next(v for k, v in sheets.items() if "loire" in k)
+    assert not (loire_sheet == 1_500_000).any().any()  # the two members' total stays hidden
