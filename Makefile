@@ -9,7 +9,7 @@ DEMO ?= 1
 # so its module fixtures (the browser tests' server) are made once
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint demo browser postgres bench clean messages
+.PHONY: run test lint demo browser servers bench clean messages
 
 $(PY):
 	@echo "Creating the Python environment in $(VENV)..."
@@ -30,9 +30,9 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 browser:
 	@bash scripts/ensure_chromium.sh
 
-# PostgreSQL's server programs, for the tests and benchmarks of the PostgreSQL store
-postgres:
-	@bash scripts/ensure_postgres.sh
+# PostgreSQL and Caddy, for the tests and benchmarks of the deployment for many clusters
+servers:
+	@bash scripts/ensure_servers.sh
 
 ## Start the dashboard on the embedded database (demo data loaded on first start; DEMO=0: empty).
 run: $(VENV)/.runtime browser
@@ -40,7 +40,7 @@ run: $(VENV)/.runtime browser
 	CLUSTER_DEMO=$(DEMO) $(PY) -m streamlit run dashboard.py --server.port $(PORT)
 
 ## Install everything the tests need and run the whole suite (lint included).
-test: $(VENV)/.dev browser postgres
+test: $(VENV)/.dev browser servers
 	$(PY) -m ruff check .
 	@echo "Running the test suite on $(TEST_WORKERS) cores (about 14 minutes)..."
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
@@ -49,7 +49,7 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
 ## Benchmarks at every scale (QUICK=1: the two smallest, one repetition, < 1 minute).
-bench: $(VENV)/.dev browser postgres
+bench: $(VENV)/.dev browser servers
 	$(PY) benchmarks/bench_disclosure.py $(if $(QUICK),--quick,)
 	$(PY) benchmarks/bench.py $(if $(QUICK),--quick,)
 	$(if $(QUICK),,$(PY) benchmarks/bench_limits.py)

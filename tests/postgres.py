@@ -1,7 +1,7 @@
 """A throw-away PostgreSQL server for the tests and benchmarks: Debian's ``initdb`` and
 ``pg_ctl`` into a temporary directory, on a free port of the loopback address, as an
 unprivileged user (PostgreSQL refuses to run as root: as root, the ``postgres`` user that
-Debian's package creates). ``make test`` installs the package (scripts/ensure_postgres.sh)."""
+Debian's package creates). ``make test`` installs the package (scripts/ensure_servers.sh)."""
 
 from __future__ import annotations
 

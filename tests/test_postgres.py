@@ -7,11 +7,14 @@ PostgreSQL (``BOTH_BACKENDS`` in conftest.py); these are the ones only PostgreSQ
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 import psycopg
 import pytest
@@ -19,7 +22,7 @@ import pytest
 from analytics.ingest import check_file, load_checked
 from analytics.store import SCHEMA_VERSION, Store, StoreBusy, _Postgres, _refresh_cube
 from tests.conftest import ROOT
-from tests.test_browser import BROWSER, CHROMIUM_ARGS, running
+from tests.test_browser import BROWSER, CHROMIUM_ARGS, free_port, running
 from tests.test_concurrency import batch
 
 pytestmark = pytest.mark.usefixtures("pg_server")
@@ -161,35 +164,67 @@ def test_the_store_survives_a_server_restart_of_its_connections(pg_server):
     assert store.text_setting("cluster_name") == "After"
 
 
-@pytest.mark.skipif(BROWSER is None, reason="needs Chrome/Chromium")
-def test_two_app_servers_and_the_cli_write_at_once(pg_server, tmp_path):
+@contextlib.contextmanager
+def proxy(*servers: str):
+    """deploy/Caddyfile (compose.yaml's proxy) in front of these app servers."""
+    port = free_port()
+    env = {**os.environ, "PROXY_PORT": str(port),
+           "APP_SERVERS": " ".join(u.removeprefix("http://") for u in servers)}
+    proc = subprocess.Popen(["caddy", "run", "--config", str(ROOT / "deploy" / "Caddyfile"),
+                             "--adapter", "caddyfile"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("caddy did not start")
+            time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.skipif(BROWSER is None or shutil.which("caddy") is None,
+                    reason="needs Chrome/Chromium and Caddy")
+def test_two_app_servers_behind_the_proxy_and_the_cli_write_at_once(pg_server, tmp_path):
     """The deployment of compose.yaml without containers: two ``streamlit run`` servers on
-    one PostgreSQL database, a file loaded through each and two through the command line
-    at the same moment. Every row lands once, and both servers show all of them."""
+    one PostgreSQL database behind deploy/Caddyfile; a file loaded through each server, one
+    through the proxy (its upload reaches the session's server only if the proxy keeps the
+    browser on it) and two through the command line, at the same moment. Every row lands
+    once, and both servers show all of them."""
     from playwright.sync_api import sync_playwright
 
     dsn = pg_server.new_database()
     Store(dsn)  # migrated before the servers start (they would do it once between them)
     files = {}
-    for prefix in ("S", "T", "U", "V"):
+    for prefix in ("S", "T", "U", "V", "W"):
         files[prefix] = tmp_path / f"{prefix}.csv"
         files[prefix].write_text(batch(prefix, 200))
     env = {**os.environ, "CLUSTER_DB": dsn}
     with running(dsn, CLUSTER_DEMO="0") as one, running(dsn, CLUSTER_DEMO="0") as two, \
-            sync_playwright() as p:
+            proxy(one, two) as front, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=BROWSER, args=CHROMIUM_ARGS)
         pages = []
-        for url, prefix in ((one, "S"), (two, "T")):
-            page = browser.new_page(locale="en-GB")
+        for url, prefix in ((one, "S"), (two, "T"), (front, "W")):
+            page = browser.new_context(locale="en-GB").new_page()
             page.goto(f"{url}/submissions")
             page.locator('input[type="file"]').first.set_input_files(str(files[prefix]))
             page.get_by_text("passed the checks").wait_for(timeout=60_000)
             pages.append(page)
+        sticky = [c for c in pages[2].context.cookies() if c["name"] == "cluster_server"]
+        assert sticky, "the proxy sets no session cookie"
         procs = [subprocess.Popen([sys.executable, "-m", "analytics", "ingest",
                                    str(files[prefix]), "--user", prefix], cwd=ROOT, env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for prefix in ("U", "V")]
-        for page in pages:  # both clicks before either load has finished
+        for page in pages:  # every click before any load has finished
             page.get_by_role("button", name="Load 200 rows").click()
         for page in pages:
             page.get_by_text("Loaded as load").wait_for(timeout=120_000)
@@ -197,7 +232,7 @@ def test_two_app_servers_and_the_cli_write_at_once(pg_server, tmp_path):
             _out, err = proc.communicate(timeout=300)
             assert proc.returncode == 0, err
         members = Store(dsn).rows("SELECT count(*) FROM submissions WHERE year = 2014")[0][0]
-        for url in (one, two):  # each server reads what the other and the CLI wrote
+        for url in (one, two, front):  # each reads what the others and the CLI wrote
             page = browser.new_page(locale="en-GB")
             page.goto(url)
             page.get_by_text("Cluster overview").wait_for(timeout=60_000)
@@ -206,6 +241,6 @@ def test_two_app_servers_and_the_cli_write_at_once(pg_server, tmp_path):
         browser.close()
     store = Store(dsn)
     counts = dict(store.rows("SELECT left(member_id, 1), count(*) FROM submissions GROUP BY 1"))
-    assert counts == {p: 200 for p in "STUV"}
+    assert counts == {p: 200 for p in "STUVW"}
     assert store.history()["load_id"].is_unique
     _Postgres.close(dsn)
