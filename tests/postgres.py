@@ -34,7 +34,7 @@ class Server:
     """One PostgreSQL server; ``dsn(db)`` for a database on it, ``new_database()`` for a
     fresh one; ``stop()`` removes it all."""
 
-    def __init__(self) -> None:
+    def __init__(self, fsync: bool = False) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="cluster-pg-"))
         self.port = _free_port()
         self.data = self.root / "data"
@@ -46,7 +46,7 @@ class Server:
                    "-E", "UTF8", "--locale=C"])
         self._run([_bin("pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.root / "log"),
                    "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c max_connections=200", "start"])
+                   f"-c fsync={'on' if fsync else 'off'} -c max_connections=200", "start"])
 
     def _run(self, cmd: list) -> None:
         subprocess.run([*self.as_user, *map(str, cmd)], check=True, capture_output=True,
