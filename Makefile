@@ -55,6 +55,7 @@ bench: $(VENV)/.dev browser servers
 	$(if $(QUICK),,$(PY) benchmarks/bench_limits.py)
 	$(PY) benchmarks/bench_browser.py $(if $(QUICK),--runs 1,)
 	$(if $(QUICK),,$(PY) benchmarks/bench_browser.py --members 1000)
+	$(PY) benchmarks/bench_federation.py $(if $(QUICK),--clusters 5,)
 
 demo: $(VENV)/.runtime
 	$(PY) -m analytics demo

@@ -31,6 +31,7 @@ from analytics import (
     kpis,
     publication,
     report,
+    schema,
 )
 from analytics.filters import DIMENSION_FIELDS, FILTER_NAMES, Filters
 from analytics.i18n import N_
@@ -174,9 +175,10 @@ def clusters_table(roles: dict[str, str]) -> pd.DataFrame:
     """``federation.compare`` of these clusters, each line cached by its data version (a
     load into one cluster computes that line again, not the others)."""
     path, rows = default_db_path(), []
-    for code, role in roles.items():
-        store = _store(path if code == DEFAULT_CLUSTER else f"{path}#{code}")
-        rows.append(_cluster_row(path, code, store.data_version(), role, lang()))
+    with schema.thread_lists_kept():  # this run's cluster's lists for the rest of the page
+        for code, role in roles.items():
+            store = _store(path if code == DEFAULT_CLUSTER else f"{path}#{code}")
+            rows.append(_cluster_row(path, code, store.data_version(), role, lang()))
     return pd.DataFrame(rows, columns=list(federation.COLUMNS))
 
 

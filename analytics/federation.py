@@ -20,6 +20,7 @@ from .disclosure import protect_overview, to_json_rows
 from .filters import Filters
 from .i18n import N_, translator
 from .kpis import overview, to_records
+from .schema import thread_lists_kept
 from .store import Store
 from .targets import progress, stored_targets
 
@@ -64,7 +65,9 @@ def cluster_row(store: Store, role: str, lang: str = "en") -> dict[str, Any]:
 
 def compare(path: str, roles: dict[str, str], lang: str = "en") -> pd.DataFrame:
     """The clusters of ``roles`` ({code: the user's role there}) side by side."""
-    rows = [cluster_row(Store(path, cluster=code), role, lang) for code, role in roles.items()]
+    with thread_lists_kept():  # each cluster's lists for its line, the caller's after
+        rows = [cluster_row(Store(path, cluster=code), role, lang)
+                for code, role in roles.items()]
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -105,12 +108,12 @@ def pack(path: str, roles: dict[str, str], lang: str = "en",
     frame = compare(path, roles, lang) if frame is None else frame
     comparison = titled_comparison(frame, lang)
     sheets = {_("Clusters"): comparison}
-    for code, role in roles.items():
-        store = Store(path, cluster=code)
-        _filters, result = _as_seen(store, role)
-        name = store.text_setting("cluster_name") or code
-        sheets[f"{name[:24]} ({code})"[:31] if len(sheets) else name] = kpi_tables(
-            result, lang)["by_year"]
+    with thread_lists_kept():
+        for code, role in roles.items():
+            store = Store(path, cluster=code)
+            _filters, result = _as_seen(store, role)
+            name = store.text_setting("cluster_name") or code
+            sheets[f"{name[:24]} ({code})"[:31]] = kpi_tables(result, lang)["by_year"]
     note = _("Each cluster's line is its own Overview for its latest closed year, as your "
              "role in that cluster may see it: a figure that the cluster's confidentiality "
              "rules hide reads \"confidential\", and there is no total across clusters, so "

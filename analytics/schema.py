@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -545,34 +548,57 @@ def register_vocabulary(voc: Vocabulary) -> None:
 
 
 #: The lists of the database in use, put in force by ``Store.use_lists`` (with who put
-#: them: the store's instance and data version), else the shipped files.
+#: them: the store's instance and data version), else the shipped files: for the thread
+#: that put them (a server thread serves one cluster's page at a time, and clusters have
+#: lists of their own), and for the process (threads that put none: the last ones put).
 _IN_FORCE: dict[str, Vocabulary] = {}
 _IN_FORCE_BY: list[tuple[str, tuple[int, int]] | None] = [None]
+_THREAD = threading.local()
 
 
 def use_lists(lists: dict[str, Vocabulary], by: tuple[str, tuple[int, int]] | None) -> None:
-    """Put a database's reference lists in force for this process.
+    """Put a database's reference lists in force for this thread (and the process).
 
     Design note: labels and spellings are looked up in many places that have no store at
-    hand (chart labels, filter captions, the reading of a file), and a process serves one
-    database, so its lists are held here rather than passed down every call. A store puts
-    its lists in force when it opens and after it writes them; ``Store.refresh_lists``
-    (every page run, every check of a file) does so again when another process changed
-    them or another store of the same process took over (tests)."""
+    hand (chart labels, filter captions, the reading of a file), so a cluster's lists are
+    held here rather than passed down every call. A store puts its lists in force when it
+    opens and after it writes them; ``Store.refresh_lists`` (every page run, every check of
+    a file) does so again when another process changed them or another store took over.
+    Several clusters are served by one process at once (issue 18), so the lists are the
+    thread's: a page run of one cluster never reads another's lists mid-way."""
+    _THREAD.lists, _THREAD.by = dict(lists), by
     _IN_FORCE.clear()
     _IN_FORCE.update(lists)
     _IN_FORCE_BY[0] = by
 
 
 def lists_in_force_by() -> tuple[str, tuple[int, int]] | None:
-    return _IN_FORCE_BY[0]
+    """Who put this thread's lists in force (None: this thread put none)."""
+    return getattr(_THREAD, "by", None)
+
+
+@contextmanager
+def thread_lists_kept() -> Iterator[None]:
+    """Whatever a block puts in force (reading several clusters), the thread's lists after
+    it are the ones before it."""
+    saved = getattr(_THREAD, "lists", None), getattr(_THREAD, "by", None)
+    try:
+        yield
+    finally:
+        if saved[0] is None:
+            for name in ("lists", "by"):
+                if hasattr(_THREAD, name):
+                    delattr(_THREAD, name)
+        else:
+            _THREAD.lists, _THREAD.by = saved
 
 
 def vocabulary(name: str, data_dir: Path = DATA_DIR) -> Vocabulary:
     if name in _REGISTERED:
         return _REGISTERED[name]
-    if name in _IN_FORCE and data_dir == DATA_DIR:
-        return _IN_FORCE[name]
+    lists = getattr(_THREAD, "lists", _IN_FORCE)
+    if name in lists and data_dir == DATA_DIR:
+        return lists[name]
     return _file_vocabulary(name, data_dir)
 
 

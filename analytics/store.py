@@ -555,6 +555,15 @@ class Store:
         while True:
             try:
                 return duckdb.connect(self.path)
+            except duckdb.BinderException as exc:
+                # two threads of this process opening the file at the same moment: DuckDB
+                # shares one open database between them, and one may see the other's half
+                # made; a moment later it is made
+                if "file handle conflict" not in str(exc).lower() or \
+                        time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.005)
+                continue
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():
                     raise
@@ -748,16 +757,22 @@ class Store:
         return out
 
     def use_lists(self) -> None:
-        """Put this database's lists in force for the process (``schema.use_lists``)."""
-        version = self.data_version()
-        use_lists(self.reference_lists(), (self.instance, version))
+        """Put this cluster's lists in force for the thread (``schema.use_lists``)."""
+        self._put_lists(self.data_version(), read=True)
+
+    def _put_lists(self, version: tuple[int, int], read: bool = False) -> None:
+        held = getattr(self, "_lists", None)
+        if read or held is None or held[0] != version:
+            held = self._lists = (version, self.reference_lists())
+        use_lists(held[1], (self.instance, version))
 
     def refresh_lists(self, version: tuple[int, int] | None = None) -> None:
         """Put the lists in force again if they may have changed since (a write by another
-        process, or another store of this process in force): one small query otherwise
-        (none when the caller read the data ``version`` already)."""
-        if lists_in_force_by() != (self.instance, version or self.data_version()):
-            self.use_lists()
+        process), or if this thread has another cluster's (or none) in force: one small
+        query otherwise (none when the caller read the data ``version`` already)."""
+        version = version or self.data_version()
+        if lists_in_force_by() != (self.instance, version):
+            self._put_lists(version)
 
     def write_list(self, name: str, frame: pd.DataFrame, moves: dict[str, str], *,
                    file_name: str, user: str | None) -> LoadResult:

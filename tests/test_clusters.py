@@ -233,3 +233,42 @@ def test_the_pack_across_clusters_hides_what_each_cluster_hides(many_db):
     assert len(sheets) == 4  # the comparison, then one sheet per cluster
     loire_sheet = next(v for k, v in sheets.items() if "loire" in k)
     assert not (loire_sheet == 1_500_000).any().any()  # the two members' total stays hidden
+
+
+def test_two_clusters_keep_their_own_lists_in_threads_of_one_process(tmp_path):
+    """A server thread serves one cluster's page while another serves another's: each
+    reads its own cluster's reference lists (labels, and the codes a file is checked
+    against), whatever the other puts in force meanwhile."""
+    import threading
+
+    from analytics import reference
+    from analytics.schema import vocabulary
+
+    db = str(tmp_path / "lists.duckdb")
+    home, other = Store(db), Store(db, cluster="belgium", create=True)
+    rows = [{"code": "BE-BRU", "label_en": "Brussels", "label_fr": "Bruxelles"}]
+    assert reference.apply(other, reference.plan(other, "areas", rows), "manager") is not None
+    seen: dict[str, set] = {"default": set(), "belgium": set()}
+    errors: list[Exception] = []
+
+    def serve(store: Store, code: str) -> None:
+        try:
+            for _ in range(200):
+                store.refresh_lists()
+                seen[code].add(tuple(vocabulary("areas").codes))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=serve, args=(s, c)) for s, c in
+               ((home, "default"), (other, "belgium"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert seen["belgium"] == {("BE-BRU",)}
+    assert len(seen["default"]) == 1 and "87" in next(iter(seen["default"]))
+    report = check_file(HEADER.encode() + b"B1,B,SME,waste,BE-BRU,2015,1,1\n", "b.csv", other)
+    assert report.ok, report.errors
+    assert not check_file(HEADER.encode() + b"B1,B,SME,waste,BE-BRU,2015,1,1\n", "b.csv",
+                          home).ok
