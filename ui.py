@@ -159,13 +159,15 @@ def _clusters(path: str) -> list[str]:
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def cluster_names(path: str) -> dict[str, str]:
-    """Each cluster's name as its settings give it (its code when it has none)."""
-    return {code: _store(path if code == DEFAULT_CLUSTER else f"{path}#{code}").text_setting(
-        "cluster_name") or code for code in _clusters(path)}
+def cluster_names(path: str, codes: tuple[str, ...]) -> dict[str, str]:
+    """The names of these clusters as their settings give them (the code when none), in
+    the database's order."""
+    there = [c for c in _clusters(path) if c in codes]
+    names = _store(path).cluster_names(there)
+    return {c: names[c] for c in there}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=1024, show_spinner=False)
 def _cluster_row(path: str, code: str, version: tuple[int, int], role: str, lang: str) -> dict:
     return federation.cluster_row(_store(path if code == DEFAULT_CLUSTER else f"{path}#{code}"),
                                   role, lang)
@@ -173,12 +175,17 @@ def _cluster_row(path: str, code: str, version: tuple[int, int], role: str, lang
 
 def clusters_table(roles: dict[str, str]) -> pd.DataFrame:
     """``federation.compare`` of these clusters, each line cached by its data version (a
-    load into one cluster computes that line again, not the others)."""
+    load into one cluster computes that line again, not the others). A funder's line whose
+    cluster's protected publication is not built yet says so, and it is built in the
+    background (minutes for a large cluster: the page does not wait for it)."""
     path, rows = default_db_path(), []
     with schema.thread_lists_kept():  # this run's cluster's lists for the rest of the page
         for code, role in roles.items():
             store = _store(path if code == DEFAULT_CLUSTER else f"{path}#{code}")
-            rows.append(_cluster_row(path, code, store.data_version(), role, lang()))
+            if role != "manager" and not publication.ready(store):
+                rows.append(federation.preparing_row(store))
+            else:
+                rows.append(_cluster_row(path, code, store.data_version(), role, lang()))
     return pd.DataFrame(rows, columns=list(federation.COLUMNS))
 
 
@@ -200,7 +207,7 @@ def enter_cluster(base: access.Principal) -> access.Principal:
         st.stop()
     chosen = requested or mine[0]
     if len(mine) > 1:
-        names = cluster_names(default_db_path())
+        names = cluster_names(default_db_path(), tuple(mine))
         chosen = st.sidebar.selectbox(_("Cluster"), mine, index=mine.index(chosen),
                                       format_func=lambda c: names.get(c, c), key="cluster")
         st.query_params["cluster"] = chosen

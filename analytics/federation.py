@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import collection
+from . import collection, publication
 from .disclosure import protect_overview, to_json_rows
 from .filters import Filters
 from .i18n import N_, translator
@@ -26,7 +26,10 @@ from .targets import progress, stored_targets
 
 #: The columns of the comparison, in order (``cluster`` and ``name`` first).
 COLUMNS = ("cluster", "name", "year", "members", "response_rate", "turnover_eur", "jobs",
-           "turnover_growth", "jobs_growth", "targets_met", "targets", "confidential")
+           "turnover_growth", "jobs_growth", "targets_met", "targets", "confidential",
+           "preparing")
+#: What a line says while its cluster's protected publication is being built.
+PREPARING = N_("being prepared")
 
 
 def _as_seen(store: Store, role: str) -> tuple[Filters, dict[str, Any]]:
@@ -60,13 +63,33 @@ def cluster_row(store: Store, role: str, lang: str = "en") -> dict[str, Any]:
     row["targets"] = len(reached)
     row["targets_met"] = sum(bool(p["milestone_met"]) for p in reached)
     row["confidential"] = [k for k in last.get("confidential", []) if k in COLUMNS]
+    row["preparing"] = False
     return row
 
 
-def compare(path: str, roles: dict[str, str], lang: str = "en") -> pd.DataFrame:
-    """The clusters of ``roles`` ({code: the user's role there}) side by side."""
+def preparing_row(store: Store) -> dict[str, Any]:
+    """The line of a cluster whose protected publication is not built yet: no figure at
+    all until it is (its build is started in the background)."""
+    publication.prepare(store)
+    return {**{c: None for c in COLUMNS}, "cluster": store.cluster,
+            "name": store.text_setting("cluster_name") or store.cluster, "targets": 0,
+            "targets_met": 0, "confidential": [], "preparing": True}
+
+
+def line(store: Store, role: str, lang: str = "en", wait: bool = True) -> dict[str, Any]:
+    """``cluster_row``; without ``wait``, ``preparing_row`` for a funder's cluster whose
+    publication is not built yet (a page never waits minutes for twenty of them)."""
+    if not wait and role != "manager" and not publication.ready(store):
+        return preparing_row(store)
+    return cluster_row(store, role, lang)
+
+
+def compare(path: str, roles: dict[str, str], lang: str = "en",
+            wait: bool = True) -> pd.DataFrame:
+    """The clusters of ``roles`` ({code: the user's role there}) side by side (``wait``:
+    see ``line``)."""
     with thread_lists_kept():  # each cluster's lists for its line, the caller's after
-        rows = [cluster_row(Store(path, cluster=code), role, lang)
+        rows = [line(Store(path, cluster=code), role, lang, wait)
                 for code, role in roles.items()]
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
@@ -82,15 +105,17 @@ def titled_comparison(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The comparison with numbers as numbers, "confidential" where a cluster's rules hide
     a value, milestones as "met / due", and titles in ``lang``."""
     _ = translator(lang)
-    out = frame.drop(columns=["cluster", "confidential", "targets"]).astype(object)
-    for key in ("members", "response_rate", "turnover_eur", "jobs", "turnover_growth",
+    out = frame.drop(columns=["cluster", "confidential", "targets", "preparing"]).astype(object)
+    preparing = [bool(p) for p in frame["preparing"]]
+    for key in ("year", "members", "response_rate", "turnover_eur", "jobs", "turnover_growth",
                 "jobs_growth"):
         base = key.removesuffix("_growth")
         hidden = [key in c or (base != key and (base in c or f"{base}_eur" in c))
                   for c in frame["confidential"]]
-        out[key] = [_("confidential") if h else v for v, h in zip(frame[key], hidden, strict=True)]
-    out["targets_met"] = [f"{m} / {t}" if t else "" for m, t in
-                          zip(frame["targets_met"], frame["targets"], strict=True)]
+        out[key] = [_(PREPARING) if p else _("confidential") if h else v
+                    for v, h, p in zip(frame[key], hidden, preparing, strict=True)]
+    out["targets_met"] = [_(PREPARING) if p else f"{m} / {t}" if t else "" for m, t, p in
+                          zip(frame["targets_met"], frame["targets"], preparing, strict=True)]
     return out.rename(columns={k: _(t) for k, t in TITLES.items()})
 
 
@@ -108,8 +133,11 @@ def pack(path: str, roles: dict[str, str], lang: str = "en",
     frame = compare(path, roles, lang) if frame is None else frame
     comparison = titled_comparison(frame, lang)
     sheets = {_("Clusters"): comparison}
+    ready = dict(zip(frame["cluster"], ~frame["preparing"].astype(bool), strict=True))
     with thread_lists_kept():
         for code, role in roles.items():
+            if not ready.get(code, True):
+                continue  # its line says it is being prepared; its table comes with it
             store = Store(path, cluster=code)
             _filters, result = _as_seen(store, role)
             name = store.text_setting("cluster_name") or code

@@ -431,27 +431,80 @@ def settings_key(rules, store: Store) -> str:
             f"protection={rules.protection};carry={store.setting('carry_forward_years')}")
 
 
-def get(store: Store, rules: Rules | None = None) -> Publication:
-    """The publication of the store's figures (``Store.figures_version``): from this
-    process's memory, else from the database (built by any process before), else built now
-    and stored for the others."""
-    rules = rules or Rules.of(store)
+def _key(store: Store, rules: Rules) -> tuple[tuple, tuple[int, int], str]:
     # the figures' version: a satisfaction answer or a target does not change what is published
     count, last, when = store.figures_version()
     version, settings = (count, last), settings_key(rules, store)
     # a file replaced under the same path can repeat a version number, never its last load time
     key = (store.address if store.path != ":memory:" else store.instance, version, when, settings)
+    return key, version, settings
+
+
+def _remember(key: tuple, pub: Publication) -> None:
+    with _lock:
+        _cache[key] = pub
+        while len(_cache) > 8:
+            _cache.pop(next(iter(_cache)))
+
+
+def get(store: Store, rules: Rules | None = None) -> Publication:
+    """The publication of the store's figures (``Store.figures_version``): from this
+    process's memory, else from the database (built by any process before), else built now
+    and stored for the others. (Built outside the process's lock: a long build of one
+    cluster never holds up the reads of another's.)"""
+    rules = rules or Rules.of(store)
+    key, version, settings = _key(store, rules)
     with _lock:
         hit = _cache.get(key)
+    if hit is None:
+        hit = _load(store, version, settings)
         if hit is None:
-            hit = _load(store, version, settings)
-            if hit is None:
-                hit = build(store, rules)
-                _save(store, version, settings, hit)
-            _cache[key] = hit
-            while len(_cache) > 8:
-                _cache.pop(next(iter(_cache)))
-        return hit
+            hit = build(store, rules)
+            _save(store, version, settings, hit)
+        _remember(key, hit)
+    return hit
+
+
+def ready(store: Store, rules: Rules | None = None) -> bool:
+    """Whether the publication of the store's figures is built (here or by any process),
+    without building it."""
+    rules = rules or Rules.of(store)
+    key, version, settings = _key(store, rules)
+    with _lock:
+        if key in _cache:
+            return True
+    found = _load(store, version, settings)
+    if found is not None:
+        _remember(key, found)
+    return found is not None
+
+
+#: Stores whose publication a background thread of this process is building.
+_preparing: set[str] = set()
+
+
+def prepare(store: Store) -> bool:
+    """Build the store's publication in a background thread (one per cluster at a time in
+    a process): what a page that must not wait for it (the Clusters page) asks. True when
+    one is being built."""
+    from .schema import thread_lists_kept
+
+    with _lock:
+        if store.address in _preparing:
+            return True
+        _preparing.add(store.address)
+
+    def work() -> None:
+        try:
+            with thread_lists_kept():
+                store.refresh_lists()
+                get(store)
+        finally:
+            with _lock:
+                _preparing.discard(store.address)
+
+    threading.Thread(target=work, name=f"publication {store.address}", daemon=True).start()
+    return True
 
 
 def _load(store: Store, version: tuple[int, int], settings: str) -> Publication | None:

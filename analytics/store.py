@@ -33,8 +33,11 @@ its members, settings, lists, targets and history; the default cluster is the da
 own schema (``main`` in a DuckDB file, ``public`` in PostgreSQL), so a single-cluster
 deployment never names one. A ``Store`` is bound to one cluster when it is made and every
 connection it hands out is set to that schema (``USE``): no query of the product names a
-schema, so none can reach another cluster's rows through a store. Who may open which
-cluster is ``access.py``'s; the store refuses a cluster that does not exist.
+schema, so none can reach another cluster's rows through a store. (In a DuckDB file a name
+missing from the schema in use is looked up in ``main`` as well: every cluster's tables are
+made by the same migrations, and whether a cluster is migrated is asked of the catalogue
+for its own schema, never by a table's name.) Who may open which cluster is
+``access.py``'s; the store refuses a cluster that does not exist.
 """
 
 from __future__ import annotations
@@ -509,6 +512,21 @@ class Store:
                                                 "current_database() AND")).fetchall()
         return [DEFAULT_CLUSTER, *(s[len(CLUSTER_SCHEMA_PREFIX):] for (s,) in found)]
 
+    def cluster_names(self, codes: list[str]) -> dict[str, str]:
+        """Each cluster's name (its ``cluster_name`` setting, else its code), in one query."""
+        parts = []
+        if not codes:
+            return {}
+        with self._raw() as con:
+            catalog = "pg" if self._pg is not None else \
+                con.execute("SELECT current_database()").fetchall()[0][0]
+            for code in map(check_cluster_code, codes):
+                table = f'"{catalog}"."{cluster_schema(code, self.backend)}".settings'
+                parts.append(f"SELECT '{code}', (SELECT value FROM {table} WHERE key = "
+                             "'cluster_name')")
+            found = dict(con.execute(" UNION ALL ".join(parts)).fetchall())
+        return {code: found.get(code) or code for code in codes}
+
     def _schema_exists(self) -> bool:
         return self.cluster in self.clusters()
 
@@ -614,11 +632,20 @@ class Store:
 
     # -- schema ------------------------------------------------------------------------
     def schema_version(self) -> int:
+        """The migrations the cluster has had (0: none). Asked of the cluster's own schema
+        in the catalogue, never by the table's name alone: in a DuckDB file a name missing
+        from a cluster's schema is looked up in ``main`` (the default cluster's), so a new
+        cluster would read as migrated. (PostgreSQL's own catalogue is asked directly: the
+        attached one lists the thousands of tables of hundreds of clusters.)"""
         with self.connect() as con:
-            exists = con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = "
-                "'schema_version' AND table_schema = current_schema() AND "
-                "table_catalog = current_database()").fetchall()[0][0]
+            sql = ("SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                   f"'schema_version' AND table_schema = '{self.schema}'")
+            if self._pg is not None:
+                exists = con.execute("SELECT * FROM postgres_query('pg', ?)", [sql]
+                                     ).fetchall()[0][0]
+            else:
+                exists = con.execute(sql + " AND table_catalog = current_database()"
+                                     ).fetchall()[0][0]
             if not exists:
                 return 0
             return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
@@ -757,14 +784,11 @@ class Store:
         return out
 
     def use_lists(self) -> None:
-        """Put this cluster's lists in force for the thread (``schema.use_lists``)."""
-        self._put_lists(self.data_version(), read=True)
-
-    def _put_lists(self, version: tuple[int, int], read: bool = False) -> None:
-        held = getattr(self, "_lists", None)
-        if read or held is None or held[0] != version:
-            held = self._lists = (version, self.reference_lists())
-        use_lists(held[1], (self.instance, version))
+        """Put this cluster's lists in force for the thread (``schema.use_lists``), as
+        stored now (kept with their data version, for ``refresh_lists``)."""
+        version = self.data_version()
+        self._lists = (version, self.reference_lists())
+        use_lists(self._lists[1], (self.instance, version))
 
     def refresh_lists(self, version: tuple[int, int] | None = None) -> None:
         """Put the lists in force again if they may have changed since (a write by another
@@ -772,7 +796,11 @@ class Store:
         query otherwise (none when the caller read the data ``version`` already)."""
         version = version or self.data_version()
         if lists_in_force_by() != (self.instance, version):
-            self._put_lists(version)
+            held = getattr(self, "_lists", None)
+            if held is not None and held[0] == version:  # another thread's: read already
+                use_lists(held[1], (self.instance, version))
+            else:
+                self.use_lists()
 
     def write_list(self, name: str, frame: pd.DataFrame, moves: dict[str, str], *,
                    file_name: str, user: str | None) -> LoadResult:

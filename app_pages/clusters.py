@@ -15,7 +15,8 @@ from ui import _
 ui.require("manager", "funder")
 signed_in = st.session_state.get("_signed_in")
 given = signed_in.cluster_roles() if signed_in else {}
-roles = {c: given[c] for c in ui.cluster_names(default_db_path()) if c in given}  # the database's order
+# the database's order; a cluster named in auth.yaml that is not in the database is left out
+roles = {c: given[c] for c in ui.cluster_names(default_db_path(), tuple(given))}
 st.title(_("Clusters"))
 if len(roles) < 2:
     st.info(_("You were given one cluster: its figures are on the Overview page."))
@@ -25,6 +26,13 @@ st.write(_("The clusters you were given, each for its latest closed year, as its
            "“confidential” here too; there is no total across clusters."))
 frame = ui.clusters_table(roles)
 lang = ui.lang()
+waiting = int(frame["preparing"].astype(bool).sum())
+if waiting:
+    st.info(_("The figures of {count} of these clusters are being prepared: their "
+              "confidentiality check runs once after each change of their figures, a few "
+              "minutes for a large cluster. Reload the page in a moment.").format(
+        count=waiting), icon=":material/hourglass_top:")
+    st.button(_("Reload"), key="clusters_reload")
 table = federation.titled_comparison(frame, lang)
 writers = {_("Members"): ui.fmt_number, _("Jobs"): ui.fmt_number, _("Turnover"): ui.fmt_eur,
            _("Response rate"): ui.fmt_pct,

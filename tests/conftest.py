@@ -179,15 +179,22 @@ def figures(at: AppTest) -> list[dict]:
     return out
 
 
-@pytest.fixture
-def signed(tmp_path, monkeypatch, demo_db):
-    """An app with sign-in configured (identity-provider users), on the demo database."""
+def signed_app(tmp_path, monkeypatch, db: str, users: dict):
+    """``run(email, page, **params)``: the app with sign-in configured (identity-provider
+    ``users``) on database ``db``, as the user of ``email`` (None: nobody signed in)."""
     auth = tmp_path / "auth.yaml"
-    auth.write_text(yaml.safe_dump({"oidc_users": USERS, "session_minutes": 60}))
+    auth.write_text(yaml.safe_dump({"oidc_users": users, "session_minutes": 60}))
     monkeypatch.setenv("CLUSTER_AUTH_FILE", str(auth))
-    monkeypatch.setenv("CLUSTER_DB", demo_db)
+    monkeypatch.setenv("CLUSTER_DB", db)
 
     def run(email: str | None, page: str | None = None, **params) -> AppTest:
         user = {"is_logged_in": email is not None, **({"email": email} if email else {})}
         return app(None, monkeypatch, page, user=user, **params)
+    return run
+
+
+@pytest.fixture
+def signed(tmp_path, monkeypatch, demo_db):
+    """An app with sign-in configured (identity-provider users), on the demo database."""
+    run = signed_app(tmp_path, monkeypatch, demo_db, USERS)
     return run

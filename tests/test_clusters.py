@@ -11,12 +11,11 @@ import sys
 
 import pandas as pd
 import pytest
-import yaml
 
-from analytics import access, document, federation
+from analytics import access, document, federation, publication
 from analytics.ingest import check_file, load_checked, load_demo
 from analytics.store import Store
-from tests.conftest import ROOT, app
+from tests.conftest import ROOT, signed_app
 
 HEADER = "member_id,member_name,member_type,sector,area,year,turnover_eur,jobs\n"
 #: The Alpes cluster: eight members of its own, figures unlike the demo's.
@@ -102,7 +101,8 @@ def test_a_user_is_only_ever_in_the_clusters_given():
 USERS = {"alpes@manager.eu": {"clusters": {"alpes": "manager"}},
          "region@funder.eu": {"clusters": {"default": "funder", "alpes": "funder",
                                            "loire": "funder"}},
-         "m01@ondivert.fr": {"role": "member", "member_id": "M01"}}
+         "m01@ondivert.fr": {"role": "member", "member_id": "M01"},
+         "home@funder.eu": {"role": "funder"}}
 
 
 @pytest.fixture(scope="module")
@@ -114,15 +114,7 @@ def many_db(tmp_path_factory) -> str:
 
 @pytest.fixture
 def signed_in(tmp_path, monkeypatch, many_db):
-    auth = tmp_path / "auth.yaml"
-    auth.write_text(yaml.safe_dump({"oidc_users": USERS, "session_minutes": 60}))
-    monkeypatch.setenv("CLUSTER_AUTH_FILE", str(auth))
-    monkeypatch.setenv("CLUSTER_DB", many_db)
-
-    def run(email: str, page: str | None = None, **params):
-        return app(None, monkeypatch, page, user={"is_logged_in": True, "email": email},
-                   **params)
-    return run
+    return signed_app(tmp_path, monkeypatch, many_db, USERS)
 
 
 def same(value, published) -> bool:
@@ -155,6 +147,8 @@ def test_no_page_opens_on_another_cluster_through_the_address(signed_in, page):
 
 
 def test_the_funder_compares_its_clusters_as_each_publishes_them(signed_in, many_db):
+    for code in ("default", "alpes", "loire"):  # built, as after their first funder's view
+        publication.get(Store(many_db, cluster=code))
     at = signed_in("region@funder.eu", "app_pages/clusters.py")
     table = next(d.value for d in at.dataframe if "Cluster" in d.value.columns)
     assert list(table["Cluster"]) == ["default", "Alpes cluster", "Loire cluster"]
@@ -173,8 +167,20 @@ def test_the_funder_compares_its_clusters_as_each_publishes_them(signed_in, many
         int(v.split(",")[6]) for v in alpes)
 
 
-def test_a_funder_of_one_cluster_has_no_clusters_page(signed_in):
-    at = signed_in("alpes@manager.eu")
+def test_no_funder_sees_a_cluster_it_was_not_given(signed_in):
+    at = signed_in("home@funder.eu")  # a funder of the default cluster only
+    assert metrics(at)["Turnover 2015"] == "€70.0m"
+    for other in ("alpes", "loire"):
+        at = signed_in("home@funder.eu", cluster=other)
+        assert any("no access" in e.value for e in at.error)
+        assert not at.metric and not at.dataframe
+    at = signed_in("region@funder.eu", cluster="alpes")  # given it: its own figures
+    assert metrics(at)["Turnover 2015"] not in ("€70.0m", "confidential")
+
+
+@pytest.mark.parametrize("email", ["alpes@manager.eu", "home@funder.eu"])
+def test_a_user_of_one_cluster_has_no_clusters_page(signed_in, email):
+    at = signed_in(email)
     with pytest.raises(Exception):  # noqa: B017 - not in its navigation
         at.switch_page("app_pages/clusters.py").run()
         assert not at.dataframe
@@ -272,3 +278,43 @@ def test_two_clusters_keep_their_own_lists_in_threads_of_one_process(tmp_path):
     assert report.ok, report.errors
     assert not check_file(HEADER.encode() + b"B1,B,SME,waste,BE-BRU,2015,1,1\n", "b.csv",
                           home).ok
+
+
+def test_lines_not_yet_published_say_so_and_come_once_built(tmp_path, monkeypatch):
+    """A funder's cluster whose protected publication is not built yet shows no figure:
+    its line says it is being prepared, the build runs in the background, and the page
+    shows the figures once it is done."""
+    import threading
+    import time
+
+    db = str(tmp_path / "fresh.duckdb")
+    first, second = Store(db), Store(db, cluster="alpes", create=True)
+    load(first, LOIRE.replace("L1", "X1").replace("L2", "X2") + "X3,X 3,SME,waste,19,2015,"
+         "700000,7\n", "x.csv")
+    load(second, ALPES, "alpes.csv")
+    users = {"both@funder.eu": {"clusters": {"default": "funder", "alpes": "funder"}}}
+    run = signed_app(tmp_path, monkeypatch, db, users)
+    gate, build = threading.Event(), publication.build
+
+    def slow_build(store, *args, **kwargs):  # a large cluster's build takes minutes
+        if store.cluster == "default":
+            gate.wait(120)
+        return build(store, *args, **kwargs)
+
+    monkeypatch.setattr(publication, "build", slow_build)
+    # the user's first cluster (alpes) opens on its Overview, which builds its publication
+    at = run("both@funder.eu", "app_pages/clusters.py")
+    table = next(d.value for d in at.dataframe if "Cluster" in d.value.columns).set_index(
+        "Cluster")
+    assert set(table.loc["default"]) - {"default"} == {"being prepared"}
+    assert table.loc["alpes", "Members"] == "8"
+    assert any("being prepared" in i.value for i in at.info)
+    gate.set()
+    deadline = time.monotonic() + 120
+    while not all(publication.ready(s) for s in (first, second)):
+        assert time.monotonic() < deadline, "the background build did not finish"
+        time.sleep(0.2)
+    at.run()
+    table = next(d.value for d in at.dataframe if "Cluster" in d.value.columns)
+    assert "being prepared" not in set(table["Turnover"])
+    assert table.set_index("Cluster").loc["alpes", "Members"] == "8"

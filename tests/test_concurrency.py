@@ -22,15 +22,14 @@ def batch(prefix: str, rows: int = 500) -> str:
                             for i in range(rows))
 
 
-def test_two_uploads_at_the_same_moment_both_land(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
-    reports = [check_file(batch(p).encode(), f"{p}.csv", store) for p in ("A", "B", "C")]
+def load_in_threads(store: Store, reports: list, user: str = "manager") -> list[Exception]:
+    """Load each checked file in a thread of its own, all at once; the errors raised."""
     errors: list[Exception] = []
 
     def load(report):
         try:
-            load_checked(report, store, user="manager")
-        except Exception as exc:  # pragma: no cover - reported below
+            load_checked(report, store, user=user)
+        except Exception as exc:  # pragma: no cover - reported by the caller
             errors.append(exc)
 
     threads = [threading.Thread(target=load, args=(r,)) for r in reports]
@@ -38,7 +37,13 @@ def test_two_uploads_at_the_same_moment_both_land(tmp_path):
         t.start()
     for t in threads:
         t.join()
-    assert not errors
+    return errors
+
+
+def test_two_uploads_at_the_same_moment_both_land(tmp_path):
+    store = Store(tmp_path / "t.duckdb")
+    reports = [check_file(batch(p).encode(), f"{p}.csv", store) for p in ("A", "B", "C")]
+    assert not load_in_threads(store, reports)
     assert store.rows("SELECT count(*), count(DISTINCT member_id) FROM submissions")[0] == (1500, 1500)
     assert sorted(store.history()["file_name"]) == ["A.csv", "B.csv", "C.csv"]
 

@@ -23,7 +23,7 @@ from analytics.ingest import check_file, load_checked
 from analytics.store import SCHEMA_VERSION, Store, StoreBusy, _Postgres, _refresh_cube
 from tests.conftest import ROOT
 from tests.test_browser import BROWSER, CHROMIUM_ARGS, free_port, running
-from tests.test_concurrency import batch
+from tests.test_concurrency import batch, load_in_threads
 
 pytestmark = pytest.mark.usefixtures("pg_server")
 
@@ -57,14 +57,6 @@ def test_threads_and_processes_writing_at_once_lose_nothing(pg_server, tmp_path)
     dsn = pg_server.new_database()
     store = Store(dsn)
     reports = [check_file(batch(p, 300).encode(), f"{p}.csv", store) for p in ("A", "B", "C")]
-    errors: list[Exception] = []
-
-    def load(report):
-        try:
-            load_checked(report, store, user="thread")
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
     files = []
     for prefix in ("P", "Q", "R"):
         path = tmp_path / f"{prefix}.csv"
@@ -74,11 +66,7 @@ def test_threads_and_processes_writing_at_once_lose_nothing(pg_server, tmp_path)
     procs = [subprocess.Popen([sys.executable, "-m", "analytics", "ingest", str(f), "--user",
                                f.stem], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for f in files]
-    threads = [threading.Thread(target=load, args=(r,)) for r in reports]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = load_in_threads(store, reports, user="thread")  # while the processes load
     for proc in procs:
         _out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
@@ -244,3 +232,64 @@ def test_two_app_servers_behind_the_proxy_and_the_cli_write_at_once(pg_server, t
     assert counts == {p: 200 for p in "STUVW"}
     assert store.history()["load_id"].is_unique
     _Postgres.close(dsn)
+
+
+def test_killing_a_load_process_leaves_postgresql_before_or_after(pg_server, tmp_path):
+    """SIGKILL a real command-line ingest into PostgreSQL at random moments: the database
+    holds the whole load or none of it, and the next one goes through."""
+    import random
+    import signal
+
+    dsn = pg_server.new_database()
+    Store(dsn)
+    path = tmp_path / "big.csv"
+    path.write_text(batch("Z", 20_000))
+    rng = random.Random(18)
+    env = {**os.environ, "CLUSTER_DB": dsn}
+    for attempt in range(3):
+        proc = subprocess.Popen([sys.executable, "-m", "analytics", "ingest", str(path),
+                                 "--user", f"try{attempt}"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        store = Store(dsn)
+        total = store.rows("SELECT count(*) FROM submissions")[0][0]
+        loads = store.rows("SELECT count(*) FROM loads WHERE kind = 'submissions'")[0][0]
+        assert total in (0, 20_000) and (total > 0) == (loads > 0), (attempt, total, loads)
+
+
+def test_backups_move_between_the_back_ends(pg_server, demo_store, tmp_path):
+    """A DuckDB file's backup restores into a PostgreSQL cluster and back into a file,
+    with the same figures."""
+    from analytics import document
+    from analytics.backup import backup, restore
+
+    dsn = pg_server.new_database()
+    into_pg = restore(backup(demo_store, tmp_path / "a"), dsn, cluster="restored")
+    assert into_pg.backend == "postgres" and into_pg.cluster == "restored"
+    assert document.summary(into_pg) == document.summary(demo_store)
+    back = restore(backup(into_pg, tmp_path / "b"), tmp_path / "back.duckdb")
+    assert document.summary(back) == document.summary(demo_store)
+    with pytest.raises(ValueError, match="already holds data"):
+        restore(backup(demo_store, tmp_path / "c"), dsn, cluster="restored")
+
+
+@pytest.mark.skipif(BROWSER is None, reason="needs Chrome/Chromium")
+def test_the_funders_report_pack_from_postgresql(pg_server, tmp_path):
+    """The command line's report pack, on a PostgreSQL database, as a funder."""
+    import zipfile
+
+    from analytics.ingest import load_demo
+
+    dsn = pg_server.new_database()
+    load_demo(Store(dsn))
+    done = subprocess.run([sys.executable, "-m", "analytics", "report", "--out", str(tmp_path),
+                           "--format", "svg", "--role", "funder", "--db", dsn], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    pack = next(tmp_path.glob("*.zip"))
+    with zipfile.ZipFile(pack) as z:
+        names = z.namelist()
+    assert sum(n.endswith(".svg") for n in names) >= 15
+    assert any(n.endswith(".docx") for n in names)
