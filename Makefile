@@ -42,7 +42,7 @@ run: $(VENV)/.runtime browser
 ## Install everything the tests need and run the whole suite (lint included).
 test: $(VENV)/.dev browser servers
 	$(PY) -m ruff check .
-	@echo "Running the test suite on $(TEST_WORKERS) cores (about 14 minutes)..."
+	@echo "Running the test suite on $(TEST_WORKERS) cores (about 18 minutes)..."
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.dev
