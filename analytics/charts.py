@@ -117,6 +117,19 @@ def _money_axis(fig: go.Figure, top: float | None, lang: str, axis: str = "y") -
            autorangeoptions=dict(include=[ticks[-1]]))
 
 
+def clusters_bar(names: list[str], values: list[float | None], title: str,
+                 lang: str = DEFAULT) -> go.Figure:
+    """One bar per cluster (the Clusters page): a hidden or missing value draws no bar."""
+    fig = _base(title, "EUR", lang)
+    shown = [None if v is None or v != v else float(v) for v in values]
+    fig.add_trace(go.Bar(x=list(names), y=shown, marker_color=SERIES[0],
+                         hovertemplate="%{x}: %{customdata}<extra></extra>",
+                         customdata=[formatting.eur(v, lang=lang) if v is not None else "–"
+                                     for v in shown]))
+    _money_axis(fig, max((v for v in shown if v is not None), default=None), lang)
+    return fig
+
+
 def has_data(fig: go.Figure) -> bool:
     """True when some trace has a value to draw (not every one hidden or missing)."""
     for trace in fig.data:

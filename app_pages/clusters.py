@@ -4,7 +4,6 @@ Each line is the cluster's own Overview figures for its latest closed year, as t
 role in that cluster may see them (``federation.py``: the same disclosure control as the
 cluster's pages; no total across clusters)."""
 
-import plotly.graph_objects as go
 import streamlit as st
 
 import ui
@@ -43,10 +42,8 @@ for title, write in writers.items():  # written as on the Overview; "confidentia
     table[title] = [v if isinstance(v, str) else "–" if v is None or v != v else write(v)
                     for v in table[title]]
 st.dataframe(table, hide_index=True, width="stretch")
-fig = go.Figure(go.Bar(x=list(frame["name"]), y=list(frame["turnover_eur"]),
-                       marker_color=charts.SERIES[0]))
-fig.update_layout(template=charts.TEMPLATE, meta={"title": _("Turnover by cluster")},
-                  yaxis_title=_("Turnover"))
+fig = charts.clusters_bar(list(frame["name"]), list(frame["turnover_eur"]),
+                         _("Turnover by cluster"), lang)
 ui.show_chart(fig, "clusters_turnover", unit="EUR")
 st.download_button(_("Report pack across these clusters (ZIP)"), key="clusters_pack",
                    data=lambda: federation.pack(default_db_path(), roles, lang, frame),
