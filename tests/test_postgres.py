@@ -238,21 +238,16 @@ def test_killing_a_load_process_leaves_postgresql_before_or_after(pg_server, tmp
     """SIGKILL a real command-line ingest into PostgreSQL at random moments: the database
     holds the whole load or none of it, and the next one goes through."""
     import random
-    import signal
+
+    from tests.test_robustness import kill_an_ingest
 
     dsn = pg_server.new_database()
     Store(dsn)
     path = tmp_path / "big.csv"
     path.write_text(batch("Z", 20_000))
     rng = random.Random(18)
-    env = {**os.environ, "CLUSTER_DB": dsn}
     for attempt in range(3):
-        proc = subprocess.Popen([sys.executable, "-m", "analytics", "ingest", str(path),
-                                 "--user", f"try{attempt}"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 4.0))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        kill_an_ingest(path, dsn, f"try{attempt}", rng.uniform(1.0, 4.0))
         store = Store(dsn)
         total = store.rows("SELECT count(*) FROM submissions")[0][0]
         loads = store.rows("SELECT count(*) FROM loads WHERE kind = 'submissions'")[0][0]

@@ -159,19 +159,23 @@ def big_file(tmp_path_factory) -> Path:
     return path
 
 
+def kill_an_ingest(path: Path, db: str, user: str, seconds: float) -> None:
+    """A real ``ingest`` of ``path`` into ``db``, SIGKILLed after ``seconds``."""
+    proc = subprocess.Popen([sys.executable, "-m", "analytics", "ingest", str(path),
+                             "--user", user], cwd=ROOT, env={**os.environ, "CLUSTER_DB": db},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(seconds)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
 def test_killing_a_load_leaves_the_database_before_or_after(big_file, tmp_path):
     """SIGKILL a real ingest process at random moments; the next start needs no repair."""
     db = tmp_path / "crash.duckdb"
     Store(db)
     rng = random.Random(7)
-    env = {**os.environ, "CLUSTER_DB": str(db)}
     for attempt in range(8):
-        proc = subprocess.Popen([sys.executable, "-m", "analytics", "ingest", str(big_file),
-                                 "--user", f"try{attempt}"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 4.0))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        kill_an_ingest(big_file, str(db), f"try{attempt}", rng.uniform(0.5, 4.0))
         store = Store(db)  # opens and recovers on its own
         loads = store.rows("SELECT load_id, rows_added, rows_replaced FROM loads ORDER BY 1")
         rows = store.rows("SELECT load_id, count(*) FROM submissions GROUP BY 1")
